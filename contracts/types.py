@@ -1,0 +1,107 @@
+"""The data that flows through a run, in one place.
+
+spec -> cases -> client -> target -> Exchange -> checks -> ClauseResult -> RunResult -> reports.
+Everything here is plain data (dataclasses) so that reports can serialise it without knowing the
+engine, and tests can build results by hand.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Verdict(str, enum.Enum):
+    """What a run concluded about one clause."""
+
+    PASSED = "passed"  # checked at least once, never violated
+    FAILED = "failed"  # violated at least once: evidence attached
+    NOT_VERIFIED = "not_verified"  # could not be checked (e.g. every job failed, so no content)
+    SKIPPED = "skipped"  # does not apply to this run (e.g. auth clauses without a key)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One checked behaviour of the contract, with a stable id (``area.subject.behaviour``)."""
+
+    id: str
+    area: str
+    statement: str
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    url: str
+    headers: dict[str, str]  # already redacted
+    body_excerpt: str = ""  # text, or a description of binary/multipart content
+    body_size: int = 0
+
+
+@dataclass
+class RecordedResponse:
+    status: int
+    headers: dict[str, str]
+    body_excerpt: str = ""
+    body_size: int = 0
+    truncated: bool = False  # the body was cut at the client's cap
+    elapsed_ms: float = 0.0
+
+
+@dataclass
+class Exchange:
+    """One request and what came back: a response, or a transport error (timeout, refused...)."""
+
+    request: RecordedRequest
+    response: RecordedResponse | None = None
+    transport_error: str | None = None
+    curl: str = ""  # a command that reproduces the request (key replaced by $OPENAI_API_KEY)
+
+
+@dataclass
+class Evidence:
+    """Why a clause failed, once: what was expected, what was received, and the exchange."""
+
+    clause_id: str
+    message: str
+    field: str | None = None  # a JSON path into the body ("$.seconds") or a header name
+    expected: str | None = None
+    received: str | None = None
+    case: str | None = None  # which case produced it, e.g. "create json prompt=32000 chars"
+    exchange: Exchange | None = None
+
+
+@dataclass
+class ClauseResult:
+    clause: Clause
+    verdict: Verdict
+    evidence: list[Evidence] = field(default_factory=list)
+    checks: int = 0  # how many times the clause was evaluated
+    note: str | None = None  # why not verified / skipped
+    profile_changed: bool = False  # the target profile altered what this clause expects
+
+
+@dataclass
+class RunResult:
+    target: str
+    spec_version: str
+    profile: str
+    started_at: float
+    finished_at: float
+    results: list[ClauseResult]
+    coverage: dict[str, Any] = field(default_factory=dict)
+    requests_sent: int = 0
+    videos_created: int = 0
+    interrupted: str | None = None  # why the run stopped early (budget, Ctrl-C), else None
+    embedded: bool = False  # the target was the embedded reference server
+
+    @property
+    def failed(self) -> list[ClauseResult]:
+        return [r for r in self.results if r.verdict is Verdict.FAILED]
+
+    def counts(self) -> dict[str, int]:
+        counts = {v.value: 0 for v in Verdict}
+        for r in self.results:
+            counts[r.verdict.value] += 1
+        return counts
