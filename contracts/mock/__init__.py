@@ -1,0 +1,15 @@
+"""The reference server ("mock"): a faithful, stateful implementation of the Videos API contract.
+
+    from contracts.mock import MockConfig, create_app
+    app = create_app(MockConfig(api_key="sk-test", job_seconds=0.5))  # an ASGI app, routes under /v1
+
+Everything the server checks (enums, limits, defaults, known parameters) is read from the spec
+through one ``Rules`` object, which a target profile can later override.
+"""
+
+from contracts.mock.app import create_app
+from contracts.mock.config import DEFAULT_MAX_BODY_BYTES, MockConfig
+from contracts.mock.errors import APIError
+from contracts.mock.rules import Rules
+
+__all__ = ["APIError", "DEFAULT_MAX_BODY_BYTES", "MockConfig", "Rules", "create_app"]

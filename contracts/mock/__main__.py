@@ -1,0 +1,7 @@
+"""``python -m contracts.mock [--host H] [--port P] [--api-key K] [--job-seconds S]``."""
+
+import sys
+
+from contracts.mock.cli import main
+
+sys.exit(main())

@@ -1,0 +1,171 @@
+"""The app factory: ``create_app(config)`` builds the reference server as a Starlette app.
+
+Routes live under ``/v1`` (base URL ``http://HOST:PORT/v1``). Handlers are thin: parse the body
+(``bodies``), validate it (``validation``), act on the store (``store``), render. Every error is
+an ``APIError`` rendered as OpenAI's envelope by the exception handlers (``errors``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, Router
+from starlette.types import Receive, Scope, Send
+
+from contracts.mock.bodies import parse_body
+from contracts.mock.config import MockConfig
+from contracts.mock.errors import (
+    APIError,
+    handle_api_error,
+    handle_http_exception,
+    handle_unexpected,
+    method_not_allowed,
+    not_found,
+    not_ready,
+)
+from contracts.mock.media import Assets
+from contracts.mock.middleware import BearerAuth, RequestId
+from contracts.mock.rules import CONTENT, CREATE, LIST, REMIX, Rules
+from contracts.mock.store import Job, UnknownCursor, VideoStore
+from contracts.mock.validation import RequestValidator
+from contracts.spec import load_spec
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+POLL_AFTER_SHARE = 0.1  # advise polling ten times per job
+MIN_POLL_AFTER_MS = 5
+
+
+def create_app(config: MockConfig | None = None) -> Starlette:
+    """A new, empty reference server. Raises SpecError if the spec cannot be loaded."""
+    config = config or MockConfig()
+    rules = config.rules or Rules.from_spec(load_spec(config.spec_path))
+    api = VideosAPI(config, rules)
+    app = Starlette(
+        routes=[Mount("/v1", app=Router(api.routes(), redirect_slashes=False))],
+        middleware=[Middleware(RequestId), Middleware(BearerAuth, api_key=config.api_key)],
+        exception_handlers={
+            APIError: handle_api_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected,
+        },
+    )
+    app.router.redirect_slashes = False
+    app.state.config, app.state.rules, app.state.store = config, rules, api.store
+    return app
+
+
+class VideosAPI:
+    """The six operations over one store."""
+
+    def __init__(self, config: MockConfig, rules: Rules):
+        self.config = config
+        self.rules = rules
+        self.store = VideoStore(config.job_seconds)
+        self.validator = RequestValidator(rules)
+        self.assets = Assets.load(rules.variants)
+        self.poll_after_ms = max(MIN_POLL_AFTER_MS, int(config.job_seconds * 1000 * POLL_AFTER_SHARE))
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/videos", Methods({"GET": self.list, "POST": self.create})),
+            Route("/videos/{video_id}", Methods({"GET": self.retrieve, "DELETE": self.delete})),
+            Route("/videos/{video_id}/content", Methods({"GET": self.content})),
+            Route("/videos/{video_id}/remix", Methods({"POST": self.remix})),
+        ]
+
+    # ---- operations ----------------------------------------------------------------------
+    async def create(self, request: Request) -> Response:
+        body = await parse_body(request, self.rules.media_types(CREATE), self.config.max_body_bytes)
+        params = self.validator.create(body)
+        if params.upload is not None:
+            await run_in_threadpool(self.validator.check_reference_image, params)
+        job = self.store.create(
+            prompt=params.prompt, model=params.model, size=params.size, seconds=params.seconds, reference=params.reference
+        )
+        return JSONResponse(job.video(self.store.now(), just_created=True))
+
+    async def retrieve(self, request: Request) -> Response:
+        job = self._job(request)
+        return JSONResponse(job.video(self.store.now()), headers={"openai-poll-after-ms": str(self.poll_after_ms)})
+
+    async def list(self, request: Request) -> Response:
+        query = self.validator.query(LIST, request.query_params)
+        try:
+            page = self.store.page(limit=query["limit"], order=query["order"], after=query["after"])
+        except UnknownCursor:
+            raise APIError(
+                400, f"Invalid 'after': no video with id '{query['after']}' to list after.", param="after", code="invalid_value"
+            ) from None
+        now = self.store.now()
+        data = [job.video(now) for job in page.jobs]
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": data,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+                "has_more": page.has_more,
+            }
+        )
+
+    async def delete(self, request: Request) -> Response:
+        video_id = request.path_params["video_id"]
+        if self.store.delete(video_id) is None:
+            raise not_found(video_id)
+        return JSONResponse({"id": video_id, "object": "video.deleted", "deleted": True})
+
+    async def content(self, request: Request) -> Response:
+        variant = self.validator.query(CONTENT, request.query_params)["variant"] or self.rules.default_variant
+        job = self._job(request)
+        status, _ = job.state(self.store.now())
+        if status != "completed":
+            raise not_ready(job.id, status, "downloaded")
+        asset = self.assets.get(variant)
+        return Response(
+            asset.data,
+            media_type=asset.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{job.id}_{variant}.{asset.extension}"'},
+        )
+
+    async def remix(self, request: Request) -> Response:
+        body = await parse_body(request, self.rules.media_types(REMIX), self.config.max_body_bytes)
+        prompt = self.validator.remix(body)
+        source = self._job(request)
+        status, _ = source.state(self.store.now())
+        if status != "completed":
+            raise not_ready(source.id, status, "remixed")
+        job = self.store.create(
+            prompt=prompt, model=source.model, size=source.size, seconds=source.seconds, remixed_from_video_id=source.id
+        )
+        return JSONResponse(job.video(self.store.now(), just_created=True))
+
+    def _job(self, request: Request) -> Job:
+        video_id = request.path_params["video_id"]
+        job = self.store.get(video_id)
+        if job is None:
+            raise not_found(video_id)
+        return job
+
+
+class Methods:
+    """An ASGI endpoint dispatching on the method; others get 405 with a stable ``Allow``."""
+
+    def __init__(self, handlers: dict[str, Handler]):
+        self.handlers = handlers
+        self.allowed = sorted(set(handlers) | ({"HEAD"} if "GET" in handlers else set()))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        method = request.method
+        handler = self.handlers.get("GET" if method == "HEAD" else method)
+        if handler is None:
+            raise method_not_allowed(method, request.url.path, self.allowed)
+        response = await handler(request)
+        await response(scope, receive, send)

@@ -1,0 +1,129 @@
+"""``videos-contract mock`` / ``python -m contracts.mock``: serve the reference server.
+
+``add_arguments(parser)`` adds the options; ``run(args)`` binds the socket itself (so
+``--port 0`` picks a free port), prints one ready line to stdout once bound, then serves with
+uvicorn until interrupted. Bad values end with a one-line error on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import math
+import socket
+import sys
+
+READY = "videos-contract mock listening on {url}"
+
+
+class UsageError(Exception):
+    """A bad option value: reported on one line, exit code 2."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from contracts.mock.config import DEFAULT_JOB_SECONDS, DEFAULT_MAX_BODY_BYTES
+
+    # Values stay text here and are checked in run(), so a bad one gets one clear line.
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", default="4010", help="port to listen on; 0 picks a free port (default: 4010)")
+    parser.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY' on every request")
+    parser.add_argument(
+        "--job-seconds",
+        default=str(DEFAULT_JOB_SECONDS),
+        help=f"how long a job takes from queued to completed (default: {DEFAULT_JOB_SECONDS})",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        default=str(DEFAULT_MAX_BODY_BYTES),
+        help=f"larger request bodies are answered 413 (default: {DEFAULT_MAX_BODY_BYTES})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _serve(args)
+    except UsageError as exc:
+        print(f"videos-contract mock: error: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from contracts.mock.app import create_app
+    from contracts.mock.config import DEFAULT_MAX_BODY_BYTES, MockConfig
+    from contracts.spec import SpecError
+
+    port = _integer("--port", args.port, 0, 65535)
+    job_seconds = _number("--job-seconds", args.job_seconds)
+    max_body = _integer("--max-body-bytes", getattr(args, "max_body_bytes", None) or DEFAULT_MAX_BODY_BYTES, 1, 2**40)
+    if args.api_key is not None and not str(args.api_key).strip():
+        raise UsageError("--api-key must not be empty")
+    try:
+        app = create_app(MockConfig(api_key=args.api_key, job_seconds=job_seconds, max_body_bytes=max_body))
+    except (SpecError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    sock = _bind(str(args.host), port)
+    bound_port = sock.getsockname()[1]
+    url = f"http://{_url_host(str(args.host))}:{bound_port}/v1"
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=3)
+    server = uvicorn.Server(config)
+    print(READY.format(url=url), flush=True)  # the socket is listening: connections queue until served
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UsageError(f"cannot resolve --host {host!r}: {getattr(exc, 'strerror', None) or exc}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    try:
+        return f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
+    except ValueError:
+        return host
+
+
+def _integer(option: str, value: object, low: int, high: int) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise UsageError(f"{option} must be an integer, got {value!r}") from None
+    if not low <= number <= high:
+        raise UsageError(f"{option} must be between {low} and {high}, got {number}")
+    return number
+
+
+def _number(option: str, value: object) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise UsageError(f"{option} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise UsageError(f"{option} must be a finite number >= 0, got {value!r}")
+    return number
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m contracts.mock", description="Serve the Videos API reference server.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

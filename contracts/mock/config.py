@@ -1,0 +1,32 @@
+"""How one reference server instance behaves: key, job duration, limits, and room for faults."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from contracts.mock.rules import Rules
+
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024  # 32 MiB: room for a 1792x1024 reference image
+DEFAULT_JOB_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Settings of one server. ``rules=None`` means: the spec's own enums and defaults."""
+
+    api_key: str | None = None  # when set, every request needs ``Authorization: Bearer <key>``
+    job_seconds: float = DEFAULT_JOB_SECONDS  # queued -> in_progress -> completed over this long
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger request bodies are answered 413
+    faults: frozenset[str] = field(default_factory=frozenset)  # named misbehaviours (later issue)
+    rules: Rules | None = None  # a target profile's rules; None = Rules.from_spec(load_spec())
+    spec_path: str | None = None  # which spec to load when rules is None (None = the default)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.job_seconds, (int, float)) and math.isfinite(self.job_seconds)) or self.job_seconds < 0:
+            raise ValueError(f"job_seconds must be a finite number >= 0, got {self.job_seconds!r}")
+        if not isinstance(self.max_body_bytes, int) or self.max_body_bytes < 1:
+            raise ValueError(f"max_body_bytes must be a positive integer, got {self.max_body_bytes!r}")
+        if self.api_key is not None and not self.api_key:
+            raise ValueError("api_key must be a non-empty string or None")
+        object.__setattr__(self, "faults", frozenset(self.faults))

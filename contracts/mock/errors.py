@@ -1,0 +1,99 @@
+"""OpenAI's error envelope: ``APIError`` and the exception handlers that render it.
+
+Every error the server answers, its own or Starlette's (404 route, 405 method) or an unexpected
+exception (500), has the shape ``{"error": {"message", "type", "param", "code"}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+INVALID_REQUEST = "invalid_request_error"
+SERVER_ERROR = "server_error"
+
+
+class APIError(Exception):
+    """An error answer. Raise it anywhere in a handler; the app renders the envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        type: str = INVALID_REQUEST,
+        param: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type
+        self.param = param
+        self.code = code
+        self.headers = dict(headers or {})
+
+    def body(self) -> dict:
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+    def response(self) -> Response:
+        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
+
+    def __repr__(self) -> str:
+        return f"APIError({self.status}, {self.message!r}, param={self.param!r}, code={self.code!r})"
+
+
+# ---- common errors -------------------------------------------------------------------------
+def not_found(video_id: str) -> APIError:
+    return APIError(404, f"No video found with id '{video_id}'.", param="video_id", code="video_not_found")
+
+
+def not_ready(video_id: str, status: str, action: str) -> APIError:
+    return APIError(
+        409,
+        f"Video '{video_id}' is {status.replace('_', ' ')}: only a completed video can be {action}.",
+        code="video_not_ready",
+    )
+
+
+def method_not_allowed(method: str, path: str, allowed: list[str]) -> APIError:
+    return APIError(
+        405,
+        f"Method not allowed ({method} {path}). Allowed: {', '.join(allowed)}.",
+        code="method_not_allowed",
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
+# ---- handlers ------------------------------------------------------------------------------
+async def handle_api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, APIError)
+    return exc.response()
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown route, wrong method...) in the envelope."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    target = f"{request.method} {request.url.path}"
+    if exc.status_code == 404:
+        error = APIError(404, f"Invalid URL ({target}).", code="unknown_url", headers=headers)
+    elif exc.status_code == 405:
+        error = APIError(405, f"Method not allowed ({target}).", code="method_not_allowed", headers=headers)
+    else:
+        error = APIError(exc.status_code, str(exc.detail), headers=headers)
+    return error.response()
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    """The catch-all: an unexpected exception is a 500 envelope, never a bare traceback page."""
+    # Starlette re-raises the exception after this response is sent, so uvicorn logs it.
+    return APIError(
+        500,
+        "The server had an error while processing your request. Sorry about that!",
+        type=SERVER_ERROR,
+        code="internal_error",
+    ).response()

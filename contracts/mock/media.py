@@ -1,0 +1,94 @@
+"""Bytes the server hands out (content variants) and takes in (reference images).
+
+The content assets are real files made by ``assets/make_assets.py``: an H.264 MP4, a WebP
+thumbnail and a JPEG spritesheet. Uploaded reference images are decoded with Pillow.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from importlib import resources
+
+from PIL import Image
+
+# variant -> (asset file, media type). The variant names come from the spec; this table says
+# which file answers each, and ``Assets.load`` refuses to start if a variant has no file.
+VARIANT_FILES = {
+    "video": ("video.mp4", "video/mp4"),
+    "thumbnail": ("thumbnail.webp", "image/webp"),
+    "spritesheet": ("spritesheet.jpg", "image/jpeg"),
+}
+EXTENSIONS = {"video/mp4": "mp4", "image/webp": "webp", "image/jpeg": "jpg"}
+
+
+@dataclass(frozen=True)
+class Asset:
+    data: bytes
+    media_type: str
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS.get(self.media_type, "bin")
+
+
+class Assets:
+    """The content of every variant, read once."""
+
+    def __init__(self, assets: dict[str, Asset]):
+        self._assets = assets
+
+    @classmethod
+    def load(cls, variants: tuple[str, ...]) -> Assets:
+        missing = [v for v in variants if v not in VARIANT_FILES]
+        if missing:
+            raise RuntimeError(f"the reference server has no asset for the variant(s) {missing}")
+        folder = resources.files("contracts.mock") / "assets"
+        loaded = {}
+        for variant in variants:
+            filename, media_type = VARIANT_FILES[variant]
+            loaded[variant] = Asset((folder / filename).read_bytes(), media_type)
+        return cls(loaded)
+
+    def get(self, variant: str) -> Asset:
+        return self._assets[variant]
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    media_type: str  # e.g. "image/png"
+    width: int
+    height: int
+
+
+class NotAnImage(ValueError):
+    pass
+
+
+def inspect_image(data: bytes) -> ImageInfo:
+    """Identify an image from its header; raise NotAnImage when Pillow cannot read it.
+
+    Only the header is read here (so a huge image costs nothing); ``decode_image`` checks that
+    the pixel data decodes, once the size is known to be the expected one.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning: the caller checks the size
+            with Image.open(io.BytesIO(data)) as image:
+                return ImageInfo(Image.MIME.get(image.format or "", image.format or "?"), image.width, image.height)
+    except Image.DecompressionBombError:
+        raise NotAnImage("the image has far too many pixels") from None
+    except Exception as exc:  # Pillow raises many types for garbage (UnidentifiedImageError, SyntaxError...)
+        raise NotAnImage(str(exc)) from None
+
+
+def decode_image(data: bytes) -> None:
+    """Decode every pixel; raise NotAnImage on truncated or corrupt data."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+    except Exception as exc:
+        raise NotAnImage(str(exc)) from None

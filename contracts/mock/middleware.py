@@ -1,0 +1,65 @@
+"""Pure ASGI middleware: the optional bearer key, and a request id on every response."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from contracts.mock.errors import APIError
+
+
+class BearerAuth:
+    """With a key configured, every request needs ``Authorization: Bearer <key>`` (else 401)."""
+
+    def __init__(self, app: ASGIApp, api_key: str | None):
+        self.app = app
+        self.expected = f"Bearer {api_key}".encode() if api_key else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.expected is None:
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("authorization")
+        if given is None:
+            error = APIError(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an Authorization header "
+                "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                code="invalid_api_key",
+            )
+        elif not hmac.compare_digest(given.strip().encode("utf-8", "replace"), self.expected):
+            error = APIError(401, f"Incorrect API key provided: {_redact(given)}.", code="invalid_api_key")
+        else:
+            await self.app(scope, receive, send)
+            return
+        error.headers["WWW-Authenticate"] = 'Bearer realm="videos-contract mock"'
+        await error.response()(scope, receive, send)
+
+
+class RequestId:
+    """Adds ``x-request-id`` (the SDK exposes it as ``_request_id``) to every response."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = "req_" + secrets.token_hex(16)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).setdefault("x-request-id", request_id)
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def _redact(header: str) -> str:
+    key = header.split(" ", 1)[1] if " " in header else header
+    key = key.strip()
+    return (key[:3] + "*" * 4 + key[-4:]) if len(key) > 8 else "*" * len(key)
