@@ -1,0 +1,110 @@
+"""Requests the suite sends: one ``Case`` each, encoded exactly (JSON, multipart or raw bytes).
+
+The multipart encoder is our own: httpx only sends multipart when a file is attached, and the
+openai SDK sends multipart without one, so the suite must too.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+_MISSING = object()
+
+FileField = tuple[str, str, str, bytes]  # (field name, filename, content type, bytes)
+
+
+@dataclass
+class Case:
+    name: str  # human: "create json prompt of 32000 characters"
+    method: str
+    path: str  # concrete path, e.g. /videos/video_123
+    operation: tuple[str, str] | None = None  # (METHOD, spec path template); None: off the spec
+    json_body: Any = _MISSING
+    form: list[tuple[str, str]] | None = None  # multipart text fields
+    files: list[FileField] = field(default_factory=list)
+    raw: bytes | None = None
+    content_type: str | None = None  # for raw bodies
+    query: dict[str, Any] | None = None
+    auth: str | bool | None = True  # True: the run's key; None/False: none; str: that key
+    params: dict[str, Any] = field(default_factory=dict)  # what was asked for, for echo checks
+    partial_body: bool = False  # only the start of the body is read (content downloads)
+
+    @property
+    def encoding(self) -> str:
+        if self.form is not None or self.files:
+            return "multipart"
+        if self.json_body is not _MISSING:
+            return "json"
+        return "raw" if self.raw is not None else "none"
+
+    def encode(self) -> tuple[dict[str, str], bytes | None]:
+        if self.encoding == "multipart":
+            boundary = "videos-contract-" + uuid.uuid4().hex
+            return {"Content-Type": f"multipart/form-data; boundary={boundary}"}, encode_multipart(
+                self.form or [], self.files, boundary
+            )
+        if self.encoding == "json":
+            body = json.dumps(self.json_body, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            return {"Content-Type": "application/json"}, body
+        if self.raw is not None:
+            return ({"Content-Type": self.content_type} if self.content_type else {}), self.raw
+        return {}, None
+
+
+def encode_multipart(fields: list[tuple[str, str]], files: list[FileField], boundary: str) -> bytes:
+    out = io.BytesIO()
+    for name, value in fields:
+        out.write(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode())
+        out.write(value.encode("utf-8", "surrogatepass"))
+        out.write(b"\r\n")
+    for name, filename, content_type, data in files:
+        out.write(
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
+            f"Content-Type: {content_type}\r\n\r\n".encode()
+        )
+        out.write(data)
+        out.write(b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue()
+
+
+def create(name: str, encoding: str, params: dict[str, Any], files: list[FileField] | None = None) -> Case:
+    """A POST /videos case sending ``params`` in the given encoding ("json" or "multipart")."""
+    case = Case(name=f"create {encoding}: {name}", method="POST", path="/videos", operation=("POST", "/videos"),
+                params=dict(params))
+    if encoding == "json":
+        case.json_body = params
+    else:
+        case.form = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in params.items()]
+        case.files = list(files or [])
+    return case
+
+
+def raw_create(name: str, body: bytes, content_type: str) -> Case:
+    return Case(name=f"create raw: {name}", method="POST", path="/videos", operation=("POST", "/videos"),
+                raw=body, content_type=content_type)
+
+
+def call(name: str, method: str, template: str, video_id: str | None = None, **kwargs: Any) -> Case:
+    path = template.replace("{video_id}", video_id) if video_id is not None else template
+    return Case(name=name, method=method, path=path, operation=(method, template), **kwargs)
+
+
+@functools.lru_cache(maxsize=16)
+def image_bytes(width: int, height: int, fmt: str = "PNG") -> bytes:
+    """A solid image of the given pixel size (compresses to a few KB even at 1792x1024)."""
+    from PIL import Image  # imported lazily: only image cases need Pillow
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 90, 160)).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def image_file(width: int, height: int, fmt: str = "PNG") -> FileField:
+    ext, mime = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}[fmt]
+    return ("input_reference", f"reference-{width}x{height}.{ext}", mime, image_bytes(width, height, fmt))

@@ -1,0 +1,147 @@
+"""The catalogue of checked behaviours: one stable id and one statement per clause.
+
+Tests, the console, every report and baselines use these ids; renaming one breaks users'
+baselines, so add new clauses rather than renaming old ones.
+"""
+
+from __future__ import annotations
+
+from contracts.types import Clause
+
+_CATALOGUE: list[tuple[str, str, str]] = [
+    # area, id, statement
+    # ---- valid requests are accepted --------------------------------------------------------
+    ("create.valid", "create.prompt.min-length-accepted",
+     "A prompt of 1 character is accepted (200 and a Video), as JSON and as multipart."),
+    ("create.valid", "create.prompt.max-length-accepted",
+     "A prompt of exactly the maximum length (32000 characters) is accepted."),
+    ("create.valid", "create.prompt.multibyte-max-length-accepted",
+     "A prompt of the maximum length in multi-byte characters is accepted: length counts characters, not bytes."),
+    ("create.valid", "create.prompt.unusual-unicode-accepted",
+     "Prompts with emoji, NUL, combining marks and right-to-left text are accepted."),
+    ("create.valid", "create.model.every-value-accepted",
+     "Every documented model name is accepted."),
+    ("create.valid", "create.seconds.every-value-accepted",
+     "Every documented seconds value is accepted."),
+    ("create.valid", "create.size.every-value-accepted",
+     "Every documented size is accepted."),
+    ("create.valid", "create.optional-fields-omittable",
+     "A create that gives only the prompt, or omits any one optional field, is accepted."),
+    ("create.valid", "create.json-accepted",
+     "A create sent as application/json is accepted."),
+    ("create.valid", "create.multipart-accepted",
+     "A create sent as multipart/form-data without a file is accepted (what the openai SDK sends)."),
+    ("create.valid", "create.image-reference-accepted",
+     "A multipart create with an input_reference image whose pixel size equals size is accepted."),
+    ("create.valid", "create.image-url-reference-accepted",
+     "An input_reference given by image_url (JSON object or multipart bracket field) is accepted."),
+    ("create.valid", "create.generated-valid-accepted",
+     "Generated schema-valid creates (schemathesis, positive mode) are accepted."),
+    # ---- invalid requests are rejected with 400 ---------------------------------------------
+    ("create.invalid", "create.prompt.missing-rejected",
+     "A create without prompt is rejected with 400."),
+    ("create.invalid", "create.prompt.empty-rejected",
+     "A create with an empty prompt is rejected with 400."),
+    ("create.invalid", "create.prompt.over-max-rejected",
+     "A prompt one character over the maximum (also in multi-byte characters) is rejected with 400."),
+    ("create.invalid", "create.seconds.invalid-value-rejected",
+     "A seconds value outside the enum (e.g. \"10\") is rejected with 400."),
+    ("create.invalid", "create.seconds.wrong-type-rejected",
+     "A seconds value of the wrong JSON type (an integer, null) is rejected with 400."),
+    ("create.invalid", "create.size.invalid-value-rejected",
+     "A size outside the enum is rejected with 400."),
+    ("create.invalid", "create.image-reference.wrong-size-rejected",
+     "An input_reference image whose pixel size differs from size is rejected with 400."),
+    ("create.invalid", "create.image-reference.not-image-rejected",
+     "An input_reference file that is not an image is rejected with 400."),
+    ("create.invalid", "create.json.malformed-rejected",
+     "A malformed JSON body, or JSON that is not an object, is rejected with 400."),
+    ("create.invalid", "create.generated-invalid-rejected",
+     "Generated schema-invalid JSON creates (schemathesis, negative mode) are rejected with 400."),
+    # ---- tolerated either way, never a 5xx --------------------------------------------------
+    ("create.tolerated", "create.unknown-model-handled",
+     "An unknown model name is either accepted or rejected with 400, never a 5xx."),
+    ("create.tolerated", "create.unknown-parameter-handled",
+     "An unknown parameter is either ignored or rejected with 400, never a 5xx."),
+    # ---- every response matches the spec ----------------------------------------------------
+    ("response", "response.transport",
+     "Every request gets a complete HTTP response within the per-request timeout."),
+    ("response", "response.not-server-error",
+     "No request, valid or invalid, is answered with a 5xx."),
+    ("response", "response.status-documented",
+     "Every status code is one the spec documents for the operation."),
+    ("response", "response.content-type",
+     "Every response declares the documented Content-Type (application/json for bodies)."),
+    ("response", "response.video.schema",
+     "Every Video body matches the spec: all 13 fields present, nullable ones null, exact types."),
+    ("response", "response.list.schema",
+     "Every list body matches the spec (object, data, first_id, last_id, has_more)."),
+    ("response", "response.deleted.schema",
+     "Every deletion body matches the spec ({id, object: video.deleted, deleted: true})."),
+    ("response", "response.error.envelope",
+     "Every 4xx/5xx body is the error envelope {error: {message, type, param, code}}, not {detail}."),
+    ("response", "response.rate-limit.retry-after",
+     "A 429 carries a Retry-After header in seconds."),
+    # ---- semantics of the Video -------------------------------------------------------------
+    ("semantics", "create.echoes-request",
+     "The create response echoes prompt, model, size and seconds as sent."),
+    ("semantics", "create.defaults-applied",
+     "Omitted model, seconds and size come back as the documented defaults."),
+    ("semantics", "create.initial-status",
+     "A created job starts queued or in_progress, not completed or failed."),
+    ("semantics", "create.remixed-from-null",
+     "remixed_from_video_id is null for a plain create."),
+    ("semantics", "video.ids-unique",
+     "Every create returns a new id."),
+    ("semantics", "video.timestamps-unix-seconds",
+     "created_at, completed_at and expires_at are Unix seconds near the server's clock (not ms)."),
+    ("semantics", "video.timestamps-ordered",
+     "completed_at is set once completed and not before created_at; expires_at not before created_at."),
+    ("semantics", "video.progress-consistent",
+     "progress is 100 when completed; a queued job has progress 0."),
+    ("semantics", "video.error-consistent",
+     "error is null unless the job failed; a failed job has error {code, message} strings."),
+    # ---- lifecycle --------------------------------------------------------------------------
+    ("lifecycle", "lifecycle.retrieve-after-create",
+     "A created video can be retrieved at once (200, same id)."),
+    ("lifecycle", "lifecycle.status-forward",
+     "Polling shows a status that only moves forward: queued -> in_progress -> completed or failed."),
+    ("lifecycle", "lifecycle.progress-monotonic",
+     "Polling shows progress that never decreases."),
+    ("lifecycle", "lifecycle.reaches-terminal",
+     "A job reaches completed or failed within the run's time budget."),
+    ("lifecycle", "lifecycle.retrieve-stable",
+     "A video stays retrievable with 200 until deleted, failed jobs included (status failed)."),
+    ("content", "content.download",
+     "A completed video's content downloads for each variant with its type: video/mp4, image/webp, image/jpeg."),
+    ("content", "content.not-ready-rejected",
+     "Content of a video that is not completed is refused with a 4xx and the envelope."),
+    ("list", "list.limit-honoured",
+     "GET /videos returns at most limit items and sets has_more."),
+    ("list", "list.order-honoured",
+     "GET /videos honours order=asc and order=desc (by creation)."),
+    ("list", "list.after-honoured",
+     "GET /videos?after=ID continues after that id without repeats; first_id/last_id match data."),
+    ("delete", "delete.returns-deletion",
+     "DELETE returns the deletion object for the video's id."),
+    ("delete", "delete.then-not-found",
+     "After DELETE, the video is 404 with the envelope."),
+    ("errors", "errors.unknown-id-not-found",
+     "Unknown ids get 404 with the envelope (retrieve, delete, content, remix)."),
+    ("remix", "remix.sets-source",
+     "A remix of a completed video is a new Video with remixed_from_video_id set to the source id."),
+    ("auth", "auth.missing-key-rejected",
+     "Without an API key, a request is refused with 401 and the envelope."),
+    ("auth", "auth.wrong-key-rejected",
+     "With a wrong API key, a request is refused with 401 and the envelope."),
+]
+
+CLAUSES: dict[str, Clause] = {cid: Clause(id=cid, area=area, statement=text) for area, cid, text in _CATALOGUE}
+AREAS: list[str] = list(dict.fromkeys(area for area, _, _ in _CATALOGUE))
+
+
+def get(clause_id: str) -> Clause:
+    try:
+        return CLAUSES[clause_id]
+    except KeyError:
+        raise KeyError(f"unknown clause id {clause_id!r}") from None

@@ -1,0 +1,257 @@
+"""The suite's HTTP client: real HTTP through httpx, defended against the target.
+
+Per-request timeout and a total time budget (a hanging server fails in bounded time), a cap on
+how much of a body is read (a server that streams without end is cut off), 429 retried after
+Retry-After within the budget, and the API key redacted from everything it records.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from contracts.failures import RunAborted
+from contracts.types import Exchange, RecordedRequest, RecordedResponse
+
+REDACTED = "<redacted>"
+EXCERPT_CHARS = 2000
+DEFAULT_BODY_CAP = 1024 * 1024  # JSON answers are small; 1 MiB is generous
+USER_AGENT = "videos-contract"
+
+
+@dataclass
+class ClientOptions:
+    base_url: str
+    api_key: str | None = None
+    request_timeout: float = 15.0
+    connect_timeout: float = 5.0
+    budget_seconds: float = 240.0
+    body_cap: int = DEFAULT_BODY_CAP
+    max_429_retries: int = 3
+    max_retry_after: float = 10.0
+
+
+@dataclass
+class Response:
+    """What came back for one request (or the transport error that came instead)."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    exchange: Exchange
+    truncated: bool = False
+    elapsed_ms: float = 0.0
+    transport_error: str | None = None
+    retried_429: list["Response"] = field(default_factory=list)
+    _json: Any = field(default=None, repr=False)
+    _json_error: str | None = field(default=None, repr=False)
+    _parsed: bool = field(default=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.transport_error is None
+
+    @property
+    def media_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The parsed JSON body; raises ValueError with a readable reason when it is not JSON."""
+        if not self._parsed:
+            self._parsed = True
+            if self.truncated:
+                self._json_error = f"body cut at the {len(self.body)}-byte cap: not a complete JSON document"
+            else:
+                try:
+                    self._json = json.loads(self.body)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    self._json_error = f"body is not JSON ({exc}): {excerpt(self.body, 120)!r}"
+        if self._json_error:
+            raise ValueError(self._json_error)
+        return self._json
+
+
+def excerpt(body: bytes, limit: int = EXCERPT_CHARS) -> str:
+    if not body:
+        return ""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"<{len(body)} bytes of binary data, starting {body[:16].hex()}>"
+    return text if len(text) <= limit else text[:limit] + f"... <{len(text) - limit} more chars>"
+
+
+class Client:
+    def __init__(self, options: ClientOptions):
+        self.options = options
+        self.base_url = options.base_url.rstrip("/")
+        self.deadline = time.monotonic() + options.budget_seconds
+        self.requests_sent = 0
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(options.request_timeout, connect=options.connect_timeout),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ---- budget ----------------------------------------------------------------------------
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def extend_budget(self, seconds: float) -> None:
+        """Give clean-up a little time after the budget is spent."""
+        self.deadline = max(self.deadline, time.monotonic() + seconds)
+
+    # ---- requests --------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        auth: str | None | bool = True,
+        body_cap: int | None = None,
+    ) -> Response:
+        """Send one request; auth=True uses the run's key, False/None sends none, a str sends it."""
+        url = self.base_url + path
+        sent_headers = dict(headers or {})
+        key = self.options.api_key if auth is True else (auth or None)
+        if key:
+            sent_headers["Authorization"] = f"Bearer {key}"
+        retried: list[Response] = []
+        while True:
+            response = self._send_once(method, url, query, sent_headers, content, body_cap or self.options.body_cap)
+            if response.status != 429 or len(retried) >= self.options.max_429_retries:
+                break
+            wait = _retry_after_seconds(response.headers.get("retry-after"))
+            wait = min(wait if wait is not None else 1.0, self.options.max_retry_after)
+            if wait >= self.remaining():
+                break
+            retried.append(response)
+            time.sleep(wait)
+        response.retried_429 = retried
+        return response
+
+    def _send_once(self, method, url, query, headers, content, body_cap) -> Response:
+        remaining = self.remaining()
+        if remaining <= 0:
+            raise RunAborted(f"the time budget of {self.options.budget_seconds:g} s is spent")
+        timeout = min(self.options.request_timeout, remaining)
+        params = {k: v for k, v in (query or {}).items() if v is not None}
+        request = self._http.build_request(
+            method, url, params=params, headers=headers, content=content,
+            timeout=httpx.Timeout(timeout, connect=min(self.options.connect_timeout, timeout)),
+        )
+        recorded = RecordedRequest(
+            method=method,
+            url=str(request.url),
+            headers=self.redact_headers(dict(request.headers)),
+            body_excerpt=self.redact(excerpt(content or b"")),
+            body_size=len(content or b""),
+        )
+        exchange = Exchange(request=recorded, curl=self.curl(method, str(request.url), headers, content))
+        self.requests_sent += 1
+        started = time.monotonic()
+        body = bytearray()
+        truncated = False
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    if len(body) > body_cap:
+                        del body[body_cap:]
+                        truncated = True
+                        break
+                    if time.monotonic() - started > timeout:
+                        raise httpx.ReadTimeout(f"the body was still arriving after {timeout:g} s")
+            finally:
+                response.close()
+        except httpx.HTTPError as exc:
+            elapsed = (time.monotonic() - started) * 1000
+            exchange.transport_error = _describe_transport_error(exc, timeout)
+            return Response(0, httpx.Headers(), bytes(body), exchange, elapsed_ms=elapsed, transport_error=exchange.transport_error)
+        elapsed = (time.monotonic() - started) * 1000
+        exchange.response = RecordedResponse(
+            status=response.status_code,
+            headers=self.redact_headers(dict(response.headers)),
+            body_excerpt=self.redact(excerpt(bytes(body))),
+            body_size=len(body),
+            truncated=truncated,
+            elapsed_ms=round(elapsed, 2),
+        )
+        return Response(response.status_code, response.headers, bytes(body), exchange, truncated, elapsed)
+
+    # ---- redaction and reproduction --------------------------------------------------------
+    def redact(self, text: str) -> str:
+        key = self.options.api_key
+        return text.replace(key, REDACTED) if key and text else text
+
+    def redact_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for name, value in headers.items():
+            if name.lower() in ("authorization", "proxy-authorization", "api-key", "x-api-key"):
+                scheme = value.split(" ", 1)[0] if " " in value else ""
+                value = f"{scheme} {REDACTED}".strip()
+            out[name] = self.redact(value)
+        return out
+
+    def curl(self, method: str, url: str, headers: dict[str, str], content: bytes | None) -> str:
+        """A shell command that sends the same bytes; the key comes from $OPENAI_API_KEY."""
+        parts = ["curl", "-sS", "-i", "-X", method, shlex.quote(url)]
+        for name, value in headers.items():
+            if name.lower() == "authorization":
+                parts += ["-H", '"Authorization: Bearer $OPENAI_API_KEY"']
+            else:
+                parts += ["-H", shlex.quote(f"{name}: {self.redact(value)}")]
+        if not content:
+            return " ".join(parts)
+        text = _printable(content)
+        if text is not None and len(text) <= 1500:
+            return " ".join(parts + ["--data-binary", shlex.quote(self.redact(text))])
+        # Large or binary bodies (a 32000-character prompt, an image): rebuild the exact bytes.
+        packed = base64.b64encode(zlib.compress(content, 9)).decode()
+        maker = f"python3 -c \"import base64,sys,zlib; sys.stdout.buffer.write(zlib.decompress(base64.b64decode('{packed}')))\""
+        return maker + " | " + " ".join(parts + ["--data-binary", "@-"])
+
+
+def _printable(content: bytes) -> str | None:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any(ord(c) < 32 and c not in "\r\n\t" for c in text):
+        return None
+    return text
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        return None
+
+
+def _describe_transport_error(exc: httpx.HTTPError, timeout: float) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"connection timed out after {timeout:g} s"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no complete response within {timeout:g} s ({type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError):
+        return f"connection failed: {exc}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the server broke the HTTP exchange: {exc}"
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,50 @@
+"""A broken clause, as an exception with structured fields and a human message.
+
+Modelled on schemathesis' failures: an ``AssertionError`` subclass, so that a check is a plain
+function that raises, and pytest shows it naturally.
+"""
+
+from __future__ import annotations
+
+
+def shorten(value: object, limit: int = 200) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 20] + f"... ({len(text)} chars)"
+
+
+class ContractViolation(AssertionError):
+    """The target broke ``clause_id``: ``message`` says how, ``field`` where."""
+
+    def __init__(
+        self,
+        clause_id: str,
+        message: str,
+        *,
+        field: str | None = None,
+        expected: object = None,
+        received: object = None,
+    ):
+        self.clause_id = clause_id
+        self.message = message
+        self.field = field
+        self.expected = None if expected is None else shorten(expected)
+        self.received = None if received is None else shorten(received)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f" {self.field}:" if self.field else ""
+        lines = [f"[{self.clause_id}]{where} {self.message}"]
+        if self.received is not None:
+            lines.append(f"  Received: {self.received}")
+        if self.expected is not None:
+            lines.append(f"  Documented: {self.expected}")
+        return "\n".join(lines)
+
+
+class NotVerifiable(Exception):
+    """A clause could not be checked in this run (e.g. every job failed, so there is no content)."""
+
+
+class RunAborted(Exception):
+    """The run must stop: the time budget is spent, or the target is unreachable."""

@@ -1,0 +1,125 @@
+"""Verdicts per clause, accumulated as the run goes, and the coverage of what was exercised."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+from contracts import clauses
+from contracts.failures import ContractViolation, NotVerifiable
+from contracts.types import ClauseResult, Evidence, Verdict
+
+if TYPE_CHECKING:
+    from contracts.cases import Case
+    from contracts.client import Response
+
+MAX_EVIDENCE = 3  # per clause: enough to act on, small enough to read
+
+
+@dataclass
+class _State:
+    checks: int = 0
+    failures: int = 0
+    evidence: list[Evidence] = field(default_factory=list)
+    not_verified: str | None = None
+    skipped: str | None = None
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self._state: dict[str, _State] = {cid: _State() for cid in clauses.CLAUSES}
+
+    def _get(self, clause_id: str) -> _State:
+        clauses.get(clause_id)  # unknown ids are programming errors: fail loudly
+        return self._state[clause_id]
+
+    def passed(self, clause_id: str) -> None:
+        self._get(clause_id).checks += 1
+
+    def failed(self, violation: ContractViolation, case: "Case | None" = None, response: "Response | None" = None) -> None:
+        state = self._get(violation.clause_id)
+        state.checks += 1
+        state.failures += 1
+        if len(state.evidence) < MAX_EVIDENCE:
+            state.evidence.append(
+                Evidence(
+                    clause_id=violation.clause_id,
+                    message=violation.message,
+                    field=violation.field,
+                    expected=violation.expected,
+                    received=violation.received,
+                    case=case.name if case else None,
+                    exchange=response.exchange if response is not None else None,
+                )
+            )
+
+    def not_verified(self, clause_id: str, note: str) -> None:
+        state = self._get(clause_id)
+        state.not_verified = state.not_verified or note
+
+    def skipped(self, clause_id: str, note: str) -> None:
+        self._get(clause_id).skipped = note
+
+    @contextlib.contextmanager
+    def clause(self, clause_id: str, case: "Case | None" = None, response: "Response | None" = None) -> Iterator[None]:
+        """Evaluate ``clause_id``: a ContractViolation fails it, NotVerifiable marks it, else it passes."""
+        try:
+            yield
+        except ContractViolation as violation:
+            self.failed(violation, case, response)
+        except NotVerifiable as reason:
+            self.not_verified(clause_id, str(reason))
+        else:
+            self.passed(clause_id)
+
+    def verdict_of(self, clause_id: str) -> Verdict:
+        state = self._get(clause_id)
+        if state.failures:
+            return Verdict.FAILED
+        if state.checks:
+            return Verdict.PASSED
+        return Verdict.SKIPPED if state.skipped else Verdict.NOT_VERIFIED
+
+    def results(self, interrupted: str | None = None, profile_changed: frozenset[str] = frozenset()) -> list[ClauseResult]:
+        out = []
+        for cid, clause in clauses.CLAUSES.items():
+            state = self._state[cid]
+            verdict = self.verdict_of(cid)
+            note = None
+            if verdict is Verdict.FAILED and state.failures > len(state.evidence):
+                note = f"{state.failures} violations in {state.checks} checks; the first {len(state.evidence)} are shown"
+            elif verdict is Verdict.SKIPPED:
+                note = state.skipped
+            elif verdict is Verdict.NOT_VERIFIED:
+                note = state.not_verified or (f"not reached: {interrupted}" if interrupted else "not exercised by this run")
+            elif state.not_verified:
+                note = f"partly verified: {state.not_verified}"
+            out.append(ClauseResult(clause=clause, verdict=verdict, evidence=list(state.evidence), checks=state.checks,
+                                    note=note, profile_changed=cid in profile_changed))
+        return out
+
+
+class Coverage:
+    """Which boundaries and enum values were actually exercised, by encoding."""
+
+    def __init__(self) -> None:
+        self.boundaries: dict[str, set[int]] = defaultdict(set)
+        self.enums: dict[str, Counter] = defaultdict(Counter)
+        self.generated: Counter = Counter()
+        self.operations: Counter = Counter()
+
+    def boundary(self, name: str, value: int) -> None:
+        self.boundaries[name].add(value)
+
+    def enum(self, name: str, value: str, encoding: str) -> None:
+        self.enums[name][f"{value} ({encoding})"] += 1
+
+    def as_dict(self) -> dict:
+        return {
+            "boundaries": {k: sorted(v) for k, v in sorted(self.boundaries.items())},
+            "enums": {k: dict(sorted(v.items())) for k, v in sorted(self.enums.items())},
+            "generated": dict(self.generated),
+            "operations": dict(sorted(self.operations.items())),
+        }

@@ -1,0 +1,57 @@
+"""The values a target must accept: the spec's enums, limits and defaults, in one place.
+
+Everything is read from the spec; a target profile (self-hosted servers serve their own models,
+sizes and durations) can override the lists and defaults without touching the checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from contracts.spec import Spec
+
+CREATE_SCHEMA = "CreateVideoRequest"
+
+
+@dataclass(frozen=True)
+class Rules:
+    models: tuple[str, ...]
+    seconds: tuple[str, ...]
+    sizes: tuple[str, ...]
+    defaults: dict[str, str]
+    prompt_min: int
+    prompt_max: int
+    create_fields: tuple[str, ...]  # the documented create parameters
+    profile: str = "openai"
+    changed: frozenset[str] = field(default_factory=frozenset)  # which lists a profile replaced
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> "Rules":
+        props = spec.properties(CREATE_SCHEMA)
+        prompt_min, prompt_max = spec.string_limits("Prompt")
+        return cls(
+            models=tuple(spec.enum("VideoModel")),
+            seconds=tuple(spec.enum("VideoSeconds")),
+            sizes=tuple(spec.enum("VideoSize")),
+            defaults={name: str(props[name]["default"]) for name in ("model", "seconds", "size")},
+            prompt_min=prompt_min,
+            prompt_max=prompt_max,
+            create_fields=tuple(props),
+        )
+
+    def with_profile(self, name: str, *, models=None, seconds=None, sizes=None, defaults=None) -> "Rules":
+        changed = {k for k, v in (("models", models), ("seconds", seconds), ("sizes", sizes), ("defaults", defaults)) if v}
+        return replace(
+            self,
+            profile=name,
+            models=tuple(models or self.models),
+            seconds=tuple(seconds or self.seconds),
+            sizes=tuple(sizes or self.sizes),
+            defaults={**self.defaults, **(defaults or {})},
+            changed=frozenset(changed),
+        )
+
+    @staticmethod
+    def pixel_size(size: str) -> tuple[int, int]:
+        width, height = size.lower().split("x")
+        return int(width), int(height)

@@ -1,0 +1,121 @@
+"""One conformance run: preflight, the scenarios in order, clean-up, and the RunResult."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from contracts import cases
+from contracts.client import Client, ClientOptions
+from contracts.context import RunContext, RunOptions
+from contracts.failures import RunAborted
+from contracts.rules import Rules
+from contracts.scenarios import auth, create_invalid, create_valid, generated, jobs, listing
+from contracts.scenarios.state import RunState
+from contracts.spec import Spec, load_spec
+from contracts.types import RunResult
+
+CLEANUP_SECONDS = 20.0  # granted to deleting the run's videos after the budget is spent
+
+STEPS: list[tuple[str, Callable[[RunContext, RunState], None]]] = [
+    ("first creates", create_valid.minimal),
+    ("retrieve", jobs.retrieve_and_not_ready),
+    ("valid creates", create_valid.run),
+    ("invalid creates", create_invalid.run),
+    ("generated creates", generated.run),
+    ("lifecycle", jobs.follow_jobs),
+    ("content", jobs.content),
+    ("remix", jobs.remix),
+    ("list", listing.run),
+    ("delete", jobs.delete),
+    ("unknown ids", jobs.unknown_ids),
+    ("auth", auth.run),
+]
+
+
+class SetupError(Exception):
+    """The run cannot start (unreachable target, bad options): exit code 2."""
+
+
+def preflight(client: Client) -> None:
+    """Fail fast, with one line, when nothing answers HTTP at the base URL."""
+    response = client.request("GET", "/videos", query={"limit": 1})
+    if not response.ok:
+        raise SetupError(f"cannot reach the target at {client.base_url}: {response.transport_error}")
+
+
+def run(
+    options: RunOptions,
+    *,
+    spec: Spec | None = None,
+    rules: Rules | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    target_label: str | None = None,
+) -> RunResult:
+    spec = spec or load_spec()
+    rules = rules or Rules.from_spec(spec)
+    client = Client(ClientOptions(base_url=options.base_url, api_key=options.api_key,
+                                  request_timeout=options.request_timeout, budget_seconds=options.budget_seconds))
+    ctx = RunContext(spec=spec, rules=rules, client=client, options=options, progress=progress)
+    state = RunState()
+    started = time.time()
+    interrupted: str | None = None
+    try:
+        try:
+            preflight(client)
+        except RunAborted as exc:
+            raise SetupError(str(exc)) from None
+        for index, (name, step) in enumerate(STEPS):
+            if progress:
+                progress(name, index, len(STEPS))
+            step(ctx, state)
+        if progress:
+            progress("done", len(STEPS), len(STEPS))
+    except RunAborted as exc:
+        interrupted = str(exc)
+    except KeyboardInterrupt:
+        interrupted = "interrupted (Ctrl-C)"
+    finally:
+        try:
+            cleanup(ctx)
+        except KeyboardInterrupt:
+            interrupted = interrupted or "interrupted (Ctrl-C) during clean-up"
+        client.close()
+    return RunResult(
+        target=target_label or options.base_url,
+        spec_version=spec.version,
+        profile=rules.profile,
+        started_at=started,
+        finished_at=time.time(),
+        results=ctx.recorder.results(interrupted, _profile_changed(rules)),
+        coverage=ctx.coverage.as_dict(),
+        requests_sent=client.requests_sent,
+        videos_created=len(ctx.created),
+        interrupted=interrupted,
+        embedded=options.embedded,
+    )
+
+
+def cleanup(ctx: RunContext) -> None:
+    """Delete every video the run created: a conformance run leaves nothing behind."""
+    ctx.client.extend_budget(CLEANUP_SECONDS)
+    for video_id in ctx.created:
+        if video_id in ctx.deleted:
+            continue
+        try:
+            ctx.send(cases.call("clean-up: delete", "DELETE", "/videos/{video_id}", video_id))
+        except RunAborted:
+            return
+        ctx.deleted.add(video_id)
+
+
+def _profile_changed(rules: Rules) -> frozenset[str]:
+    """Clauses whose expectations a target profile altered (for the reports)."""
+    touched = {
+        "models": ["create.model.every-value-accepted", "create.unknown-model-handled"],
+        "seconds": ["create.seconds.every-value-accepted", "create.seconds.invalid-value-rejected"],
+        "sizes": ["create.size.every-value-accepted", "create.size.invalid-value-rejected",
+                  "create.image-reference-accepted", "response.video.schema"],
+        "defaults": ["create.defaults-applied"],
+    }
+    return frozenset(cid for key in rules.changed for cid in touched[key])

@@ -1,0 +1,13 @@
+"""What scenarios hand to each other during a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RunState:
+    jobs: list[dict[str, Any]] = field(default_factory=list)  # create answers, in order
+    final: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> last Video seen when polled
+    completed_id: str | None = None  # a job seen completed (content, remix, delete use it)
