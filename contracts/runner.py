@@ -81,6 +81,8 @@ def run(
         except KeyboardInterrupt:
             interrupted = interrupted or "interrupted (Ctrl-C) during clean-up"
         client.close()
+    if ctx.recorder.verdict_of("response.rate-limit.retry-after").value == "not_verified":
+        ctx.recorder.skipped("response.rate-limit.retry-after", "the target answered no request with 429")
     return RunResult(
         target=target_label or options.base_url,
         spec_version=spec.version,
