@@ -1,0 +1,126 @@
+"""Reports of a conformance run: conformance.json, conformance.html, junit.xml, summary.md.
+
+    paths = write_reports(result, Path("reports"), baseline=load_baseline("baseline.json"))
+    print(render_summary(result, baseline=..., paths=paths))
+
+Everything is rendered from one redacted document (:func:`build_report`), whose format is
+described by ``conformance.schema.json``. See docs/reports.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contracts.report.baseline import (
+    Baseline,
+    BaselineEntry,
+    BaselineError,
+    BaselineOutcome,
+    apply_baseline,
+    load_baseline,
+    write_baseline,
+)
+from contracts.report.console import ProgressReporter, make_progress, render_summary
+from contracts.report.diff import DiffError, ReportDiff, diff_reports, render_diff
+from contracts.report.document import (
+    CONFORMS,
+    FORMAT_VERSION,
+    INTERRUPTED,
+    KNOWN_VIOLATIONS,
+    OUTCOMES,
+    SCHEMA_PATH,
+    VIOLATIONS,
+    build_report,
+    fill_not_run,
+    load_schema,
+    schema_errors,
+    to_json,
+)
+from contracts.report.html import render_html
+from contracts.report.io import atomic_write_text
+from contracts.report.junit import render_junit
+from contracts.report.markdown import render_markdown
+from contracts.types import RunResult
+
+DEFAULT_REPORT_DIR = Path("reports")
+
+#: file names inside the report directory, by the keys ``write_reports`` returns
+REPORT_FILES = {
+    "html": "conformance.html",
+    "json": "conformance.json",
+    "junit": "junit.xml",
+    "summary": "summary.md",
+}
+
+
+def write_reports(
+    result: RunResult,
+    report_dir: Path | str = DEFAULT_REPORT_DIR,
+    *,
+    baseline: Baseline | BaselineOutcome | None = None,
+) -> dict[str, Path]:
+    """Write every report of ``result`` into ``report_dir`` (created if needed), each file
+    atomically, and return their paths by kind: ``html``, ``json``, ``junit``, ``summary``.
+
+    With ``baseline``, failures are split into new and known in every report."""
+    report_dir = Path(report_dir)
+    doc = build_report(result, baseline=baseline)
+    rendered = {
+        "html": render_html(doc),
+        "json": to_json(doc),
+        "junit": render_junit(doc),
+        "summary": render_markdown(doc),
+    }
+    paths: dict[str, Path] = {}
+    for kind, text in rendered.items():
+        paths[kind] = atomic_write_text(report_dir / REPORT_FILES[kind], text)
+    return paths
+
+
+def exit_code(result: RunResult, baseline: Baseline | BaselineOutcome | None = None) -> int:
+    """1 when the run found a violation not accepted by ``baseline``, else 0.
+
+    (An interrupted run without new violations returns 0 here: the CLI decides how to report an
+    interruption, e.g. with its own exit code.)"""
+    if isinstance(baseline, Baseline):
+        baseline = apply_baseline(result, baseline)
+    if baseline is None:
+        return 1 if result.failed else 0
+    return baseline.exit_code
+
+
+__all__ = [
+    "Baseline",
+    "BaselineEntry",
+    "BaselineError",
+    "BaselineOutcome",
+    "CONFORMS",
+    "DEFAULT_REPORT_DIR",
+    "DiffError",
+    "FORMAT_VERSION",
+    "INTERRUPTED",
+    "KNOWN_VIOLATIONS",
+    "OUTCOMES",
+    "REPORT_FILES",
+    "ProgressReporter",
+    "ReportDiff",
+    "SCHEMA_PATH",
+    "VIOLATIONS",
+    "apply_baseline",
+    "build_report",
+    "diff_reports",
+    "exit_code",
+    "fill_not_run",
+    "load_baseline",
+    "load_schema",
+    "make_progress",
+    "render_diff",
+    "render_html",
+    "render_junit",
+    "render_markdown",
+    "render_summary",
+    "schema_errors",
+    "to_json",
+    "write_baseline",
+    "write_reports",
+]

@@ -1,0 +1,169 @@
+"""A realistic, made-up run with two violations: for the README screenshot and for trying the
+report renderers by hand (``python -m contracts.report.screenshot``)."""
+
+from __future__ import annotations
+
+import json
+
+from contracts.types import (
+    Clause,
+    ClauseResult,
+    Evidence,
+    Exchange,
+    RecordedRequest,
+    RecordedResponse,
+    RunResult,
+    Verdict,
+)
+
+TARGET = "http://127.0.0.1:8000/v1"
+_START = 1_764_100_800.0  # 2025-11-25T20:00:00Z
+
+
+def _c(cid: str, statement: str) -> Clause:
+    return Clause(id=cid, area=cid.split(".", 1)[0], statement=statement)
+
+
+def _passed(cid: str, statement: str, checks: int = 1, **kw) -> ClauseResult:
+    return ClauseResult(_c(cid, statement), Verdict.PASSED, checks=checks, **kw)
+
+
+def demo_run() -> RunResult:
+    prompt_body = json.dumps({"model": "sora-2", "prompt": "A" * 60 + "\u2026 (32000 chars)"}, ensure_ascii=False)
+    prompt_ex = Exchange(
+        request=RecordedRequest(
+            method="POST",
+            url=f"{TARGET}/videos",
+            headers={
+                "Authorization": "Bearer [REDACTED]",
+                "Content-Type": "application/json",
+                "User-Agent": "videos-contract/0.1.0",
+            },
+            body_excerpt=prompt_body,
+            body_size=32_045,
+        ),
+        response=RecordedResponse(
+            status=400,
+            headers={"content-type": "application/json", "x-request-id": "req_4f1c2a"},
+            body_excerpt=json.dumps(
+                {
+                    "error": {
+                        "message": "prompt is too long (max 30000 characters)",
+                        "type": "invalid_request_error",
+                        "param": "prompt",
+                        "code": None,
+                    }
+                },
+                indent=2,
+            ),
+            body_size=171,
+            elapsed_ms=41.7,
+        ),
+        curl=(
+            f"curl -sS -X POST '{TARGET}/videos' -H 'Authorization: Bearer $OPENAI_API_KEY' "
+            "-H 'Content-Type: application/json' --data @prompt-32000.json"
+        ),
+    )
+    seconds_ex = Exchange(
+        request=RecordedRequest(
+            method="GET",
+            url=f"{TARGET}/videos/video_68d7512d07848190b3e45da0ecbebcde",
+            headers={"Authorization": "Bearer [REDACTED]"},
+        ),
+        response=RecordedResponse(
+            status=200,
+            headers={"content-type": "application/json"},
+            body_excerpt=json.dumps(
+                {
+                    "id": "video_68d7512d07848190b3e45da0ecbebcde",
+                    "object": "video",
+                    "model": "sora-2",
+                    "status": "completed",
+                    "progress": 100,
+                    "seconds": 8,
+                    "size": "1280x720",
+                },
+                indent=2,
+            ),
+            body_size=212,
+            elapsed_ms=12.3,
+        ),
+        curl=(
+            f"curl -sS '{TARGET}/videos/video_68d7512d07848190b3e45da0ecbebcde' "
+            "-H 'Authorization: Bearer $OPENAI_API_KEY'"
+        ),
+    )
+    results = [
+        _passed("create.prompt.required", "A request without a prompt is rejected with 400.", 2),
+        ClauseResult(
+            _c("create.prompt.max-length-accepted", "A prompt of exactly 32000 characters is accepted."),
+            Verdict.FAILED,
+            checks=1,
+            evidence=[
+                Evidence(
+                    clause_id="create.prompt.max-length-accepted",
+                    message="A 32000-character prompt was rejected",
+                    field="status",
+                    expected="200 with a video job",
+                    received="400 invalid_request_error: prompt is too long (max 30000 characters)",
+                    case="create json prompt=32000 chars",
+                    exchange=prompt_ex,
+                )
+            ],
+        ),
+        _passed("create.prompt.over-max-rejected", "A prompt of 32001 characters is rejected with 400."),
+        _passed("create.seconds.enum", "seconds accepts exactly the documented values 4, 8 and 12.", 4),
+        _passed("create.size.enum", "size accepts exactly the documented resolutions.", 4),
+        _passed("create.response.schema", "A created job matches the Video schema.", 9),
+        _passed("retrieve.status.lifecycle", "A job moves queued -> in_progress -> completed.", 3),
+        ClauseResult(
+            _c("retrieve.seconds.type", "seconds is returned as a string enum value (\"4\", \"8\", \"12\")."),
+            Verdict.FAILED,
+            checks=3,
+            evidence=[
+                Evidence(
+                    clause_id="retrieve.seconds.type",
+                    message="seconds is an integer, the spec says a string",
+                    field="$.seconds",
+                    expected='string, one of "4", "8", "12"',
+                    received="8 (integer)",
+                    case="retrieve completed job seconds=8",
+                    exchange=seconds_ex,
+                )
+            ],
+        ),
+        _passed("retrieve.unknown-id", "An unknown video id gives 404 with an error object.", 2),
+        _passed("list.pagination.after", "after= pages through jobs without repeats.", 2),
+        _passed("list.order", "order=asc and order=desc sort by created_at.", 2),
+        ClauseResult(
+            _c("content.download.mp4", "GET /videos/{id}/content returns video/mp4 bytes."),
+            Verdict.NOT_VERIFIED,
+            note="no job completed within the budget, so there was no content to fetch",
+        ),
+        _passed("delete.removes-job", "A deleted job is gone: retrieve gives 404.", 1),
+        ClauseResult(
+            _c("auth.missing-key", "A request without a key is rejected with 401."),
+            Verdict.SKIPPED,
+            note="the target profile has no authentication",
+        ),
+        _passed("errors.shape", "Every 4xx body is an error object with message and type.", 11,
+                profile_changed=True),
+    ]
+    return RunResult(
+        target=TARGET,
+        spec_version="1.0.0",
+        profile="openai",
+        started_at=_START,
+        finished_at=_START + 47.2,
+        results=results,
+        coverage={
+            "boundaries": {"prompt.length": [1, 32000, 32001], "input_reference.bytes": [0, 1]},
+            "enums": {
+                "seconds": {"4": 3, "8": 1, "12": 1},
+                "size": {"720x1280": 2, "1280x720": 2, "1024x1792": 1, "1792x1024": 1},
+            },
+            "statuses_seen": {"200": 31, "400": 9, "404": 3},
+        },
+        requests_sent=48,
+        videos_created=6,
+    )

@@ -1,0 +1,281 @@
+"""The report document: a ``RunResult`` as plain, redacted, JSON-ready data.
+
+It is what ``conformance.json`` holds, and every other report (HTML, JUnit, Markdown, console)
+is rendered from it, so that all of them show the same, redacted, facts. Its format is described
+by ``conformance.schema.json`` beside this file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from contracts.report.baseline import Baseline, BaselineOutcome, apply_baseline
+from contracts.report.redact import clean_text, clean_tree, redact_headers
+from contracts.types import (
+    Clause,
+    ClauseResult,
+    Evidence,
+    Exchange,
+    RunResult,
+    Verdict,
+)
+
+FORMAT_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("conformance.schema.json")
+
+#: the verdicts in display order
+VERDICTS = [v.value for v in Verdict]
+
+#: overall outcomes of a run
+CONFORMS = "conforms"  # every verified clause passed, and the run completed
+KNOWN_VIOLATIONS = "known_violations"  # it failed only clauses accepted by the baseline
+VIOLATIONS = "violations"  # at least one failing clause not accepted by a baseline
+INTERRUPTED = "interrupted"  # stopped early, and no (new) violation among what ran
+OUTCOMES = [CONFORMS, KNOWN_VIOLATIONS, VIOLATIONS, INTERRUPTED]
+
+#: reports keep at most this many pieces of evidence per clause (the count is kept)
+MAX_EVIDENCE_PER_CLAUSE = 20
+#: and cut any body excerpt longer than this (the engine already caps bodies)
+MAX_EXCERPT_CHARS = 64 * 1024
+
+
+def _tool_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("videos-contract")
+    except Exception:  # not installed (a bare checkout)
+        return "unknown"
+
+
+def iso8601(epoch: float) -> str:
+    return (
+        datetime.fromtimestamp(epoch, timezone.utc)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def _excerpt(text: str | None) -> str:
+    text = clean_text(text or "")
+    if len(text) > MAX_EXCERPT_CHARS:
+        cut = len(text) - MAX_EXCERPT_CHARS
+        text = text[:MAX_EXCERPT_CHARS] + f"\n\u2026 [{cut} more characters cut by the report]"
+    return text
+
+
+def _opt(text: str | None) -> str | None:
+    return None if text is None else clean_text(str(text))
+
+
+def exchange_to_dict(ex: Exchange) -> dict[str, Any]:
+    req = ex.request
+    resp = ex.response
+    return {
+        "request": {
+            "method": clean_text(req.method),
+            "url": clean_text(req.url),
+            "headers": redact_headers(req.headers),
+            "body_excerpt": _excerpt(req.body_excerpt),
+            "body_size": int(req.body_size),
+        },
+        "response": None
+        if resp is None
+        else {
+            "status": int(resp.status),
+            "headers": redact_headers(resp.headers),
+            "body_excerpt": _excerpt(resp.body_excerpt),
+            "body_size": int(resp.body_size),
+            "truncated": bool(resp.truncated),
+            "elapsed_ms": round(float(resp.elapsed_ms), 3),
+        },
+        "transport_error": _opt(ex.transport_error),
+        "curl": clean_text(ex.curl or ""),
+    }
+
+
+def evidence_to_dict(ev: Evidence) -> dict[str, Any]:
+    return {
+        "message": clean_text(ev.message or ""),
+        "field": _opt(ev.field),
+        "expected": _opt(ev.expected),
+        "received": _opt(ev.received),
+        "case": _opt(ev.case),
+        "exchange": exchange_to_dict(ev.exchange) if ev.exchange is not None else None,
+    }
+
+
+def _clause_to_dict(
+    r: ClauseResult, outcome: BaselineOutcome | None, interrupted: str | None
+) -> dict[str, Any]:
+    note = r.note
+    if note is None and interrupted and r.verdict is Verdict.NOT_VERIFIED:
+        note = f"not run: the run was interrupted ({interrupted})"
+    evidence = list(r.evidence)
+    return {
+        "id": clean_text(r.clause.id),
+        "area": clean_text(r.clause.area),
+        "statement": clean_text(r.clause.statement),
+        "verdict": Verdict(r.verdict).value,
+        "checks": int(r.checks),
+        "note": _opt(note),
+        "profile_changed": bool(r.profile_changed),
+        "baseline": outcome.status_of(r.clause.id)
+        if outcome is not None and r.verdict is Verdict.FAILED
+        else None,
+        "evidence_total": len(evidence),
+        "evidence": [evidence_to_dict(e) for e in evidence[:MAX_EVIDENCE_PER_CLAUSE]],
+    }
+
+
+def _counts(clauses: Iterable[dict[str, Any]]) -> dict[str, int]:
+    counts = {v: 0 for v in VERDICTS}
+    for c in clauses:
+        counts[c["verdict"]] += 1
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def run_outcome(counts: dict[str, int], interrupted: str | None, new_failures: int) -> str:
+    if new_failures:
+        return VIOLATIONS
+    if interrupted:
+        return INTERRUPTED
+    if counts["failed"]:
+        return KNOWN_VIOLATIONS
+    return CONFORMS
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def outcome_text(doc: dict[str, Any]) -> str:
+    """A one-line verdict, e.g. ``"3 violations (1 new, 2 known)"``."""
+    counts = doc["counts"]
+    outcome = doc["outcome"]
+    failed = counts["failed"]
+    b = doc.get("baseline")
+    if outcome == CONFORMS:
+        text = "conforms"
+        extra = []
+        if counts["not_verified"]:
+            extra.append(f"{counts['not_verified']} not verified")
+        if counts["skipped"]:
+            extra.append(f"{counts['skipped']} skipped")
+        if extra:
+            text += " (" + ", ".join(extra) + ")"
+        return text
+    if outcome == KNOWN_VIOLATIONS:
+        return f"{_plural(failed, 'known violation')}, no new violation"
+    if outcome == INTERRUPTED:
+        text = "interrupted"
+        if doc.get("interrupted"):
+            text += f": {doc['interrupted']}"
+        if failed:
+            text += f" ({_plural(failed, 'known violation')})"
+        return text
+    text = _plural(failed, "violation")
+    if b is not None:
+        text += f" ({len(b['new'])} new, {len(b['known'])} known)"
+    if doc.get("interrupted"):
+        text += "; run interrupted"
+    return text
+
+
+def build_report(
+    result: RunResult, *, baseline: Baseline | BaselineOutcome | None = None
+) -> dict[str, Any]:
+    """The conformance report document for ``result`` (redacted, JSON-serialisable).
+
+    ``baseline`` (a loaded :class:`Baseline`, or the outcome of applying one) splits failures
+    into new and known; without it every failure is new."""
+    if isinstance(baseline, Baseline):
+        outcome: BaselineOutcome | None = apply_baseline(result, baseline)
+    else:
+        outcome = baseline
+    interrupted = _opt(result.interrupted)
+    clauses = [_clause_to_dict(r, outcome, interrupted) for r in result.results]
+    counts = _counts(clauses)
+
+    areas: dict[str, list[dict[str, Any]]] = {}
+    for c in clauses:
+        areas.setdefault(c["area"], []).append(c)
+
+    new_failures = len(outcome.new) if outcome is not None else counts["failed"]
+    duration = max(0.0, float(result.finished_at) - float(result.started_at))
+    doc: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "generator": {"name": "videos-contract", "version": _tool_version()},
+        "target": clean_text(result.target),
+        "embedded": bool(result.embedded),
+        "spec_version": clean_text(str(result.spec_version)),
+        "profile": clean_text(str(result.profile)),
+        "started_at": iso8601(result.started_at),
+        "started_at_epoch": float(result.started_at),
+        "finished_at": iso8601(result.finished_at),
+        "finished_at_epoch": float(result.finished_at),
+        "duration_seconds": round(duration, 3),
+        "outcome": run_outcome(counts, interrupted, new_failures),
+        "outcome_text": "",
+        "counts": counts,
+        "areas": [{"area": a, "counts": _counts(cs)} for a, cs in areas.items()],
+        "requests_sent": int(result.requests_sent),
+        "videos_created": int(result.videos_created),
+        "interrupted": interrupted,
+        "coverage": clean_tree(result.coverage or {}),
+        "baseline": outcome.to_dict() if outcome is not None else None,
+        "clauses": clauses,
+    }
+    if doc["baseline"] is not None:
+        doc["baseline"] = clean_tree(doc["baseline"])
+    doc["outcome_text"] = outcome_text(doc)
+    return doc
+
+
+def fill_not_run(result: RunResult, catalogue: Iterable[Clause]) -> RunResult:
+    """A copy of ``result`` in which every clause of ``catalogue`` that has no result is
+    ``not_verified`` with a note saying it did not run (and why, for an interrupted run)."""
+    seen = {r.clause.id for r in result.results}
+    reason = (
+        f"not run: the run was interrupted ({result.interrupted})"
+        if result.interrupted
+        else "not run"
+    )
+    missing = [
+        ClauseResult(clause=c, verdict=Verdict.NOT_VERIFIED, note=reason)
+        for c in catalogue
+        if c.id not in seen
+    ]
+    return dataclasses.replace(result, results=[*result.results, *missing])
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of ``conformance.json``."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def schema_errors(doc: Any) -> list[str]:
+    """Every way ``doc`` violates the schema, as ``"$.path: message"`` lines (empty: valid)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(
+        load_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    out = []
+    for e in errors:
+        path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path)
+        out.append(f"{path}: {e.message}")
+    return out
+
+
+def to_json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,625 @@
+"""conformance.html: one self-contained page that a person would rather read than a log.
+
+Everything is inline (CSS, JS; no fonts, images or fetches), and a Content-Security-Policy with
+the hashes of the page's own style and script forbids anything else: even if a hostile response
+body got past the escaping, it could neither run nor load anything. Every piece of data goes
+through :func:`_e` (HTML-escaped, control characters made visible).
+
+The page works without JavaScript (everything is shown); with it, a toolbar filters clauses
+("failures only", free text), and the URL hash drives the filter: ``#failures``, ``#q=seconds``,
+``#failures&q=seconds``; ``#clause-<id>`` opens and scrolls to one clause.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from contracts.report.redact import printable
+
+_VERDICT_LABEL = {
+    "passed": "Pass",
+    "failed": "Fail",
+    "not_verified": "Not verified",
+    "skipped": "Skipped",
+}
+_VERDICT_PLURAL = {
+    "passed": "passed",
+    "failed": "failed",
+    "not_verified": "not verified",
+    "skipped": "skipped",
+}
+_OUTCOME_TITLE = {
+    "conforms": "Conforms",
+    "known_violations": "Known violations only",
+    "violations": "Violations",
+    "interrupted": "Interrupted",
+}
+
+
+def _e(value: Any) -> str:
+    """Escape any value for HTML text or a quoted attribute."""
+    return html.escape(printable("" if value is None else str(value)), quote=True)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    for unit in ("KB", "MB", "GB"):
+        n /= 1024  # type: ignore[assignment]
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+    return f"{n:.1f} TB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+CSS = r"""
+:root{--bg:#f6f8fa;--panel:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#eef1f4;
+--pass:#1a7f37;--pass-bg:#dafbe1;--fail:#cf222e;--fail-bg:#ffebe9;--warn:#9a6700;--warn-bg:#fff8c5;
+--skip:#59636e;--skip-bg:#eef1f4;--code-bg:#f6f8fa;--accent:#0969da;
+--mono:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"DejaVu Sans Mono","Liberation Mono",monospace;
+--sans:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue","Liberation Sans","DejaVu Sans",Arial,sans-serif}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--panel:#151b23;--fg:#e6edf3;--muted:#9198a1;
+--line:#3d444d;--soft:#212830;--pass:#3fb950;--pass-bg:#12261e;--fail:#f85149;--fail-bg:#2d1315;
+--warn:#d29922;--warn-bg:#2b2111;--skip:#9198a1;--skip-bg:#212830;--code-bg:#0d1117;--accent:#4493f8}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 var(--sans)}
+code,pre,.mono{font-family:var(--mono);font-size:12.5px}
+.wrap{max-width:1180px;margin:0 auto;padding:0 24px}
+.banner{color:#fff;padding:22px 0 20px}
+.banner.o-conforms{background:linear-gradient(135deg,#1a7f37,#116329)}
+.banner.o-violations{background:linear-gradient(135deg,#cf222e,#a40e26)}
+.banner.o-known_violations{background:linear-gradient(135deg,#9a6700,#7d4e00)}
+.banner.o-interrupted{background:linear-gradient(135deg,#9a6700,#7d4e00)}
+.banner .wrap{display:flex;gap:24px;align-items:center;justify-content:space-between;flex-wrap:wrap}
+.kicker{text-transform:uppercase;letter-spacing:.08em;font-size:12px;font-weight:600;opacity:.85}
+.banner h1{margin:2px 0 4px;font-size:28px;line-height:1.2;font-weight:650}
+.banner h1 small{font-size:16px;font-weight:500;opacity:.92}
+.banner .sub{font-size:14px;opacity:.92;word-break:break-all}
+.tally{display:flex;gap:8px;flex-wrap:wrap}
+.tally div{background:rgba(255,255,255,.14);border:1px solid rgba(255,255,255,.28);border-radius:10px;
+padding:8px 14px;min-width:92px;text-align:center}
+.tally b{display:block;font-size:22px;line-height:1.2}
+.tally span{font-size:12px;opacity:.9}
+main{padding:20px 0 40px}
+.panel{background:var(--panel);border:1px solid var(--line);border-radius:10px;margin:0 0 16px}
+.meta{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:0;padding:6px 0}
+@media (min-width:1000px){.meta{grid-template-columns:minmax(0,2.2fr) repeat(6,minmax(0,1fr))}}
+.meta div:last-child{border-right:0}
+.meta div{padding:8px 16px;border-right:1px solid var(--soft);min-width:0}
+.meta dt{color:var(--muted);font-size:12px}
+.meta dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+.notice{padding:12px 16px;border-radius:10px;margin:0 0 16px;border:1px solid}
+.notice.warn{background:var(--warn-bg);border-color:var(--warn);color:var(--fg)}
+.notice h2{font-size:14px;margin:0 0 4px}
+.notice p{margin:0}
+.baseline{padding:12px 16px}
+.baseline h2{font-size:15px;margin:0 0 8px}
+.baseline .groups{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:10px}
+.baseline h3{font-size:12px;margin:0 0 4px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+.baseline ul{margin:0;padding-left:18px}
+.toolbar{position:sticky;top:0;z-index:5;display:none;gap:14px;align-items:center;flex-wrap:wrap;
+padding:10px 16px;background:var(--panel);border:1px solid var(--line);border-radius:10px;margin:0 0 16px;
+box-shadow:0 1px 3px rgba(31,35,40,.06)}
+.js .toolbar{display:flex}
+.toolbar label{display:flex;gap:6px;align-items:center;font-weight:600;cursor:pointer;user-select:none}
+.toolbar input[type=search]{flex:1 1 260px;min-width:180px;padding:6px 10px;border:1px solid var(--line);
+border-radius:6px;background:var(--bg);color:var(--fg);font:inherit}
+.toolbar button,.copy{font:inherit;font-size:12px;padding:4px 10px;border:1px solid var(--line);border-radius:6px;
+background:var(--soft);color:var(--fg);cursor:pointer}
+.toolbar button:hover,.copy:hover{border-color:var(--muted)}
+#f-count{color:var(--muted);font-size:12px;margin-left:auto}
+.area{background:var(--panel);border:1px solid var(--line);border-radius:10px;margin:0 0 16px;overflow:hidden}
+.area>h2{display:flex;justify-content:space-between;align-items:baseline;gap:12px;margin:0;padding:10px 16px;
+font-size:15px;background:var(--soft);border-bottom:1px solid var(--line)}
+.area>h2 .counts{font-size:12px;font-weight:500;color:var(--muted)}
+.area>h2 .counts .nf{color:var(--fail);font-weight:700}
+.clause{border-top:1px solid var(--soft);border-left:4px solid transparent}
+.area>h2+.clause{border-top:0}
+.clause.v-passed{border-left-color:var(--pass)}
+.clause.v-failed{border-left-color:var(--fail);background:linear-gradient(90deg,var(--fail-bg),transparent 40%)}
+.clause.v-not_verified{border-left-color:var(--warn)}
+.clause.v-skipped{border-left-color:var(--line)}
+.row{display:grid;grid-template-columns:104px minmax(0,1fr) auto;gap:4px 12px;align-items:baseline;padding:9px 16px 9px 12px}
+summary.row{cursor:pointer;list-style:none}
+summary.row::-webkit-details-marker{display:none}
+summary.row .cid::before{content:"\25B8";display:inline-block;width:1em;color:var(--muted);transition:transform .1s}
+details[open]>summary.row .cid::before{transform:rotate(90deg)}
+.cid{font-family:var(--mono);font-size:12.5px;font-weight:600;overflow-wrap:anywhere}
+.statement{color:var(--muted);overflow-wrap:anywhere}
+.what{min-width:0}
+.what .statement{display:block}
+.what .reason{display:block;color:var(--fail);font-weight:500;overflow-wrap:anywhere}
+.what .note{display:block;color:var(--muted);font-style:italic;overflow-wrap:anywhere}
+.side{color:var(--muted);font-size:12px;white-space:nowrap;text-align:right}
+.badge{display:inline-block;font-size:11px;font-weight:700;text-transform:uppercase;letter-spacing:.03em;
+padding:1px 8px;border-radius:999px;text-align:center;white-space:nowrap}
+.b-passed{color:var(--pass);background:var(--pass-bg)}
+.b-failed{color:#fff;background:var(--fail)}
+.b-not_verified{color:var(--warn);background:var(--warn-bg)}
+.b-skipped{color:var(--skip);background:var(--skip-bg)}
+.tag{display:inline-block;font-size:11px;font-weight:600;padding:0 6px;border-radius:4px;border:1px solid var(--line);
+color:var(--muted);margin-left:6px;vertical-align:1px}
+.tag.new{border-color:var(--fail);color:var(--fail)}
+.tag.known{border-color:var(--warn);color:var(--warn)}
+.detail{padding:4px 16px 16px 132px}
+.evidence{border:1px solid var(--line);border-radius:8px;background:var(--panel);padding:12px 14px;margin:8px 0 0}
+.evidence .msg{margin:0 0 8px;font-weight:600}
+.evidence .n{color:var(--muted);font-weight:500;font-size:12px;margin-right:6px}
+.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:3px 14px;margin:0 0 10px}
+.facts dt{color:var(--muted);font-size:12px;padding-top:2px}
+.facts dd{margin:0;overflow-wrap:anywhere}
+.facts dd.exp code{background:var(--pass-bg)}
+.facts dd.rec code{background:var(--fail-bg)}
+.facts code{padding:1px 5px;border-radius:4px;background:var(--code-bg);white-space:pre-wrap}
+.http{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:12px}
+.http section{min-width:0}
+h4{margin:6px 0 4px;font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted)}
+.line{font-family:var(--mono);font-size:12.5px;overflow-wrap:anywhere;margin-bottom:4px}
+.method{font-weight:700}
+.status{font-weight:700;padding:0 6px;border-radius:4px}
+.s2{color:var(--pass);background:var(--pass-bg)}.s4,.s5,.sx{color:var(--fail);background:var(--fail-bg)}
+.s1,.s3{color:var(--warn);background:var(--warn-bg)}
+.dim{color:var(--muted);font-size:12px}
+.hdrs summary{cursor:pointer;color:var(--muted);font-size:12px}
+table.h{border-collapse:collapse;font-family:var(--mono);font-size:12px;margin:4px 0;width:100%}
+table.h td{border-top:1px solid var(--soft);padding:2px 8px 2px 0;vertical-align:top;overflow-wrap:anywhere}
+table.h td:first-child{color:var(--muted);white-space:nowrap;width:1%}
+pre{margin:0;padding:8px 10px;background:var(--code-bg);border:1px solid var(--soft);border-radius:6px;
+white-space:pre-wrap;overflow-wrap:anywhere;max-height:22em;overflow:auto}
+.curl{margin-top:10px}
+.curl .head{display:flex;justify-content:space-between;align-items:center}
+.curl pre{max-height:10em}
+.terr{color:var(--fail);font-family:var(--mono)}
+.more{color:var(--muted);font-size:12px;margin-top:8px}
+#no-match{text-align:center;color:var(--muted);padding:24px}
+.coverage{padding:12px 16px}
+.coverage h2{font-size:15px;margin:0 0 8px}
+.coverage h3{font-size:13px;margin:12px 0 4px}
+table.kv{border-collapse:collapse;font-size:13px;margin:2px 0}
+table.kv th,table.kv td{border:1px solid var(--line);padding:3px 10px;text-align:left;vertical-align:top}
+table.kv th{font-weight:600;font-family:var(--mono);font-size:12px;background:var(--soft);white-space:nowrap}
+table.kv table.kv{margin:0}
+.chip{display:inline-block;font-family:var(--mono);font-size:12px;padding:0 6px;margin:1px 3px 1px 0;
+border-radius:4px;background:var(--soft)}
+footer{color:var(--muted);font-size:12px;text-align:center;padding:0 0 30px}
+@media (max-width:720px){.row{grid-template-columns:1fr}.side{text-align:left}.detail{padding-left:16px}}
+@media print{.toolbar{display:none!important}.clause[hidden],.area[hidden]{display:block!important}
+pre{max-height:none}}
+"""
+
+JS = r"""
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  root.classList.add("js");
+  var only = document.getElementById("f-failures");
+  var text = document.getElementById("f-text");
+  var count = document.getElementById("f-count");
+  var none = document.getElementById("no-match");
+  var areas = Array.prototype.slice.call(document.querySelectorAll("section.area"));
+  var clauses = Array.prototype.slice.call(document.querySelectorAll(".clause"));
+  var haystack = clauses.map(function (c) { return c.textContent.toLowerCase(); });
+
+  function apply() {
+    var failuresOnly = only.checked;
+    var q = text.value.trim().toLowerCase();
+    var shown = 0;
+    clauses.forEach(function (c, i) {
+      var hide = (failuresOnly && c.getAttribute("data-verdict") !== "failed") ||
+                 (q !== "" && haystack[i].indexOf(q) < 0);
+      c.hidden = hide;
+      if (!hide) shown++;
+    });
+    areas.forEach(function (a) {
+      a.hidden = a.querySelector(".clause:not([hidden])") === null;
+    });
+    document.body.setAttribute("data-filter", failuresOnly ? "failures" : "all");
+    count.textContent = shown === clauses.length ? clauses.length + " clauses"
+                                                 : shown + " of " + clauses.length + " clauses";
+    none.hidden = shown !== 0;
+  }
+
+  function writeHash() {
+    var parts = [];
+    if (only.checked) parts.push("failures");
+    var q = text.value.trim();
+    if (q) parts.push("q=" + encodeURIComponent(q));
+    var url = location.pathname + location.search + (parts.length ? "#" + parts.join("&") : "");
+    try { history.replaceState(null, "", url); } catch (e) { /* file: URLs in some browsers */ }
+  }
+
+  function readHash() {
+    var raw = location.hash.replace(/^#/, "");
+    var target = null;
+    try { target = document.getElementById(decodeURIComponent(raw)); } catch (e) {}
+    if (raw.indexOf("clause-") === 0 && target) {
+      only.checked = false; text.value = ""; apply();
+      if (target.tagName === "DETAILS") target.open = true;
+      target.scrollIntoView();
+      return;
+    }
+    var failuresOnly = false, q = "";
+    raw.split("&").forEach(function (p) {
+      if (p === "failures") failuresOnly = true;
+      else if (p.indexOf("q=") === 0) {
+        try { q = decodeURIComponent(p.slice(2)); } catch (e) { q = p.slice(2); }
+      }
+    });
+    only.checked = failuresOnly;
+    text.value = q;
+    apply();
+  }
+
+  only.addEventListener("change", function () { apply(); writeHash(); });
+  text.addEventListener("input", function () { apply(); writeHash(); });
+  window.addEventListener("hashchange", readHash);
+  document.getElementById("expand").addEventListener("click", function () {
+    document.querySelectorAll("details.clause").forEach(function (d) { if (!d.hidden) d.open = true; });
+  });
+  document.getElementById("collapse").addEventListener("click", function () {
+    document.querySelectorAll("details.clause").forEach(function (d) { d.open = false; });
+  });
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest ? ev.target.closest("button.copy") : null;
+    if (!btn) return;
+    var pre = btn.parentNode.parentNode.querySelector("pre");
+    var value = pre ? pre.textContent : "";
+    function done(ok) {
+      btn.textContent = ok ? "Copied" : "Select and copy";
+      setTimeout(function () { btn.textContent = "Copy"; }, 1500);
+    }
+    function fallback() {
+      var range = document.createRange();
+      range.selectNodeContents(pre);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) {}
+      done(ok);
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(value).then(function () { done(true); }, fallback);
+    } else {
+      fallback();
+    }
+  });
+  readHash();
+})();
+"""
+
+
+def _csp_hash(source: str) -> str:
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def _headers_block(headers: Mapping[str, str]) -> str:
+    if not headers:
+        return '<div class="dim">no headers recorded</div>'
+    rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in headers.items())
+    return (
+        f'<details class="hdrs"><summary>{_plural(len(headers), "header")}</summary>'
+        f'<table class="h">{rows}</table></details>'
+    )
+
+
+def _body_block(excerpt: str, size: int, truncated: bool = False) -> str:
+    if not excerpt and not size:
+        return '<div class="dim">empty body</div>'
+    info = _size(size) if size else ""
+    if truncated:
+        info += " (cut at the client's cap)" if info else "cut at the client's cap"
+    if excerpt and size and len(excerpt.encode("utf-8", "replace")) < size and not truncated:
+        info += " \u2014 excerpt shown"
+    head = f'<div class="dim">body {_e(info)}</div>' if info else ""
+    return head + (f"<pre>{_e(excerpt)}</pre>" if excerpt else "")
+
+
+def _exchange_block(ex: dict[str, Any]) -> str:
+    req = ex["request"]
+    resp = ex["response"]
+    parts = ['<div class="http"><section><h4>Request</h4>']
+    parts.append(
+        f'<div class="line"><span class="method">{_e(req["method"])}</span> {_e(req["url"])}</div>'
+    )
+    parts.append(_headers_block(req["headers"]))
+    parts.append(_body_block(req["body_excerpt"], req["body_size"]))
+    parts.append("</section><section><h4>Response</h4>")
+    if resp is None:
+        err = ex.get("transport_error") or "no response recorded"
+        parts.append(f'<div class="line terr">{_e(err)}</div>')
+    else:
+        status = int(resp["status"])
+        cls = f"s{status // 100}" if 100 <= status < 600 else "sx"
+        timing = f' <span class="dim">{resp["elapsed_ms"]:.0f} ms</span>' if resp["elapsed_ms"] else ""
+        parts.append(f'<div class="line"><span class="status {cls}">{status}</span>{timing}</div>')
+        parts.append(_headers_block(resp["headers"]))
+        parts.append(_body_block(resp["body_excerpt"], resp["body_size"], resp["truncated"]))
+        if ex.get("transport_error"):
+            parts.append(f'<div class="line terr">{_e(ex["transport_error"])}</div>')
+    parts.append("</section></div>")
+    if ex.get("curl"):
+        parts.append(
+            '<div class="curl"><div class="head"><h4>Reproduce</h4>'
+            '<button type="button" class="copy" title="Copy the curl command">Copy</button></div>'
+            f'<pre class="cmd">{_e(ex["curl"])}</pre></div>'
+        )
+    return "".join(parts)
+
+
+def _evidence_block(ev: dict[str, Any], index: int, total: int) -> str:
+    n = f'<span class="n">#{index}</span>' if total > 1 else ""
+    out = [f'<div class="evidence"><p class="msg">{n}{_e(ev["message"])}</p>']
+    facts = []
+    if ev.get("field"):
+        facts.append(f"<dt>Field</dt><dd><code>{_e(ev['field'])}</code></dd>")
+    if ev.get("case"):
+        facts.append(f"<dt>Case</dt><dd>{_e(ev['case'])}</dd>")
+    if ev.get("expected") is not None:
+        facts.append(f'<dt>Expected</dt><dd class="exp"><code>{_e(ev["expected"])}</code></dd>')
+    if ev.get("received") is not None:
+        facts.append(f'<dt>Received</dt><dd class="rec"><code>{_e(ev["received"])}</code></dd>')
+    if facts:
+        out.append(f'<dl class="facts">{"".join(facts)}</dl>')
+    if ev.get("exchange"):
+        out.append(_exchange_block(ev["exchange"]))
+    out.append("</div>")
+    return "".join(out)
+
+
+def _clause_block(c: dict[str, Any], open_: bool) -> str:
+    verdict = c["verdict"]
+    tags = ""
+    if c.get("baseline") == "known":
+        tags += '<span class="tag known" title="accepted by the baseline">known violation</span>'
+    elif c.get("baseline") == "new":
+        tags += '<span class="tag new" title="not in the baseline">new</span>'
+    if c.get("profile_changed"):
+        tags += '<span class="tag" title="the target profile changed this expectation">profile</span>'
+    what = [f'<span class="cid">{_e(c["id"])}</span>{tags}']
+    what.append(f'<span class="statement">{_e(c["statement"])}</span>')
+    evidence = c.get("evidence") or []
+    if verdict == "failed" and evidence:
+        what.append(f'<span class="reason">{_e(evidence[0]["message"])}</span>')
+    if c.get("note"):
+        what.append(f'<span class="note">{_e(c["note"])}</span>')
+    side = _plural(c["checks"], "check")
+    row = (
+        f'<span class="badge b-{_e(verdict)}">{_e(_VERDICT_LABEL.get(verdict, verdict))}</span>'
+        f'<span class="what">{"".join(what)}</span><span class="side">{_e(side)}</span>'
+    )
+    attrs = (
+        f'class="clause v-{_e(verdict)}" id="clause-{_e(c["id"])}" data-verdict="{_e(verdict)}"'
+        f' data-id="{_e(c["id"])}"'
+    )
+    if not evidence:
+        return f'<div {attrs}><div class="row">{row}</div></div>'
+    blocks = [_evidence_block(ev, i + 1, len(evidence)) for i, ev in enumerate(evidence)]
+    more = ""
+    if c.get("evidence_total", len(evidence)) > len(evidence):
+        hidden = c["evidence_total"] - len(evidence)
+        more = f'<div class="more">{_plural(hidden, "more piece")} of evidence not kept in the report</div>'
+    return (
+        f'<details {attrs}{" open" if open_ else ""}><summary class="row">{row}</summary>'
+        f'<div class="detail">{"".join(blocks)}{more}</div></details>'
+    )
+
+
+def _area_counts(counts: dict[str, int]) -> str:
+    parts = []
+    for v in ("passed", "failed", "not_verified", "skipped"):
+        if counts.get(v):
+            cls = ' class="nf"' if v == "failed" else ""
+            parts.append(f"<span{cls}>{counts[v]} {_VERDICT_PLURAL[v]}</span>")
+    return " \u00b7 ".join(parts)
+
+
+def _is_scalar(v: Any) -> bool:
+    return v is None or isinstance(v, (str, int, float, bool))
+
+
+def _scalar(v: Any) -> str:
+    if v is None:
+        return '<span class="dim">null</span>'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return _e(v)
+
+
+def _render_value(value: Any, depth: int = 0) -> str:
+    """Generic rendering of coverage data: mapping -> table, list -> chips, scalar -> text."""
+    if depth > 8:
+        return f"<code>{_e(json.dumps(value, ensure_ascii=False))}</code>"
+    if isinstance(value, Mapping):
+        if not value:
+            return '<span class="dim">(empty)</span>'
+        rows = "".join(
+            f"<tr><th>{_e(k)}</th><td>{_render_value(v, depth + 1)}</td></tr>"
+            for k, v in value.items()
+        )
+        return f'<table class="kv">{rows}</table>'
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return '<span class="dim">(none)</span>'
+        if all(_is_scalar(v) for v in value):
+            return "".join(f'<span class="chip">{_scalar(v)}</span>' for v in value)
+        return "".join(f"<div>{_render_value(v, depth + 1)}</div>" for v in value)
+    return _scalar(value)
+
+
+def _coverage_block(coverage: Mapping[str, Any]) -> str:
+    out = ['<section class="panel coverage" id="coverage"><h2>Coverage</h2>']
+    if not coverage:
+        out.append('<p class="dim">No coverage data was recorded for this run.</p>')
+    else:
+        for key, value in coverage.items():
+            out.append(f"<h3>{_e(key)}</h3>{_render_value(value)}")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _baseline_block(b: dict[str, Any]) -> str:
+    groups = [
+        ("new", "New violations (fail the run)"),
+        ("known", "Known violations (accepted)"),
+        ("fixed", "Fixed: remove from the baseline"),
+        ("unconfirmed", "Accepted, not verified this run"),
+        ("missing", "Accepted, no such clause in this run"),
+    ]
+    cols = []
+    for key, title in groups:
+        ids = b.get(key) or []
+        if not ids and key not in ("new", "known"):
+            continue
+        items = "".join(
+            f'<li><a href="#clause-{_e(i)}"><code>{_e(i)}</code></a></li>' for i in ids
+        ) or '<li class="dim">none</li>'
+        cols.append(f"<div><h3>{_e(title)} \u00b7 {len(ids)}</h3><ul>{items}</ul></div>")
+    where = f" from <code>{_e(b['path'])}</code>" if b.get("path") else ""
+    return (
+        f'<section class="panel baseline" id="baseline"><h2>Baseline{where}: '
+        f'{_plural(b.get("accepted", 0), "accepted violation")}</h2>'
+        f'<div class="groups">{"".join(cols)}</div></section>'
+    )
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    """The HTML report for a report document (see :func:`contracts.report.build_report`)."""
+    counts = doc["counts"]
+    outcome = doc["outcome"]
+    failed = counts["failed"]
+    b = doc.get("baseline")
+    if outcome == "conforms":
+        headline = "Conforms"
+        sub_extra = ""
+    elif outcome == "violations":
+        headline = _plural(failed, "violation")
+        sub_extra = f"{len(b['new'])} new, {len(b['known'])} known" if b else ""
+    elif outcome == "known_violations":
+        headline = "No new violation"
+        sub_extra = f"{_plural(failed, 'known violation')} accepted by the baseline"
+    else:
+        headline = "Interrupted"
+        sub_extra = _plural(failed, "known violation") if failed else ""
+    if doc.get("interrupted") and outcome != "interrupted":
+        sub_extra = (sub_extra + "; " if sub_extra else "") + "run interrupted"
+    small = f' <small>({_e(sub_extra)})</small>' if sub_extra else ""
+
+    tally = "".join(
+        f"<div><b>{counts[v]}</b><span>{_VERDICT_PLURAL[v]}</span></div>"
+        for v in ("passed", "failed", "not_verified", "skipped")
+    )
+    target = doc["target"] + (" (embedded reference server)" if doc.get("embedded") else "")
+    banner = (
+        f'<header class="banner o-{_e(outcome)}" id="verdict" data-outcome="{_e(outcome)}">'
+        f'<div class="wrap"><div><div class="kicker">Videos API conformance</div>'
+        f"<h1>{_e(headline)}{small}</h1>"
+        f'<div class="sub">{_e(target)}</div></div>'
+        f'<div class="tally">{tally}</div></div></header>'
+    )
+
+    meta_items = [
+        ("Target", doc["target"]),
+        ("Profile", doc["profile"]),
+        ("Spec version", doc["spec_version"]),
+        ("Started", doc["started_at"][:19].replace("T", " ") + " UTC"),
+        ("Duration", _duration(doc["duration_seconds"])),
+        ("Requests sent", str(doc["requests_sent"])),
+        ("Videos created", str(doc["videos_created"])),
+    ]
+    meta = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in meta_items)
+    parts = [f'<dl class="panel meta">{meta}</dl>']
+
+    if doc.get("interrupted"):
+        not_run = sum(
+            1 for c in doc["clauses"] if c["verdict"] == "not_verified" and (c.get("note") or "").startswith("not run")
+        )
+        extra = (
+            f" {_plural(not_run, 'clause')} did not run and {'is' if not_run == 1 else 'are'} shown as not verified."
+            if not_run
+            else " Clauses that did not run are shown as not verified."
+        )
+        parts.append(
+            '<div class="notice warn" id="interrupted"><h2>The run was interrupted</h2>'
+            f"<p>{_e(doc['interrupted'])}.{_e(extra)}</p></div>"
+        )
+    if b is not None:
+        parts.append(_baseline_block(b))
+
+    parts.append(
+        '<nav class="toolbar" aria-label="Filter clauses">'
+        '<label><input type="checkbox" id="f-failures"> Failures only</label>'
+        '<input type="search" id="f-text" placeholder="Filter by id, statement, evidence\u2026" '
+        'aria-label="Filter text">'
+        '<button type="button" id="expand">Expand all</button>'
+        '<button type="button" id="collapse">Collapse all</button>'
+        '<span id="f-count"></span></nav>'
+    )
+
+    by_area: dict[str, list[dict[str, Any]]] = {}
+    for c in doc["clauses"]:
+        by_area.setdefault(c["area"], []).append(c)
+    area_counts = {a["area"]: a["counts"] for a in doc.get("areas", [])}
+    failing = [c for c in doc["clauses"] if c["verdict"] == "failed"]
+    open_ids = {c["id"] for c in failing[: 3 if len(failing) <= 3 else 1]}
+    for area, clauses in by_area.items():
+        ac = area_counts.get(area) or {
+            v: sum(1 for c in clauses if c["verdict"] == v)
+            for v in ("passed", "failed", "not_verified", "skipped")
+        }
+        body = "".join(_clause_block(c, c["id"] in open_ids) for c in clauses)
+        parts.append(
+            f'<section class="area" data-area="{_e(area)}"><h2><span>{_e(area)}</span>'
+            f'<span class="counts">{_area_counts(ac)}</span></h2>{body}</section>'
+        )
+    if not doc["clauses"]:
+        parts.append('<p class="panel" id="no-clauses">No clause was checked.</p>')
+    parts.append('<p id="no-match" hidden>No clause matches the filter.</p>')
+    parts.append(_coverage_block(doc.get("coverage") or {}))
+
+    gen = doc.get("generator", {})
+    footer = (
+        f"<footer>Generated by {_e(gen.get('name', 'videos-contract'))} {_e(gen.get('version', ''))}"
+        f" \u00b7 report format {_e(doc.get('format_version'))}"
+        f" \u00b7 finished {_e(doc['finished_at'])}"
+        " \u00b7 the same data is in conformance.json</footer>"
+    )
+    title = f"Videos API conformance: {doc['outcome_text']} \u2014 {doc['target']}"
+    csp = (
+        "default-src 'none'; "
+        f"style-src {_csp_hash(CSS)}; script-src {_csp_hash(JS)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(csp)}">'
+        '<meta name="referrer" content="no-referrer">'
+        f"<title>{_e(title)}</title><style>{CSS}</style></head>"
+        f'<body data-outcome="{_e(outcome)}" data-filter="all">'
+        f'{banner}<main class="wrap">{"".join(parts)}</main>{footer}'
+        f"<script>{JS}</script></body></html>\n"
+    )

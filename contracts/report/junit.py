@@ -1,0 +1,166 @@
+"""junit.xml: one testcase per clause, for CI systems that display JUnit results.
+
+``classname`` is the clause's area and ``name`` its id, one ``<testsuite>`` per area. A failed
+clause is a ``<failure>`` (message: the first evidence's message; text: all evidence as plain
+text, with the curl command). Skipped and not verified clauses are ``<skipped>``. With a baseline,
+a *known* violation is ``<skipped type="known-violation">`` (it does not fail the gate, and
+marking it failed would turn CI red for an accepted deviation); a *new* one stays a failure.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from contracts.report.redact import one_line, printable
+
+
+def _x(value: Any) -> str:
+    """Text safe for XML 1.0 (control characters shown as escapes)."""
+    return printable("" if value is None else str(value))
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines()) if text else ""
+
+
+def evidence_text(ev: dict[str, Any], index: int | None = None) -> str:
+    """One piece of evidence as plain text: message, facts, request, response, curl."""
+    head = f"[{index}] " if index is not None else ""
+    lines = [head + ev["message"]]
+    for key in ("field", "case", "expected", "received"):
+        if ev.get(key) is not None:
+            lines.append(f"  {key}: {ev[key]}")
+    ex = ev.get("exchange")
+    if ex:
+        req = ex["request"]
+        lines.append(f"  request: {req['method']} {req['url']}")
+        for k, v in req["headers"].items():
+            lines.append(f"    {k}: {v}")
+        if req["body_excerpt"]:
+            lines.append("  request body:")
+            lines.append(_indent(req["body_excerpt"]))
+        resp = ex.get("response")
+        if resp is None:
+            lines.append(f"  response: none ({ex.get('transport_error') or 'no response'})")
+        else:
+            cut = " (truncated)" if resp["truncated"] else ""
+            lines.append(f"  response: {resp['status']} after {resp['elapsed_ms']:.0f} ms{cut}")
+            for k, v in resp["headers"].items():
+                lines.append(f"    {k}: {v}")
+            if resp["body_excerpt"]:
+                lines.append("  response body:")
+                lines.append(_indent(resp["body_excerpt"]))
+        if ex.get("curl"):
+            lines.append("  reproduce:")
+            lines.append(_indent(ex["curl"]))
+    return "\n".join(lines)
+
+
+def clause_failure_text(c: dict[str, Any]) -> str:
+    parts = [f"{c['id']}: {c['statement']}"]
+    ev = c.get("evidence") or []
+    for i, e in enumerate(ev, 1):
+        parts.append(evidence_text(e, i if len(ev) > 1 else None))
+    if c.get("evidence_total", len(ev)) > len(ev):
+        parts.append(f"... {c['evidence_total'] - len(ev)} more pieces of evidence not kept")
+    return "\n\n".join(parts)
+
+
+def _reason(c: dict[str, Any]) -> str:
+    ev = c.get("evidence") or []
+    if ev:
+        return one_line(ev[0]["message"], 300)
+    return one_line(c.get("note") or "clause failed", 300)
+
+
+def render_junit(doc: dict[str, Any]) -> str:
+    """The JUnit XML for a report document."""
+    counts = doc["counts"]
+    b = doc.get("baseline")
+    known = set(b["known"]) if b else set()
+    known_in_run = sum(1 for c in doc["clauses"] if c["verdict"] == "failed" and c["id"] in known)
+
+    suites = ET.Element(
+        "testsuites",
+        {
+            "name": "videos-contract",
+            "tests": str(counts["total"]),
+            "failures": str(counts["failed"] - known_in_run),
+            "errors": "0",
+            "skipped": str(counts["skipped"] + counts["not_verified"] + known_in_run),
+            "time": f"{doc['duration_seconds']:.3f}",
+        },
+    )
+    props = {
+        "target": doc["target"],
+        "profile": doc["profile"],
+        "spec_version": doc["spec_version"],
+        "outcome": doc["outcome"],
+        "outcome_text": doc["outcome_text"],
+        "requests_sent": doc["requests_sent"],
+        "videos_created": doc["videos_created"],
+    }
+    if doc.get("interrupted"):
+        props["interrupted"] = doc["interrupted"]
+
+    by_area: dict[str, list[dict[str, Any]]] = {}
+    for c in doc["clauses"]:
+        by_area.setdefault(c["area"], []).append(c)
+    for area, clauses in by_area.items():
+        failures = sum(1 for c in clauses if c["verdict"] == "failed" and c["id"] not in known)
+        skipped = len(
+            [c for c in clauses if c["verdict"] in ("skipped", "not_verified") or c["id"] in known]
+        )
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            {
+                "name": _x(area),
+                "tests": str(len(clauses)),
+                "failures": str(failures),
+                "errors": "0",
+                "skipped": str(skipped),
+                "time": "0",
+                "timestamp": doc["started_at"].rstrip("Z"),
+            },
+        )
+        pe = ET.SubElement(suite, "properties")
+        for k, v in props.items():
+            ET.SubElement(pe, "property", {"name": k, "value": _x(v)})
+        for c in clauses:
+            tc = ET.SubElement(
+                suite, "testcase", {"classname": _x(area), "name": _x(c["id"]), "time": "0"}
+            )
+            verdict = c["verdict"]
+            if verdict == "failed" and c["id"] in known:
+                el = ET.SubElement(
+                    tc,
+                    "skipped",
+                    {
+                        "type": "known-violation",
+                        "message": _x("known violation (accepted by the baseline): " + _reason(c)),
+                    },
+                )
+                el.text = _x(clause_failure_text(c))
+            elif verdict == "failed":
+                ev = c.get("evidence") or []
+                el = ET.SubElement(
+                    tc,
+                    "failure",
+                    {
+                        "message": _x(_reason(c)),
+                        "type": _x((ev[0].get("field") if ev else None) or "violation"),
+                    },
+                )
+                el.text = _x(clause_failure_text(c))
+            elif verdict in ("skipped", "not_verified"):
+                label = "not verified" if verdict == "not_verified" else "skipped"
+                msg = f"{label}: {c['note']}" if c.get("note") else label
+                ET.SubElement(tc, "skipped", {"message": _x(one_line(msg, 500))})
+            out = f"{c['statement']}\nchecks: {c['checks']}"
+            if c.get("profile_changed"):
+                out += "\nthe target profile changed this expectation"
+            ET.SubElement(tc, "system-out").text = _x(out)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -1,0 +1,118 @@
+"""summary.md: a short Markdown summary for a CI job page (e.g. ``$GITHUB_STEP_SUMMARY``).
+
+Text from the target is untrusted: it is escaped so that it can neither break the tables nor be
+rendered as HTML or links.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from contracts.report.redact import one_line, printable
+
+MAX_FAILURE_ROWS = 50
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!#])")
+
+_ICON = {
+    "conforms": "\u2705",  # check mark
+    "known_violations": "\u2611\ufe0f",  # ballot box with check
+    "violations": "\u274c",  # cross
+    "interrupted": "\u26a0\ufe0f",  # warning
+}
+
+
+def md_text(value: Any, limit: int = 160) -> str:
+    """Untrusted text for a Markdown table cell: one line, Markdown and HTML neutralised."""
+    return _MD_SPECIAL.sub(r"\\\1", one_line(printable(str(value)), limit))
+
+
+def md_code(value: Any, limit: int = 160, *, table: bool = True) -> str:
+    """A code span that survives any content (backticks; pipes when in a table)."""
+    text = one_line(printable(str(value)), limit)
+    if table:
+        text = text.replace("|", "\\|")
+    if not text:
+        return ""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or longest else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {secs:02d} s"
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    """The Markdown summary for a report document."""
+    c = doc["counts"]
+    outcome = doc["outcome"]
+    b = doc.get("baseline")
+    lines = [
+        f"### {_ICON.get(outcome, '')} Videos API conformance: {md_text(doc['outcome_text'], 300)}",
+        "",
+        f"Target {md_code(doc['target'], 200, table=False)}"
+        f"{' (embedded reference server)' if doc.get('embedded') else ''}"
+        f" \u00b7 profile {md_code(doc['profile'], table=False)} \u00b7 spec {md_code(doc['spec_version'], table=False)}"
+        f" \u00b7 {_duration(doc['duration_seconds'])} \u00b7 {doc['requests_sent']} requests"
+        f" \u00b7 {doc['videos_created']} videos created",
+        "",
+        "| Passed | Failed | Not verified | Skipped | Total |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {c['passed']} | {c['failed']} | {c['not_verified']} | {c['skipped']} | {c['total']} |",
+    ]
+    if doc.get("interrupted"):
+        not_run = sum(
+            1
+            for cl in doc["clauses"]
+            if cl["verdict"] == "not_verified" and (cl.get("note") or "").startswith("not run")
+        )
+        extra = f" {not_run} clauses did not run (not verified)." if not_run else ""
+        lines += ["", f"> **The run was interrupted:** {md_text(doc['interrupted'], 300)}.{extra}"]
+
+    failing = [cl for cl in doc["clauses"] if cl["verdict"] == "failed"]
+    if failing:
+        with_baseline = b is not None
+        lines += ["", "#### Failing clauses", ""]
+        if with_baseline:
+            lines += ["| Clause | Field | Reason | Baseline |", "|---|---|---|---|"]
+        else:
+            lines += ["| Clause | Field | Reason |", "|---|---|---|"]
+        # new violations first: they are the ones that fail the run
+        failing.sort(key=lambda cl: 0 if cl.get("baseline") != "known" else 1)
+        for cl in failing[:MAX_FAILURE_ROWS]:
+            ev = (cl.get("evidence") or [None])[0]
+            reason = ev["message"] if ev else (cl.get("note") or "")
+            field = md_code(ev["field"]) if ev and ev.get("field") else ""
+            row = f"| {md_code(cl['id'])} | {field} | {md_text(reason)} |"
+            if with_baseline:
+                row += " **new** |" if cl.get("baseline") != "known" else " known |"
+            lines.append(row)
+        if len(failing) > MAX_FAILURE_ROWS:
+            lines.append("")
+            lines.append(
+                f"\u2026 and {len(failing) - MAX_FAILURE_ROWS} more: see conformance.html."
+            )
+    if b is not None:
+        notes = []
+        if b["fixed"]:
+            notes.append(
+                f"{len(b['fixed'])} baseline entries now pass and can be removed: "
+                + ", ".join(md_code(i, table=False) for i in b["fixed"][:20])
+            )
+        if b["missing"]:
+            notes.append(
+                f"{len(b['missing'])} baseline entries match no clause of this run: "
+                + ", ".join(md_code(i, table=False) for i in b["missing"][:20])
+            )
+        if b["unconfirmed"]:
+            notes.append(f"{len(b['unconfirmed'])} baseline entries were not verified this run.")
+        if notes:
+            lines += [""] + [f"- {n}" for n in notes]
+    lines += ["", "Full report: `conformance.html` (evidence, curl commands) and `conformance.json`."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,143 @@
+"""Hand-built RunResults for the report tests: every verdict, full evidence, hostile content.
+
+A uniquely named module (not conftest) so that test modules can import it."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from contracts.types import (
+    Clause,
+    ClauseResult,
+    Evidence,
+    Exchange,
+    RecordedRequest,
+    RecordedResponse,
+    RunResult,
+    Verdict,
+)
+
+#: secrets that must never appear in any report, wherever the engine left them
+SECRET_KEY = "sk-proj-" + "Zx9Qw" * 8
+SECRET_TOKEN = "tok3n-" + "Hh7" * 6  # not sk-shaped: only caught as a header / bearer value
+SECRETS = (SECRET_KEY, SECRET_TOKEN)
+
+#: a response body that tries to run script in the HTML report
+HOSTILE_BODY = (
+    '<script>document.title="pwned"</script>'
+    "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
+    "</pre></details> | pipe | `tick` & [link](http://example.invalid) \x00\x1b[31m"
+)
+
+START = 1_764_100_800.0  # 2025-11-25T20:00:00Z
+
+
+def clause(cid: str, statement: str | None = None) -> Clause:
+    return Clause(id=cid, area=cid.split(".", 1)[0], statement=statement or f"{cid} holds.")
+
+
+def exchange(
+    *,
+    status: int | None = 400,
+    body: str = '{"error": {"message": "bad"}}',
+    auth: str = "Bearer [REDACTED]",
+    curl: str | None = None,
+) -> Exchange:
+    return Exchange(
+        request=RecordedRequest(
+            method="POST",
+            url="http://127.0.0.1:9/v1/videos",
+            headers={"Authorization": auth, "Content-Type": "application/json"},
+            body_excerpt='{"model": "sora-2", "prompt": "a cat"}',
+            body_size=38,
+        ),
+        response=None
+        if status is None
+        else RecordedResponse(
+            status=status,
+            headers={"content-type": "application/json", "x-request-id": "req_1"},
+            body_excerpt=body,
+            body_size=len(body.encode()),
+            elapsed_ms=12.5,
+        ),
+        transport_error=None if status is not None else "connection refused",
+        curl=curl
+        if curl is not None
+        else "curl -sS -X POST 'http://127.0.0.1:9/v1/videos' "
+        "-H 'Authorization: Bearer $OPENAI_API_KEY' --data '{\"prompt\": \"a cat\"}'",
+    )
+
+
+_DEFAULT: Any = object()
+
+
+def failed(cid: str, message: str = "expected 200, got 400", **ev: Any) -> ClauseResult:
+    ex = ev.pop("exchange", _DEFAULT)
+    if ex is _DEFAULT:
+        ex = exchange()
+    return ClauseResult(
+        clause(cid),
+        Verdict.FAILED,
+        checks=ev.pop("checks", 1),
+        evidence=[
+            Evidence(
+                clause_id=cid,
+                message=message,
+                field=ev.pop("field", "$.status"),
+                expected=ev.pop("expected", "200"),
+                received=ev.pop("received", "400"),
+                case=ev.pop("case", "create json prompt=32000 chars"),
+                exchange=ex,
+            )
+        ],
+    )
+
+
+def passed(cid: str, checks: int = 2) -> ClauseResult:
+    return ClauseResult(clause(cid), Verdict.PASSED, checks=checks)
+
+
+def not_verified(cid: str, note: str = "every job failed, so no content") -> ClauseResult:
+    return ClauseResult(clause(cid), Verdict.NOT_VERIFIED, note=note)
+
+
+def skipped(cid: str, note: str = "no API key given") -> ClauseResult:
+    return ClauseResult(clause(cid), Verdict.SKIPPED, note=note)
+
+
+def make_run(results: list[ClauseResult] | None = None, **kw: Any) -> RunResult:
+    """A run with one clause of each verdict by default; the failure carries a hostile body."""
+    if results is None:
+        results = [
+            passed("create.prompt.required"),
+            failed(
+                "create.prompt.max-length-accepted",
+                "a 32000-character prompt was rejected",
+                field="$.prompt",
+                exchange=exchange(body=HOSTILE_BODY),
+            ),
+            passed("retrieve.status.lifecycle", checks=3),
+            not_verified("content.download.mp4"),
+            skipped("auth.missing-key"),
+        ]
+    defaults: dict[str, Any] = dict(
+        target="http://127.0.0.1:9/v1",
+        spec_version="1.0.0",
+        profile="openai",
+        started_at=START,
+        finished_at=START + 12.25,
+        results=results,
+        coverage={
+            "boundaries": {"prompt.length": [1, 32000, 32001]},
+            "enums": {"seconds": {"4": 3, "8": 1}},
+        },
+        requests_sent=17,
+        videos_created=2,
+    )
+    defaults.update(kw)
+    return RunResult(**defaults)
+
+
+def replace(run: RunResult, **kw: Any) -> RunResult:
+    return dataclasses.replace(run, **kw)
