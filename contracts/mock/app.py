@@ -69,7 +69,7 @@ class VideosAPI:
         self.rules = rules
         self.store = VideoStore(config.job_seconds)
         self.validator = RequestValidator(rules)
-        self.assets = Assets.load(rules.variants)
+        self.assets = Assets.load(rules.variants, rules.variant_media_types)
         self.poll_after_ms = max(MIN_POLL_AFTER_MS, int(config.job_seconds * 1000 * POLL_AFTER_SHARE))
 
     def routes(self) -> list[Route]:

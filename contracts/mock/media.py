@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
 from PIL import Image
 
-# variant -> (asset file, media type). The variant names come from the spec; this table says
-# which file answers each, and ``Assets.load`` refuses to start if a variant has no file.
-VARIANT_FILES = {
-    "video": ("video.mp4", "video/mp4"),
-    "thumbnail": ("thumbnail.webp", "image/webp"),
-    "spritesheet": ("spritesheet.jpg", "image/jpeg"),
-}
+# The asset file for each media type the server can answer with.
+FILES = {"video/mp4": "video.mp4", "image/webp": "thumbnail.webp", "image/jpeg": "spritesheet.jpg"}
+# Which media type answers each variant when the spec has no ``x-variant-content-types`` map.
+DEFAULT_VARIANT_TYPES = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
 EXTENSIONS = {"video/mp4": "mp4", "image/webp": "webp", "image/jpeg": "jpg"}
 
 
@@ -40,16 +38,14 @@ class Assets:
         self._assets = assets
 
     @classmethod
-    def load(cls, variants: tuple[str, ...]) -> Assets:
-        missing = [v for v in variants if v not in VARIANT_FILES]
+    def load(cls, variants: tuple[str, ...], media_types: Mapping[str, str] | None = None) -> Assets:
+        """One asset per variant; refuses to start if a variant has no asset of its type."""
+        types = {**DEFAULT_VARIANT_TYPES, **(media_types or {})}
+        missing = [v for v in variants if types.get(v) not in FILES]
         if missing:
             raise RuntimeError(f"the reference server has no asset for the variant(s) {missing}")
         folder = resources.files("contracts.mock") / "assets"
-        loaded = {}
-        for variant in variants:
-            filename, media_type = VARIANT_FILES[variant]
-            loaded[variant] = Asset((folder / filename).read_bytes(), media_type)
-        return cls(loaded)
+        return cls({v: Asset((folder / FILES[types[v]]).read_bytes(), types[v]) for v in variants})
 
     def get(self, variant: str) -> Asset:
         return self._assets[variant]

@@ -64,6 +64,8 @@ class Rules:
     defaults: Mapping[str, Any]
     documented_models: tuple[str, ...]
     variants: tuple[str, ...]
+    # variant -> media type of its content, when the spec says (x-variant-content-types)
+    variant_media_types: Mapping[str, str]
     # media types accepted for an uploaded input_reference
     reference_media_types: tuple[str, ...]
     profile: str = "spec"
@@ -92,6 +94,7 @@ class Rules:
             defaults=MappingProxyType(defaults),
             documented_models=tuple(spec.enum("VideoModel")),
             variants=tuple(spec.enum("VideoContentVariant")),
+            variant_media_types=MappingProxyType(_variant_media_types(spec)),
             reference_media_types=media,
         )
 
@@ -139,6 +142,17 @@ def _query_params(spec: Spec, method: str, path: str) -> dict[str, dict[str, Any
         if param.get("in") == "query":
             params[param["name"]] = param.get("schema", {})
     return params
+
+
+def _variant_media_types(spec: Spec) -> dict[str, str]:
+    """The content response's ``x-variant-content-types`` map, checked against its media types."""
+    response = spec.response(*CONTENT, 200) or {}
+    table = response.get("x-variant-content-types") or {}
+    listed = set(response.get("content", {}))
+    wrong = {v: t for v, t in table.items() if listed and t not in listed}
+    if wrong:
+        raise SpecError(f"x-variant-content-types names media types the response does not list: {wrong}")
+    return {str(v): str(t) for v, t in table.items()}
 
 
 def _freeze(table: dict) -> Mapping:

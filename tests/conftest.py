@@ -1,0 +1,58 @@
+"""Shared fixtures: the spec, and reference servers as real uvicorn processes over loopback.
+
+Servers are session-scoped and start lazily (only when a test asks for one):
+- ``mock_server``: no key, jobs complete in 0.3 s (lifecycle, SDK, content).
+- ``keyed_mock_server``: requires ``Authorization: Bearer <MOCK_API_KEY>``, jobs of 0.3 s.
+- ``strict_mock_server``: jobs never complete during a run (409 "not ready" answers) and
+  request bodies are capped at 64 KiB (413 answers without sending megabytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from contracts.embedded import EmbeddedServer
+from contracts.spec import Spec, load_spec
+
+MOCK_API_KEY = "sk-videos-contract-test"
+FAST_JOB_SECONDS = 0.3
+STRICT_MAX_BODY_BYTES = 64 * 1024
+
+
+@pytest.fixture(scope="session")
+def spec() -> Spec:
+    return load_spec()
+
+
+@pytest.fixture(scope="session")
+def mock_server() -> Iterator[EmbeddedServer]:
+    with EmbeddedServer(job_seconds=FAST_JOB_SECONDS) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def keyed_mock_server() -> Iterator[EmbeddedServer]:
+    with EmbeddedServer(api_key=MOCK_API_KEY, job_seconds=FAST_JOB_SECONDS) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def strict_mock_server() -> Iterator[EmbeddedServer]:
+    extra = ["--max-body-bytes", str(STRICT_MAX_BODY_BYTES)]
+    with EmbeddedServer(job_seconds=3600, extra_args=extra) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def mock_url(mock_server: EmbeddedServer) -> str:
+    return mock_server.base_url
+
+
+@pytest.fixture
+def http(mock_url: str) -> Iterator[httpx.Client]:
+    """A plain HTTP client on the fast server (base URL ends in /v1)."""
+    with httpx.Client(base_url=mock_url, timeout=10.0) as client:
+        yield client

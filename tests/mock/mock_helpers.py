@@ -1,0 +1,36 @@
+"""Plain helpers for the reference server's tests (imported by name: tests/mock is on sys.path)."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from PIL import Image
+
+TERMINAL = ("completed", "failed")
+STATUS_ORDER = {"queued": 0, "in_progress": 1, "completed": 2, "failed": 2}
+
+
+def image_bytes(size: tuple[int, int], fmt: str = "PNG") -> bytes:
+    """A solid-colour image of ``size`` pixels in Pillow format ``fmt`` (PNG, JPEG, WEBP, GIF)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (40, 90, 200)).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def multipart(fields: list[tuple[str, str | tuple[str, bytes, str]]], boundary: str | None = None) -> tuple[bytes, str]:
+    """Encode a multipart/form-data body by hand (repeated names, raw bytes): (body, content type)."""
+    boundary = boundary or uuid.uuid4().hex
+    chunks = []
+    for name, value in fields:
+        if isinstance(value, tuple):
+            filename, data, content_type = value
+            head = (
+                f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: {content_type}\r\n"
+            ).encode()
+        else:
+            head, data = f'Content-Disposition: form-data; name="{name}"\r\n'.encode(), value.encode()
+        chunks.append(b"--" + boundary.encode() + b"\r\n" + head + b"\r\n" + data + b"\r\n")
+    chunks.append(b"--" + boundary.encode() + b"--\r\n")
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
