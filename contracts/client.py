@@ -49,6 +49,7 @@ class Response:
     truncated: bool = False
     elapsed_ms: float = 0.0
     transport_error: str | None = None
+    connect_failed: bool = False  # nothing accepted the connection (refused, DNS, connect timeout)
     retried_429: list["Response"] = field(default_factory=list)
     _json: Any = field(default=None, repr=False)
     _json_error: str | None = field(default=None, repr=False)
@@ -181,7 +182,9 @@ class Client:
         except httpx.HTTPError as exc:
             elapsed = (time.monotonic() - started) * 1000
             exchange.transport_error = _describe_transport_error(exc, timeout)
-            return Response(0, httpx.Headers(), bytes(body), exchange, elapsed_ms=elapsed, transport_error=exchange.transport_error)
+            return Response(0, httpx.Headers(), bytes(body), exchange, elapsed_ms=elapsed,
+                            transport_error=exchange.transport_error,
+                            connect_failed=isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)))
         elapsed = (time.monotonic() - started) * 1000
         exchange.response = RecordedResponse(
             status=response.status_code,

@@ -8,12 +8,13 @@ from typing import Any, Callable
 from contracts.cases import Case
 from contracts.checks import run_checks
 from contracts.client import Client, Response
-from contracts.failures import ContractViolation, NotVerifiable
+from contracts.failures import ContractViolation, NotVerifiable, RunAborted
 from contracts.recorder import Coverage, Recorder
 from contracts.rules import Rules
 from contracts.spec import Spec
 
 CREATING_OPERATIONS = {("POST", "/videos"), ("POST", "/videos/{video_id}/remix")}
+MAX_CONSECUTIVE_TRANSPORT_ERRORS = 3  # then the target is down or hanging: stop, do not wait out the budget
 
 
 @dataclass
@@ -41,6 +42,7 @@ class RunContext:
     created: list[str] = field(default_factory=list)  # ids of the jobs this run created
     deleted: set[str] = field(default_factory=set)
     progress: Callable[[str, int, int], None] | None = None
+    transport_errors_in_a_row: int = 0
 
     @property
     def creates_left(self) -> int | None:
@@ -61,6 +63,7 @@ class RunContext:
         for rate_limited in response.retried_429:
             run_checks(self, rate_limited, case)
         run_checks(self, response, case)
+        self._count_transport_error(response)
         if creating and response.ok and response.status == 200:
             video_id = _id_of(response)
             if video_id:
@@ -70,6 +73,15 @@ class RunContext:
                                                 field="$.id", received=video_id, expected="a new id")
                     self.created.append(video_id)
         return response
+
+    def _count_transport_error(self, response: Response) -> None:
+        if response.ok:
+            self.transport_errors_in_a_row = 0
+            return
+        self.transport_errors_in_a_row += 1
+        if self.transport_errors_in_a_row >= MAX_CONSECUTIVE_TRANSPORT_ERRORS:
+            raise RunAborted(f"the target stopped answering: {self.transport_errors_in_a_row} requests in a row "
+                             f"failed (last: {response.transport_error})")
 
     def video(self, clause_id: str, response: Response, what: str = "the response") -> dict[str, Any]:
         """The JSON object of a 200 answer, or a violation of ``clause_id`` saying what came instead."""

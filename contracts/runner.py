@@ -38,9 +38,10 @@ class SetupError(Exception):
 
 
 def preflight(client: Client) -> None:
-    """Fail fast, with one line, when nothing answers HTTP at the base URL."""
+    """Fail fast, with one line, when nothing listens at the base URL. A server that accepts the
+    connection but hangs is not a setup error: the run goes on and reports it as a violation."""
     response = client.request("GET", "/videos", query={"limit": 1})
-    if not response.ok:
+    if response.connect_failed:
         raise SetupError(f"cannot reach the target at {client.base_url}: {response.transport_error}")
 
 
