@@ -23,7 +23,11 @@ from contracts.types import RunResult
 class ProgressReporter:
     """``reporter(stage, done, total)`` prints compact progress to ``stream`` (stderr by default).
 
-    ``total`` may be 0 when unknown. Call :meth:`close` at the end to finish an open line."""
+    Works whether ``done``/``total`` count the steps of a stage or of the whole run (the stage
+    name then changes with every call). ``total`` may be 0 when unknown. On a terminal one line
+    is redrawn in place (a completed count leaves its line); elsewhere a plain line is printed
+    when the stage changes, when a count completes, and every ``heartbeat`` seconds otherwise.
+    Each line shows the time since the first call. Call :meth:`close` at the end."""
 
     def __init__(
         self,
@@ -37,44 +41,44 @@ class ProgressReporter:
         self.stream = stream if stream is not None else sys.stderr
         if tty is None:
             isatty = getattr(self.stream, "isatty", None)
-            tty = bool(isatty and isatty())
+            try:
+                tty = bool(isatty and isatty())
+            except (OSError, ValueError):
+                tty = False
         self.tty = tty
         self.interval = interval  # minimum time between two redraws on a terminal
-        self.heartbeat = heartbeat  # time between two plain lines for the same stage
+        self.heartbeat = heartbeat  # maximum silence for plain output while a stage runs
         self._clock = clock
         self._lock = threading.Lock()
+        self._t0: float | None = None
         self._stage: str | None = None
-        self._stage_started = 0.0
-        self._last_draw = float("-inf")
+        self._last_out = float("-inf")
         self._line_open = False  # a \r line is on screen without its newline
         self._last_len = 0
-        self._finished = False  # the current stage reached its total
+        self._finished = False  # the current stage's count is complete and was shown
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         with self._lock:
             now = self._clock()
+            if self._t0 is None:
+                self._t0 = now
             new_stage = stage != self._stage
             if new_stage:
-                self._end_line()
-                self._stage, self._stage_started, self._finished = stage, now, False
-                self._last_draw = float("-inf")
+                self._stage, self._finished = stage, False
             complete = total > 0 and done >= total
             if complete and self._finished:
                 return  # already said
+            elapsed = now - self._t0
             if self.tty:
-                if complete or new_stage or now - self._last_draw >= self.interval:
-                    self._draw(self._bar_line(stage, done, total, now, complete))
-                    self._last_draw = now
+                if complete or new_stage or now - self._last_out >= self.interval:
+                    self._draw(self._bar_line(stage, done, total, elapsed))
+                    self._last_out = now
                     if complete:
                         self._end_line()
-            else:
-                if complete:
-                    self._write(self._plain_line(stage, done, total, now, complete) + "\n")
-                elif new_stage or now - self._last_draw >= self.heartbeat:
-                    self._write(self._plain_line(stage, done, total, now, complete) + "\n")
-                    self._last_draw = now
-            if complete:
-                self._finished = True
+            elif complete or new_stage or now - self._last_out >= self.heartbeat:
+                self._write(f"[{elapsed:7.1f}s] {self._plain(stage, done, total)}\n")
+                self._last_out = now
+            self._finished = complete
 
     def close(self) -> None:
         """Finish the current line (call once the run is over, or interrupted)."""
@@ -86,30 +90,25 @@ class ProgressReporter:
     def _count(done: int, total: int) -> str:
         return f"{done}/{total}" if total > 0 else str(done)
 
-    def _plain_line(self, stage: str, done: int, total: int, now: float, complete: bool) -> str:
-        line = f"{stage}: {self._count(done, total)}"
-        if complete:
-            line += f" done in {now - self._stage_started:.1f}s"
-        elif total > 0:
+    def _plain(self, stage: str, done: int, total: int) -> str:
+        line = f"{one_line(stage, 60)}: {self._count(done, total)}"
+        if total > 0 and done < total:
             line += f" ({100 * done // total}%)"
         return line
 
-    def _bar_line(self, stage: str, done: int, total: int, now: float, complete: bool) -> str:
-        width = shutil.get_terminal_size((80, 20)).columns - 1
-        count = self._count(done, total)
-        if complete:
-            tail = f"{count} done in {now - self._stage_started:.1f}s"
-        elif total > 0:
-            tail = f"{count} {100 * done // total:3d}%"
-        else:
-            tail = count
+    def _bar_line(self, stage: str, done: int, total: int, elapsed: float) -> str:
+        width = max(20, shutil.get_terminal_size((80, 20)).columns - 1)
+        tail = self._count(done, total)
+        if total > 0:
+            tail += f" {100 * min(done, total) // total:3d}%"
+        tail += f"  {elapsed:.1f}s"
         label = one_line(stage, max(10, width // 3))
-        bar_width = max(0, min(30, width - len(label) - len(tail) - 6))
+        bar_width = min(30, width - len(label) - len(tail) - 4)
         if total > 0 and bar_width >= 5:
             filled = int(bar_width * min(done, total) / total)
             bar = " [" + "#" * filled + "-" * (bar_width - filled) + "] "
         else:
-            bar = " "
+            bar = "  "
         return (label + bar + tail)[:width]
 
     # -- output
@@ -269,9 +268,12 @@ def render_summary(
     out.append("")
     word, style = _VERDICT_WORD.get(doc["outcome"], (doc["outcome"].upper(), "bold"))
     c = doc["counts"]
+    text = doc["outcome_text"]
+    if text.startswith("interrupted: "):
+        text = text[len("interrupted: "):]
     out.append(
         paint(f"Verdict: {word}", style)
-        + f": {doc['outcome_text']} ({c['passed']} passed, {c['failed']} failed,"
+        + f" - {text} ({c['passed']} passed, {c['failed']} failed,"
         f" {c['not_verified']} not verified, {c['skipped']} skipped)"
     )
     if paths:

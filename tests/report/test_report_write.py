@@ -1,0 +1,146 @@
+"""write_reports: the files, atomically, and nothing secret in any of them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from report_factory import SECRET_KEY, SECRET_TOKEN, SECRETS, exchange, failed, make_run, passed
+
+from contracts.report import REPORT_FILES, build_report, write_reports
+from contracts.report.io import atomic_write_text
+from contracts.report.redact import clean_tree, redact_header_value, redact_text
+from contracts.types import ClauseResult, Evidence, Verdict
+
+
+def test_writes_every_report_into_a_new_directory(tmp_path, run):
+    out = tmp_path / "deep" / "reports"
+    paths = write_reports(run, out)
+    assert set(paths) == {"html", "json", "junit", "summary"}
+    for kind, path in paths.items():
+        assert path == out / REPORT_FILES[kind]
+        assert path.stat().st_size > 0
+    assert sorted(os.listdir(out)) == sorted(REPORT_FILES.values())
+
+
+def test_rewriting_replaces_files_and_leaves_no_temporary_file(tmp_path, run):
+    write_reports(run, tmp_path)
+    first = (tmp_path / "conformance.json").read_text()
+    write_reports(make_run([passed("a.b")]), tmp_path)
+    assert (tmp_path / "conformance.json").read_text() != first
+    assert sorted(os.listdir(tmp_path)) == sorted(REPORT_FILES.values())
+
+
+def test_failed_write_keeps_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):
+    target = tmp_path / "conformance.json"
+    target.write_text("old")
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_text(target, "new")
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["conformance.json"]
+
+
+def test_written_file_is_readable_by_others(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "x.txt", "x")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+# ---------------------------------------------------------------------------- secrets
+
+
+def _leaky_run():
+    """Secrets everywhere the engine could leave one, as if upstream redaction had failed."""
+    ex = exchange(
+        auth=f"Bearer {SECRET_TOKEN}",
+        body=f'{{"error": "invalid key {SECRET_KEY}"}}',
+        curl=f"curl -H 'Authorization: Bearer {SECRET_TOKEN}' -H 'X-Key: {SECRET_KEY}' "
+        f"'http://h/v1/videos?api_key={SECRET_TOKEN}'",
+    )
+    ex.request.headers["Cookie"] = f"session={SECRET_TOKEN}"
+    ex.request.headers["x-api-key"] = SECRET_TOKEN
+    ex.response.headers["Set-Cookie"] = f"s={SECRET_TOKEN}"
+    leak = failed(
+        "auth.key-echoed",
+        f"the error echoed the key {SECRET_KEY}",
+        received=f"Authorization: Bearer {SECRET_TOKEN}",
+        expected=f"no {SECRET_KEY}",
+        case=f"key={SECRET_KEY}",
+        exchange=ex,
+    )
+    note = ClauseResult(
+        leak.clause.__class__(id="auth.note", area="auth", statement=f"uses {SECRET_KEY}"),
+        Verdict.NOT_VERIFIED,
+        note=f"server said {SECRET_KEY}",
+        evidence=[Evidence(clause_id="auth.note", message=f"header authorization={SECRET_TOKEN}")],
+    )
+    return make_run(
+        [passed("create.ok"), leak, note],
+        target=f"http://127.0.0.1:9/v1?key={SECRET_TOKEN}",
+        interrupted=f"server error mentioning {SECRET_KEY}",
+        coverage={"seen": {SECRET_KEY: 1, "headers": {"Authorization": SECRET_TOKEN}}},
+    )
+
+
+def test_no_secret_in_any_report(tmp_path):
+    paths = write_reports(_leaky_run(), tmp_path)
+    assert set(paths) == set(REPORT_FILES)
+    for path in tmp_path.iterdir():
+        text = path.read_text(encoding="utf-8")
+        for secret in SECRETS:
+            assert secret not in text, f"{secret} leaked into {path.name}"
+        assert "[REDACTED]" in text, path.name
+
+
+def test_curl_keeps_the_environment_variable_reference(run):
+    doc = build_report(run)
+    curl = doc["clauses"][1]["evidence"][0]["exchange"]["curl"]
+    assert "Authorization: Bearer $OPENAI_API_KEY" in curl
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (f"key {SECRET_KEY} end", "key sk-[REDACTED] end"),
+        ("sk-short", "sk-short"),  # too short to be a key
+        ("task-abcdefghijklmnopqrstuvwxyz", "task-abcdefghijklmnopqrstuvwxyz"),
+        ("Authorization: Bearer abcdefgh12345678", "Authorization: Bearer [REDACTED]"),
+        ("Authorization: Bearer $OPENAI_API_KEY", "Authorization: Bearer $OPENAI_API_KEY"),
+        ('{"authorization": "Basic dXNlcjpwYXNz"}', '{"authorization": "Basic [REDACTED]"}'),
+        ("http://h/v?api_key=s3cr3t&x=1", "http://h/v?api_key=[REDACTED]&x=1"),
+        ("plain text with bearer", "plain text with bearer"),
+        ("", ""),
+    ],
+)
+def test_redact_text(text, expected):
+    assert redact_text(text) == expected
+    assert redact_text(redact_text(text)) == expected  # idempotent
+
+
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("Authorization", "Bearer abc.def.ghi", "Bearer [REDACTED]"),
+        ("authorization", "Bearer [REDACTED]", "Bearer [REDACTED]"),
+        ("Authorization", "Bearer $OPENAI_API_KEY", "Bearer $OPENAI_API_KEY"),
+        ("Authorization", "rawtoken", "[REDACTED]"),
+        ("Cookie", "a=b", "[REDACTED]"),
+        ("X-Api-Key", "abc", "[REDACTED]"),
+        ("Content-Type", "application/json", "application/json"),
+        ("X-Debug", f"key={SECRET_KEY}", "key=sk-[REDACTED]"),
+    ],
+)
+def test_redact_header_value(name, value, expected):
+    assert redact_header_value(name, value) == expected
+
+
+def test_clean_tree_fixes_lone_surrogates():
+    assert clean_tree({"a": ["x\udcff"]}) == {"a": ["x\ufffd"]}
