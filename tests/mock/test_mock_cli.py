@@ -1,0 +1,160 @@
+"""``python -m contracts.mock``: the ready line, clean exits on bad values, and EmbeddedServer."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contracts.embedded import EmbeddedServer, EmbeddedServerError
+from contracts.mock.cli import add_arguments
+
+ROOT = Path(__file__).resolve().parents[2]
+READY = re.compile(r"^videos-contract mock listening on http://127\.0\.0\.1:(\d+)/v1$")
+
+
+def run_mock(*args: str, timeout: float = 15) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "contracts.mock", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env
+    )
+
+
+def test_add_arguments_defaults():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args([])
+    assert (args.host, int(args.port), args.api_key, float(args.job_seconds)) == ("127.0.0.1", 4010, None, 1.0)
+
+
+def test_ready_line_then_serves_then_stops_on_sigterm():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "contracts.mock", "--port", "0", "--job-seconds", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        line = process.stdout.readline().rstrip("\n")
+        match = READY.match(line)
+        assert match, line
+        base_url = f"http://127.0.0.1:{match[1]}/v1"
+        video = httpx.post(f"{base_url}/videos", json={"prompt": "p"}).json()
+        assert video["status"] == "queued"  # job_seconds 0: created queued...
+        assert httpx.get(f"{base_url}/videos/{video['id']}").json()["status"] == "completed"  # ...completed at once
+    finally:
+        process.terminate()
+        stdout, stderr = process.communicate(timeout=10)
+    # uvicorn shuts down gracefully, then re-raises the captured SIGTERM (conventional exit).
+    assert process.returncode in (0, -signal.SIGTERM), stderr
+    assert stdout == "", "exactly one ready line"
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    "args,mentions",
+    [
+        (["--job-seconds", "-1"], "--job-seconds"),
+        (["--job-seconds", "nan"], "--job-seconds"),
+        (["--job-seconds", "soon"], "--job-seconds"),
+        (["--port", "70000"], "--port"),
+        (["--port", "http"], "--port"),
+        (["--max-body-bytes", "0"], "--max-body-bytes"),
+        (["--api-key", ""], "--api-key"),
+        (["--host", "no-such-host.invalid"], "--host"),
+    ],
+    ids=["negative-job-seconds", "nan-job-seconds", "text-job-seconds", "port-too-big", "port-text", "zero-body", "empty-key", "bad-host"],
+)
+def test_bad_values_exit_2_with_one_line(args, mentions):
+    result = run_mock("--port", "0", *args) if "--port" not in args else run_mock(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and mentions in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_port_in_use_exits_2():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = run_mock("--port", str(busy.getsockname()[1]))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot listen" in lines[0], result.stderr
+
+
+def test_embedded_server_exposes_url_and_pid_and_stops():
+    with EmbeddedServer(job_seconds=0.1) as server:
+        assert server.running and server.pid > 0
+        assert re.match(r"^http://127\.0\.0\.1:\d+/v1$", server.base_url)
+        assert httpx.get(f"{server.base_url}/videos").status_code == 200
+        pid = server.pid
+    assert not server.running
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    with pytest.raises(EmbeddedServerError):
+        server.base_url  # noqa: B018
+
+
+def test_embedded_server_passes_the_key():
+    with EmbeddedServer(api_key="sk-k", job_seconds=0.1) as server:
+        assert httpx.get(f"{server.base_url}/videos").status_code == 401
+        assert httpx.get(f"{server.base_url}/videos", headers={"authorization": "Bearer sk-k"}).status_code == 200
+
+
+def test_embedded_server_reports_a_child_that_dies():
+    server = EmbeddedServer(extra_args=["--job-seconds", "-5"])
+    with pytest.raises(EmbeddedServerError, match="(?s)exited.*--job-seconds"):
+        server.start()
+    assert not server.running
+
+
+class SilentServer(EmbeddedServer):
+    """A child that never prints the ready line."""
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-c", "import sys, time; print('booting', flush=True); sys.stderr.write('stuck\\n'); time.sleep(60)"]
+
+
+def test_embedded_server_times_out_and_kills_the_child():
+    server = SilentServer(startup_timeout=0.5, stop_timeout=2)
+    started = time.monotonic()
+    with pytest.raises(EmbeddedServerError, match="(?s)did not report ready.*stuck"):
+        server.start()
+    assert time.monotonic() - started < 10
+    assert not server.running
+
+
+class StubbornServer(EmbeddedServer):
+    """A child that ignores SIGTERM: stop() must kill it."""
+
+    @property
+    def command(self) -> list[str]:
+        code = (
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('videos-contract mock listening on http://127.0.0.1:1/v1', flush=True); time.sleep(60)"
+        )
+        return [sys.executable, "-c", code]
+
+
+def test_embedded_server_kills_a_child_that_ignores_terminate():
+    server = StubbornServer(stop_timeout=0.5).start()
+    pid = server.pid
+    code = server.stop()
+    assert code is not None and code != 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
