@@ -98,7 +98,7 @@ class VideosAPI:
     async def list(self, request: Request) -> Response:
         query = self.validator.query(LIST, request.query_params)
         try:
-            page = self.store.page(limit=query["limit"], order=query["order"], after=query["after"])
+            page = self.store.page(limit=query["limit"], order=query["order"], after=query["after"] or None)
         except UnknownCursor:
             raise APIError(
                 400, f"Invalid 'after': no video with id '{query['after']}' to list after.", param="after", code="invalid_value"

@@ -151,7 +151,7 @@ class _PartCollector:
     def __init__(self) -> None:
         self.parts: list[tuple[str, Any]] = []
         self.ended = False
-        self._headers: dict[str, str] = {}
+        self._headers: dict[str, bytes] = {}
         self._header_name = b""
         self._header_value = b""
         self._header_bytes = 0
@@ -188,7 +188,7 @@ class _PartCollector:
 
     def _header_end(self) -> None:
         name = self._header_name.decode("latin-1").strip().lower()
-        self._headers[name] = self._header_value.decode("utf-8", errors="replace").strip()
+        self._headers[name] = self._header_value.strip()  # bytes: names may be UTF-8
         self._header_name, self._header_value = b"", b""
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
@@ -198,7 +198,10 @@ class _PartCollector:
         disposition = self._headers.get("content-disposition")
         if not disposition:
             raise _Invalid("a part has no Content-Disposition header")
-        kind, params = parse_options_header(disposition)
+        try:
+            kind, params = parse_options_header(disposition)
+        except Exception:  # noqa: BLE001 - a malformed header is the client's error
+            raise _Invalid("a part has a malformed Content-Disposition header") from None
         raw_name = params.get(b"name")
         if kind != b"form-data" or raw_name is None:
             raise _Invalid("a part's Content-Disposition is not form-data with a name")
@@ -206,7 +209,8 @@ class _PartCollector:
         data = b"".join(self._data)
         filename = params.get(b"filename")
         if filename is not None:
-            value: Any = UploadedFile(_text(filename), self._headers.get("content-type"), data)
+            content_type = self._headers.get("content-type")
+            value: Any = UploadedFile(_text(filename), _text(content_type) if content_type else None, data)
         else:
             try:
                 value = data.decode("utf-8")

@@ -68,6 +68,9 @@ class Rules:
     variant_media_types: Mapping[str, str]
     # media types accepted for an uploaded input_reference
     reference_media_types: tuple[str, ...]
+    # OpenAI answered unknown parameters 400 unknown_parameter; the contract also tolerates
+    # servers that ignore them (a profile may set this to False).
+    reject_unknown_parameters: bool = True
     profile: str = "spec"
     notes: Mapping[str, str] = field(default_factory=dict)
 
@@ -104,6 +107,7 @@ class Rules:
         profile: str,
         choices: Mapping[str, tuple[Any, ...] | None] | None = None,
         defaults: Mapping[str, Any] | None = None,
+        reject_unknown_parameters: bool | None = None,
     ) -> Rules:
         """These rules with some value sets and defaults replaced (a target profile)."""
         unknown = set(choices or {}) | set(defaults or {})
@@ -115,6 +119,9 @@ class Rules:
             profile=profile,
             choices=MappingProxyType({**self.choices, **(choices or {})}),
             defaults=MappingProxyType({**self.defaults, **(defaults or {})}),
+            reject_unknown_parameters=(
+                self.reject_unknown_parameters if reject_unknown_parameters is None else reject_unknown_parameters
+            ),
         )
 
     # ---- lookups -------------------------------------------------------------------------

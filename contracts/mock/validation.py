@@ -128,9 +128,12 @@ class RequestValidator:
         self, key: str, schema: Mapping[str, Any], value: dict[str, Any], prefix: str = "", choices: Mapping[str, Any] | None = None
     ) -> None:
         properties = schema.get("properties", {})
-        for name in value:
-            if name not in properties:
-                raise APIError(400, f"Unknown parameter: '{prefix}{name}'.", param=prefix + name, code="unknown_parameter")
+        unknown = [name for name in value if name not in properties]
+        if unknown and self.rules.reject_unknown_parameters:
+            name = unknown[0]
+            raise APIError(400, f"Unknown parameter: '{prefix}{name}'.", param=prefix + name, code="unknown_parameter")
+        for name in unknown:  # tolerated: ignored, like servers that do not check
+            del value[name]
         for name in schema.get("required", []):
             if name not in value:
                 raise APIError(

@@ -121,3 +121,11 @@ def test_image_assets_decode(variant, fmt):
 def test_assets_refuse_a_variant_without_a_file():
     with pytest.raises(RuntimeError, match="gif"):
         Assets.load(("video", "gif"))
+
+
+def test_a_profile_can_ignore_unknown_parameters(assert_schema):
+    app = create_app(MockConfig(rules=Rules.from_spec().override(profile="lenient", reject_unknown_parameters=False)))
+    response = call(app, "POST", "/videos", json={"prompt": "p", "quality": "hd", "input_reference": {"file_id": "f", "x": 1}})
+    assert response.status_code == 200, response.text
+    assert_schema("Video", response.json())
+    assert "quality" not in response.json()

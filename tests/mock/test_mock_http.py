@@ -124,6 +124,13 @@ def test_list_defaults_and_empty_page(http, spec, assert_schema):
     assert (empty["data"], empty["first_id"], empty["last_id"], empty["has_more"]) == ([], None, None, True)
 
 
+def test_list_with_an_empty_after_starts_at_the_top(http):
+    newest = http.post("/videos", json={"prompt": "p"}).json()["id"]
+    page = http.get("/videos", params={"after": "", "limit": 1})
+    assert page.status_code == 200
+    assert page.json()["first_id"] == newest
+
+
 def test_list_after_a_deleted_id_still_paginates(http):
     ids = [http.post("/videos", json={"prompt": f"p{i}"}).json()["id"] for i in range(3)]
     assert http.delete(f"/videos/{ids[1]}").status_code == 200
