@@ -19,6 +19,30 @@ from contracts.types import (
 TARGET = "http://127.0.0.1:8000/v1"
 _START = 1_764_100_800.0  # 2025-11-25T20:00:00Z
 
+_ERROR_BODY = json.dumps(
+    {
+        "error": {
+            "message": "prompt is too long (max 30000 characters)",
+            "type": "invalid_request_error",
+            "param": "prompt",
+            "code": None,
+        }
+    },
+    indent=2,
+)
+_VIDEO_BODY = json.dumps(
+    {
+        "id": "video_68d7512d07848190b3e45da0ecbebcde",
+        "object": "video",
+        "model": "sora-2",
+        "status": "completed",
+        "progress": 100,
+        "seconds": 8,
+        "size": "1280x720",
+    },
+    indent=2,
+)
+
 
 def _c(cid: str, statement: str) -> Clause:
     return Clause(id=cid, area=cid.split(".", 1)[0], statement=statement)
@@ -45,18 +69,8 @@ def demo_run() -> RunResult:
         response=RecordedResponse(
             status=400,
             headers={"content-type": "application/json", "x-request-id": "req_4f1c2a"},
-            body_excerpt=json.dumps(
-                {
-                    "error": {
-                        "message": "prompt is too long (max 30000 characters)",
-                        "type": "invalid_request_error",
-                        "param": "prompt",
-                        "code": None,
-                    }
-                },
-                indent=2,
-            ),
-            body_size=171,
+            body_excerpt=_ERROR_BODY,
+            body_size=len(_ERROR_BODY.encode()),
             elapsed_ms=41.7,
         ),
         curl=(
@@ -73,19 +87,8 @@ def demo_run() -> RunResult:
         response=RecordedResponse(
             status=200,
             headers={"content-type": "application/json"},
-            body_excerpt=json.dumps(
-                {
-                    "id": "video_68d7512d07848190b3e45da0ecbebcde",
-                    "object": "video",
-                    "model": "sora-2",
-                    "status": "completed",
-                    "progress": 100,
-                    "seconds": 8,
-                    "size": "1280x720",
-                },
-                indent=2,
-            ),
-            body_size=212,
+            body_excerpt=_VIDEO_BODY,
+            body_size=len(_VIDEO_BODY.encode()),
             elapsed_ms=12.3,
         ),
         curl=(

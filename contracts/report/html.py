@@ -99,12 +99,14 @@ code,pre,.mono{font-family:var(--mono);font-size:12.5px}
 .tally{display:flex;gap:8px;flex-wrap:wrap}
 .tally div{background:rgba(255,255,255,.14);border:1px solid rgba(255,255,255,.28);border-radius:10px;
 padding:8px 14px;min-width:92px;text-align:center}
+@media (max-width:720px){.tally div{min-width:0;padding:6px 10px}.banner h1{font-size:24px}}
 .tally b{display:block;font-size:22px;line-height:1.2}
 .tally span{font-size:12px;opacity:.9}
 main{padding:20px 0 40px}
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:10px;margin:0 0 16px}
 .meta{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:0;padding:6px 0}
-@media (min-width:1000px){.meta{grid-template-columns:minmax(0,2.2fr) repeat(6,minmax(0,1fr))}}
+@media (min-width:1000px){.meta{grid-template-columns:minmax(0,2fr) repeat(6,minmax(max-content,1fr))}
+.meta div+div dd{white-space:nowrap}}
 .meta div:last-child{border-right:0}
 .meta div{padding:8px 16px;border-right:1px solid var(--soft);min-width:0}
 .meta dt{color:var(--muted);font-size:12px}
@@ -116,7 +118,10 @@ main{padding:20px 0 40px}
 .baseline{padding:12px 16px}
 .baseline h2{font-size:15px;margin:0 0 8px}
 .baseline .groups{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:10px}
-.baseline h3{font-size:12px;margin:0 0 4px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+.baseline h3{font-size:13px;margin:0 0 4px;color:var(--muted);font-weight:600}
+.baseline h3 b{color:var(--fg)}
+a{color:var(--accent);text-decoration:none}
+a:hover{text-decoration:underline}
 .baseline ul{margin:0;padding-left:18px}
 .toolbar{position:sticky;top:0;z-index:5;display:none;gap:14px;align-items:center;flex-wrap:wrap;
 padding:10px 16px;background:var(--panel);border:1px solid var(--line);border-radius:10px;margin:0 0 16px;
@@ -138,6 +143,9 @@ font-size:15px;background:var(--soft);border-bottom:1px solid var(--line)}
 .area>h2+.clause{border-top:0}
 .clause.v-passed{border-left-color:var(--pass)}
 .clause.v-failed{border-left-color:var(--fail);background:linear-gradient(90deg,var(--fail-bg),transparent 40%)}
+.clause.v-failed.known{border-left-color:var(--warn);background:linear-gradient(90deg,var(--warn-bg),transparent 40%)}
+.clause.v-failed.known .b-failed{background:var(--warn)}
+.clause.v-failed.known .what .reason{color:var(--warn)}
 .clause.v-not_verified{border-left-color:var(--warn)}
 .clause.v-skipped{border-left-color:var(--line)}
 .row{display:grid;grid-template-columns:104px minmax(0,1fr) auto;gap:4px 12px;align-items:baseline;padding:9px 16px 9px 12px}
@@ -199,7 +207,15 @@ white-space:pre-wrap;overflow-wrap:anywhere;max-height:22em;overflow:auto}
 table.kv{border-collapse:collapse;font-size:13px;margin:2px 0}
 table.kv th,table.kv td{border:1px solid var(--line);padding:3px 10px;text-align:left;vertical-align:top}
 table.kv th{font-weight:600;font-family:var(--mono);font-size:12px;background:var(--soft);white-space:nowrap}
+table.kv td{min-width:2.5em}
 table.kv table.kv{margin:0}
+table.kvh th{text-align:center}
+table.kvh td{text-align:center}
+table.kv td>table.kv{border:0}
+.cov-grid{display:flex;flex-wrap:wrap;gap:4px 40px;align-items:flex-start}
+.cov-grid>div{flex:0 1 auto;max-width:100%;min-width:0}
+table.kv td.nest{padding:4px}
+table.kv th{vertical-align:middle}
 .chip{display:inline-block;font-family:var(--mono);font-size:12px;padding:0 6px;margin:1px 3px 1px 0;
 border-radius:4px;background:var(--soft)}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:0 0 30px}
@@ -405,13 +421,14 @@ def _clause_block(c: dict[str, Any], open_: bool) -> str:
         what.append(f'<span class="reason">{_e(evidence[0]["message"])}</span>')
     if c.get("note"):
         what.append(f'<span class="note">{_e(c["note"])}</span>')
-    side = _plural(c["checks"], "check")
+    side = _plural(c["checks"], "check") if c["checks"] or verdict in ("passed", "failed") else ""
     row = (
         f'<span class="badge b-{_e(verdict)}">{_e(_VERDICT_LABEL.get(verdict, verdict))}</span>'
         f'<span class="what">{"".join(what)}</span><span class="side">{_e(side)}</span>'
     )
+    known = " known" if c.get("baseline") == "known" else ""
     attrs = (
-        f'class="clause v-{_e(verdict)}" id="clause-{_e(c["id"])}" data-verdict="{_e(verdict)}"'
+        f'class="clause v-{_e(verdict)}{known}" id="clause-{_e(c["id"])}" data-verdict="{_e(verdict)}"'
         f' data-id="{_e(c["id"])}"'
     )
     if not evidence:
@@ -449,14 +466,21 @@ def _scalar(v: Any) -> str:
 
 
 def _render_value(value: Any, depth: int = 0) -> str:
-    """Generic rendering of coverage data: mapping -> table, list -> chips, scalar -> text."""
+    """Generic rendering of coverage data: mapping -> table (a small mapping of scalars inside a
+    table -> a horizontal table: keys over values), list of scalars -> chips, scalar -> text."""
     if depth > 8:
         return f"<code>{_e(json.dumps(value, ensure_ascii=False))}</code>"
     if isinstance(value, Mapping):
         if not value:
             return '<span class="dim">(empty)</span>'
+        if depth > 0 and len(value) <= 16 and all(_is_scalar(v) for v in value.values()):
+            keys = "".join(f"<th>{_e(k)}</th>" for k in value)
+            vals = "".join(f"<td>{_scalar(v)}</td>" for v in value.values())
+            return f'<table class="kv kvh"><tr>{keys}</tr><tr>{vals}</tr></table>'
+        nest = ' class="nest"'
         rows = "".join(
-            f"<tr><th>{_e(k)}</th><td>{_render_value(v, depth + 1)}</td></tr>"
+            f"<tr><th>{_e(k)}</th><td{'' if _is_scalar(v) else nest}>"
+            f"{_render_value(v, depth + 1)}</td></tr>"
             for k, v in value.items()
         )
         return f'<table class="kv">{rows}</table>'
@@ -474,19 +498,21 @@ def _coverage_block(coverage: Mapping[str, Any]) -> str:
     if not coverage:
         out.append('<p class="dim">No coverage data was recorded for this run.</p>')
     else:
+        out.append('<div class="cov-grid">')
         for key, value in coverage.items():
-            out.append(f"<h3>{_e(key)}</h3>{_render_value(value)}")
+            out.append(f"<div><h3>{_e(key)}</h3>{_render_value(value)}</div>")
+        out.append("</div>")
     out.append("</section>")
     return "".join(out)
 
 
 def _baseline_block(b: dict[str, Any]) -> str:
     groups = [
-        ("new", "New violations (fail the run)"),
-        ("known", "Known violations (accepted)"),
+        ("new", "New violations, failing the run"),
+        ("known", "Known violations, accepted"),
         ("fixed", "Fixed: remove from the baseline"),
         ("unconfirmed", "Accepted, not verified this run"),
-        ("missing", "Accepted, no such clause in this run"),
+        ("missing", "Accepted, not in this run"),
     ]
     cols = []
     for key, title in groups:
@@ -496,7 +522,7 @@ def _baseline_block(b: dict[str, Any]) -> str:
         items = "".join(
             f'<li><a href="#clause-{_e(i)}"><code>{_e(i)}</code></a></li>' for i in ids
         ) or '<li class="dim">none</li>'
-        cols.append(f"<div><h3>{_e(title)} \u00b7 {len(ids)}</h3><ul>{items}</ul></div>")
+        cols.append(f"<div><h3><b>{len(ids)}</b> {_e(title)}</h3><ul>{items}</ul></div>")
     where = f" from <code>{_e(b['path'])}</code>" if b.get("path") else ""
     return (
         f'<section class="panel baseline" id="baseline"><h2>Baseline{where}: '
@@ -563,7 +589,7 @@ def render_html(doc: dict[str, Any]) -> str:
         )
         parts.append(
             '<div class="notice warn" id="interrupted"><h2>The run was interrupted</h2>'
-            f"<p>{_e(doc['interrupted'])}.{_e(extra)}</p></div>"
+            f"<p>Reason: {_e(doc['interrupted'])}.{_e(extra)}</p></div>"
         )
     if b is not None:
         parts.append(_baseline_block(b))
