@@ -260,7 +260,7 @@ def _base(name: str) -> str:
 def _coerce(text: str, schema: Mapping[str, Any]) -> Any:
     """A query string value as the JSON type its schema wants, when it reads as one."""
     types = _json_types(schema) or []
-    if "integer" in types and re.fullmatch(r"[+-]?\d{1,18}", text.strip()):
+    if "integer" in types and re.fullmatch(r"[+-]?[0-9]{1,18}", text.strip()):
         return int(text)
     if "number" in types:
         try:
