@@ -26,9 +26,8 @@ passes: delete the entry), *unconfirmed* (the clause was not verified or skipped
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +120,7 @@ class BaselineOutcome:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def baseline_from_result(
@@ -253,8 +252,7 @@ def load_baseline(path: Path | str) -> Baseline:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(
-            f"baseline file {path} is not valid JSON: {exc.msg} at line {exc.lineno} "
-            f"column {exc.colno}"
+            f"baseline file {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     baseline = parse_baseline(data, source=f"baseline file {path}")
     baseline.path = path
@@ -286,4 +284,3 @@ def apply_baseline(result: RunResult, baseline: Baseline | None) -> BaselineOutc
         path=baseline.path,
         accepted=len(accepted),
     )
-

@@ -83,7 +83,7 @@ def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
             except ProcessLookupError:
                 pass
             proc.communicate()
-            raise BrowserError(f"Chromium did not finish within {timeout:.0f}s: {' '.join(cmd)}")
+            raise BrowserError(f"Chromium did not finish within {timeout:.0f}s: {' '.join(cmd)}") from None
         finally:
             if proc.poll() is None:  # pragma: no cover - belt and braces
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -103,9 +103,7 @@ def _url(html_path: Path, fragment: str | None) -> str:
     return url
 
 
-def dump_dom(
-    html_path: Path | str, *, fragment: str | None = None, timeout: float = DEFAULT_TIMEOUT
-) -> str:
+def dump_dom(html_path: Path | str, *, fragment: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> str:
     """The DOM of the page after its scripts ran, serialised as HTML."""
     proc = _run(["--virtual-time-budget=2000", "--dump-dom", _url(Path(html_path), fragment)], timeout)
     dom = proc.stdout.decode("utf-8", "replace")

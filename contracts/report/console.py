@@ -191,8 +191,12 @@ def render_summary(
     )
     out.append("")
 
-    cols = [("passed", "passed"), ("failed", "failed"), ("not_verified", "not verified"),
-            ("skipped", "skipped")]
+    cols = [
+        ("passed", "passed"),
+        ("failed", "failed"),
+        ("not_verified", "not verified"),
+        ("skipped", "skipped"),
+    ]
     areas = doc.get("areas") or []
     name_w = max([len("area"), len("total")] + [len(a["area"]) for a in areas])
     header = "area".ljust(name_w) + "".join(f"  {label:>12}" for _, label in cols)
@@ -253,9 +257,7 @@ def render_summary(
             f"{len(b['new'])} new, {len(b['known'])} known of {b['accepted']} accepted"
         )
         if b["fixed"]:
-            out.append(
-                paint(f"  fixed, remove from the baseline: {', '.join(b['fixed'])}", "green")
-            )
+            out.append(paint(f"  fixed, remove from the baseline: {', '.join(b['fixed'])}", "green"))
         if b["missing"]:
             out.append(f"  no such clause in this run: {', '.join(b['missing'])}")
         if b["unconfirmed"]:
@@ -268,13 +270,12 @@ def render_summary(
     out.append("")
     word, style = _VERDICT_WORD.get(doc["outcome"], (doc["outcome"].upper(), "bold"))
     c = doc["counts"]
-    text = doc["outcome_text"]
+    text = "conforms" if doc["outcome"] == "conforms" else doc["outcome_text"]
     if text.startswith("interrupted: "):
-        text = text[len("interrupted: "):]
+        text = text[len("interrupted: ") :]
     out.append(
-        paint(f"Verdict: {word}", style)
-        + f" - {text} ({c['passed']} passed, {c['failed']} failed,"
-        f" {c['not_verified']} not verified, {c['skipped']} skipped)"
+        paint(f"Verdict: {word}", style) + f" - {text}; {c['passed']} passed, {c['failed']} failed,"
+        f" {c['not_verified']} not verified, {c['skipped']} skipped"
     )
     if paths:
         out.append("Reports:")

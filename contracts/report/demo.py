@@ -53,7 +53,9 @@ def _passed(cid: str, statement: str, checks: int = 1, **kw) -> ClauseResult:
 
 
 def demo_run() -> RunResult:
-    prompt_body = json.dumps({"model": "sora-2", "prompt": "A" * 60 + "\u2026 (32000 chars)"}, ensure_ascii=False)
+    prompt_body = json.dumps(
+        {"model": "sora-2", "prompt": "A" * 60 + "\u2026 (32000 chars)"}, ensure_ascii=False
+    )
     prompt_ex = Exchange(
         request=RecordedRequest(
             method="POST",
@@ -120,7 +122,7 @@ def demo_run() -> RunResult:
         _passed("create.response.schema", "A created job matches the Video schema.", 9),
         _passed("retrieve.status.lifecycle", "A job moves queued -> in_progress -> completed.", 3),
         ClauseResult(
-            _c("retrieve.seconds.type", "seconds is returned as a string enum value (\"4\", \"8\", \"12\")."),
+            _c("retrieve.seconds.type", 'seconds is returned as a string enum value ("4", "8", "12").'),
             Verdict.FAILED,
             checks=3,
             evidence=[
@@ -149,8 +151,12 @@ def demo_run() -> RunResult:
             Verdict.SKIPPED,
             note="the target profile has no authentication",
         ),
-        _passed("errors.shape", "Every 4xx body is an error object with message and type.", 11,
-                profile_changed=True),
+        _passed(
+            "errors.shape",
+            "Every 4xx body is an error object with message and type.",
+            11,
+            profile_changed=True,
+        ),
     ]
     return RunResult(
         target=TARGET,

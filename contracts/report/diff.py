@@ -85,9 +85,7 @@ def load_report(path: Path | str) -> dict[str, Any]:
         raise DiffError(f"{path} is not a conformance report (no 'clauses')")
     version = doc.get("format_version")
     if version != FORMAT_VERSION:
-        raise DiffError(
-            f"{path} has report format_version {version!r}; this tool reads {FORMAT_VERSION}"
-        )
+        raise DiffError(f"{path} has report format_version {version!r}; this tool reads {FORMAT_VERSION}")
     errors = schema_errors(doc)
     if errors:
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
@@ -137,9 +135,7 @@ def compare(a: dict[str, Any], b: dict[str, Any], a_path: Path, b_path: Path) ->
             diff.changed.append(change)
     for cid, ca in a_by_id.items():
         if cid not in b_by_id:
-            diff.removed.append(
-                ClauseChange(cid, ca["area"], ca["statement"], ca["verdict"], None, "")
-            )
+            diff.removed.append(ClauseChange(cid, ca["area"], ca["statement"], ca["verdict"], None, ""))
     for lst in (diff.regressed, diff.fixed, diff.changed, diff.added, diff.removed):
         lst.sort(key=lambda ch: ch.id)
     return diff

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,11 +55,7 @@ def _tool_version() -> str:
 
 
 def iso8601(epoch: float) -> str:
-    return (
-        datetime.fromtimestamp(epoch, timezone.utc)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _excerpt(text: str | None) -> str:
@@ -189,9 +185,7 @@ def outcome_text(doc: dict[str, Any]) -> str:
     return text
 
 
-def build_report(
-    result: RunResult, *, baseline: Baseline | BaselineOutcome | None = None
-) -> dict[str, Any]:
+def build_report(result: RunResult, *, baseline: Baseline | BaselineOutcome | None = None) -> dict[str, Any]:
     """The conformance report document for ``result`` (redacted, JSON-serialisable).
 
     ``baseline`` (a loaded :class:`Baseline`, or the outcome of applying one) splits failures
@@ -243,11 +237,7 @@ def fill_not_run(result: RunResult, catalogue: Iterable[Clause]) -> RunResult:
     """A copy of ``result`` in which every clause of ``catalogue`` that has no result is
     ``not_verified`` with a note saying it did not run (and why, for an interrupted run)."""
     seen = {r.clause.id for r in result.results}
-    reason = (
-        f"not run: the run was interrupted ({result.interrupted})"
-        if result.interrupted
-        else "not run"
-    )
+    reason = f"not run: the run was interrupted ({result.interrupted})" if result.interrupted else "not run"
     missing = [
         ClauseResult(clause=c, verdict=Verdict.NOT_VERIFIED, note=reason)
         for c in catalogue

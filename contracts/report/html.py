@@ -341,6 +341,18 @@ def _headers_block(headers: Mapping[str, str]) -> str:
     )
 
 
+def _pretty(excerpt: str) -> str:
+    """A JSON body indented for reading (the JSON report keeps the body as received)."""
+    stripped = excerpt.lstrip()
+    if stripped[:1] not in ("{", "[") or len(excerpt) > 256 * 1024:
+        return excerpt
+    try:
+        data = json.loads(excerpt)
+    except ValueError:
+        return excerpt
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
 def _body_block(excerpt: str, size: int, truncated: bool = False) -> str:
     if not excerpt and not size:
         return '<div class="dim">empty body</div>'
@@ -350,16 +362,14 @@ def _body_block(excerpt: str, size: int, truncated: bool = False) -> str:
     if excerpt and size and len(excerpt.encode("utf-8", "replace")) < size and not truncated:
         info += " \u2014 excerpt shown"
     head = f'<div class="dim">body {_e(info)}</div>' if info else ""
-    return head + (f"<pre>{_e(excerpt)}</pre>" if excerpt else "")
+    return head + (f"<pre>{_e(_pretty(excerpt))}</pre>" if excerpt else "")
 
 
 def _exchange_block(ex: dict[str, Any]) -> str:
     req = ex["request"]
     resp = ex["response"]
     parts = ['<div class="http"><section><h4>Request</h4>']
-    parts.append(
-        f'<div class="line"><span class="method">{_e(req["method"])}</span> {_e(req["url"])}</div>'
-    )
+    parts.append(f'<div class="line"><span class="method">{_e(req["method"])}</span> {_e(req["url"])}</div>')
     parts.append(_headers_block(req["headers"]))
     parts.append(_body_block(req["body_excerpt"], req["body_size"]))
     parts.append("</section><section><h4>Response</h4>")
@@ -473,14 +483,17 @@ def _render_value(value: Any, depth: int = 0) -> str:
     if isinstance(value, Mapping):
         if not value:
             return '<span class="dim">(empty)</span>'
-        if depth > 0 and len(value) <= 16 and all(_is_scalar(v) for v in value.values()):
+        if (
+            depth > 0
+            and sum(len(str(k)) + 3 for k in value) <= 48
+            and all(_is_scalar(v) for v in value.values())
+        ):
             keys = "".join(f"<th>{_e(k)}</th>" for k in value)
             vals = "".join(f"<td>{_scalar(v)}</td>" for v in value.values())
             return f'<table class="kv kvh"><tr>{keys}</tr><tr>{vals}</tr></table>'
         nest = ' class="nest"'
         rows = "".join(
-            f"<tr><th>{_e(k)}</th><td{'' if _is_scalar(v) else nest}>"
-            f"{_render_value(v, depth + 1)}</td></tr>"
+            f"<tr><th>{_e(k)}</th><td{'' if _is_scalar(v) else nest}>{_render_value(v, depth + 1)}</td></tr>"
             for k, v in value.items()
         )
         return f'<table class="kv">{rows}</table>'
@@ -519,14 +532,15 @@ def _baseline_block(b: dict[str, Any]) -> str:
         ids = b.get(key) or []
         if not ids and key not in ("new", "known"):
             continue
-        items = "".join(
-            f'<li><a href="#clause-{_e(i)}"><code>{_e(i)}</code></a></li>' for i in ids
-        ) or '<li class="dim">none</li>'
+        items = (
+            "".join(f'<li><a href="#clause-{_e(i)}"><code>{_e(i)}</code></a></li>' for i in ids)
+            or '<li class="dim">none</li>'
+        )
         cols.append(f"<div><h3><b>{len(ids)}</b> {_e(title)}</h3><ul>{items}</ul></div>")
     where = f" from <code>{_e(b['path'])}</code>" if b.get("path") else ""
     return (
         f'<section class="panel baseline" id="baseline"><h2>Baseline{where}: '
-        f'{_plural(b.get("accepted", 0), "accepted violation")}</h2>'
+        f"{_plural(b.get('accepted', 0), 'accepted violation')}</h2>"
         f'<div class="groups">{"".join(cols)}</div></section>'
     )
 
@@ -551,7 +565,7 @@ def render_html(doc: dict[str, Any]) -> str:
         sub_extra = _plural(failed, "known violation") if failed else ""
     if doc.get("interrupted") and outcome != "interrupted":
         sub_extra = (sub_extra + "; " if sub_extra else "") + "run interrupted"
-    small = f' <small>({_e(sub_extra)})</small>' if sub_extra else ""
+    small = f" <small>({_e(sub_extra)})</small>" if sub_extra else ""
 
     tally = "".join(
         f"<div><b>{counts[v]}</b><span>{_VERDICT_PLURAL[v]}</span></div>"
@@ -580,7 +594,9 @@ def render_html(doc: dict[str, Any]) -> str:
 
     if doc.get("interrupted"):
         not_run = sum(
-            1 for c in doc["clauses"] if c["verdict"] == "not_verified" and (c.get("note") or "").startswith("not run")
+            1
+            for c in doc["clauses"]
+            if c["verdict"] == "not_verified" and (c.get("note") or "").startswith("not run")
         )
         extra = (
             f" {_plural(not_run, 'clause')} did not run and {'is' if not_run == 1 else 'are'} shown as not verified."

@@ -109,9 +109,7 @@ def render_junit(doc: dict[str, Any]) -> str:
         by_area.setdefault(c["area"], []).append(c)
     for area, clauses in by_area.items():
         failures = sum(1 for c in clauses if c["verdict"] == "failed" and c["id"] not in known)
-        skipped = len(
-            [c for c in clauses if c["verdict"] in ("skipped", "not_verified") or c["id"] in known]
-        )
+        skipped = len([c for c in clauses if c["verdict"] in ("skipped", "not_verified") or c["id"] in known])
         suite = ET.SubElement(
             suites,
             "testsuite",
@@ -129,9 +127,7 @@ def render_junit(doc: dict[str, Any]) -> str:
         for k, v in props.items():
             ET.SubElement(pe, "property", {"name": k, "value": _x(v)})
         for c in clauses:
-            tc = ET.SubElement(
-                suite, "testcase", {"classname": _x(area), "name": _x(c["id"]), "time": "0"}
-            )
+            tc = ET.SubElement(suite, "testcase", {"classname": _x(area), "name": _x(c["id"]), "time": "0"})
             verdict = c["verdict"]
             if verdict == "failed" and c["id"] in known:
                 el = ET.SubElement(

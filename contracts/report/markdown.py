@@ -58,7 +58,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "",
         f"Target {md_code(doc['target'], 200, table=False)}"
         f"{' (embedded reference server)' if doc.get('embedded') else ''}"
-        f" \u00b7 profile {md_code(doc['profile'], table=False)} \u00b7 spec {md_code(doc['spec_version'], table=False)}"
+        f" \u00b7 profile {md_code(doc['profile'], table=False)}"
+        f" \u00b7 spec {md_code(doc['spec_version'], table=False)}"
         f" \u00b7 {_duration(doc['duration_seconds'])} \u00b7 {doc['requests_sent']} requests"
         f" \u00b7 {doc['videos_created']} videos created",
         "",
@@ -95,9 +96,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
             lines.append(row)
         if len(failing) > MAX_FAILURE_ROWS:
             lines.append("")
-            lines.append(
-                f"\u2026 and {len(failing) - MAX_FAILURE_ROWS} more: see conformance.html."
-            )
+            lines.append(f"\u2026 and {len(failing) - MAX_FAILURE_ROWS} more: see conformance.html.")
     if b is not None:
         notes = []
         if b["fixed"]:

@@ -79,9 +79,7 @@ def redact_header_value(name: str, value: str) -> str:
 
 
 def redact_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
-    return {
-        clean_text(str(k)): redact_header_value(str(k), str(v)) for k, v in (headers or {}).items()
-    }
+    return {clean_text(str(k)): redact_header_value(str(k), str(v)) for k, v in (headers or {}).items()}
 
 
 def clean_tree(value: Any) -> Any:
@@ -105,7 +103,7 @@ def clean_tree(value: Any) -> Any:
         if isinstance(value, (set, frozenset)):
             items = sorted(items, key=repr)
         return [clean_tree(v) for v in items]
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int, float)):
+    if hasattr(value, "value") and isinstance(value.value, (str, int, float)):
         return clean_tree(value.value)  # enums
     return clean_text(str(value))
 

@@ -23,9 +23,13 @@ DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "img" / "report-fai
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m contracts.report.screenshot", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m contracts.report.screenshot", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--report", type=Path, help="a conformance.json to render (default: the demo run)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"PNG to write (default: {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"PNG to write (default: {DEFAULT_OUT})"
+    )
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=1500)
     parser.add_argument("--fragment", default=None, help="URL fragment, e.g. 'failures'")

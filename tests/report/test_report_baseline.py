@@ -63,7 +63,10 @@ def test_load_round_trip_and_lenient_forms(tmp_path):
     "content, message",
     [
         (None, "baseline file not found"),
-        ("{not json", "is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
+        (
+            "{not json",
+            "is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2",
+        ),
         ('"a string"', "expected a JSON object with an 'accepted' list"),
         ("{}", "missing the 'accepted' list"),
         ('{"accepted": {"a": 1}}', "'accepted' must be a list"),

@@ -91,7 +91,13 @@ def test_render_summary(run):
     assert lines[0] == "Videos API conformance: http://127.0.0.1:9/v1"
     header = next(line for line in lines if line.startswith("area"))
     assert header.split() == ["area", "passed", "failed", "not", "verified", "skipped"]
-    assert next(line for line in lines if line.startswith("create ")).split() == ["create", "1", "1", "0", "0"]
+    assert next(line for line in lines if line.startswith("create ")).split() == [
+        "create",
+        "1",
+        "1",
+        "0",
+        "0",
+    ]
     assert next(line for line in lines if line.startswith("total")).split() == ["total", "2", "1", "1", "1"]
     assert "  FAIL create.prompt.max-length-accepted" in lines
     assert "       field:     $.prompt" in lines
@@ -100,7 +106,7 @@ def test_render_summary(run):
     curl = next(line for line in lines if "reproduce:" in line)
     assert "curl -sS -X POST 'http://127.0.0.1:9/v1/videos'" in curl
     assert "  - content.download.mp4: every job failed, so no content" in lines
-    assert lines[-4] == "Verdict: FAIL - 1 violation (2 passed, 1 failed, 1 not verified, 1 skipped)"
+    assert lines[-4] == "Verdict: FAIL - 1 violation; 2 passed, 1 failed, 1 not verified, 1 skipped"
     assert lines[-2:] == ["  html  reports/conformance.html", "  json  reports/conformance.json"]
 
 
@@ -136,4 +142,4 @@ def test_render_summary_colour_and_conforming_run():
 def test_render_summary_interrupted():
     out = render_summary(make_run([passed("a.b")], interrupted="budget exhausted"))
     assert "Run interrupted: budget exhausted" in out
-    assert "Verdict: INTERRUPTED - budget exhausted (1 passed" in out
+    assert "Verdict: INTERRUPTED - budget exhausted; 1 passed" in out

@@ -18,18 +18,34 @@ def test_diff_sorts_changes(tmp_path):
     a = _report(
         tmp_path,
         "a",
-        [passed("c.regress"), failed("c.fix"), not_verified("c.now-passes"), passed("c.same"),
-         failed("c.still"), passed("c.removed")],
+        [
+            passed("c.regress"),
+            failed("c.fix"),
+            not_verified("c.now-passes"),
+            passed("c.same"),
+            failed("c.still"),
+            passed("c.removed"),
+        ],
     )
     b = _report(
         tmp_path,
         "b",
-        [failed("c.regress", "now broken"), passed("c.fix"), passed("c.now-passes"), passed("c.same"),
-         failed("c.still"), skipped("c.added")],
+        [
+            failed("c.regress", "now broken"),
+            passed("c.fix"),
+            passed("c.now-passes"),
+            passed("c.same"),
+            failed("c.still"),
+            skipped("c.added"),
+        ],
     )
     d = diff_reports(a, b)
     assert [c.id for c in d.regressed] == ["c.regress"]
-    assert (d.regressed[0].before, d.regressed[0].after, d.regressed[0].reason) == ("passed", "failed", "now broken")
+    assert (d.regressed[0].before, d.regressed[0].after, d.regressed[0].reason) == (
+        "passed",
+        "failed",
+        "now broken",
+    )
     assert [c.id for c in d.fixed] == ["c.fix"]
     assert [(c.id, c.before, c.after) for c in d.changed] == [("c.now-passes", "not_verified", "passed")]
     assert [(c.id, c.after) for c in d.added] == [("c.added", "skipped")]

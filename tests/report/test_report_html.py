@@ -9,10 +9,10 @@ import struct
 from html.parser import HTMLParser
 
 import pytest
-from report_factory import HOSTILE_BODY, failed, make_run, passed
+from report_factory import HOSTILE_BODY, exchange, failed, make_run, passed
 
-from contracts.report import build_report, render_html, write_reports
 from contracts.report import browser as browser_mod
+from contracts.report import build_report, render_html, write_reports
 from contracts.report.browser import BrowserError, dump_dom, screenshot
 from contracts.report.html import CSS, JS
 
@@ -39,7 +39,8 @@ class Elements(HTMLParser):
 
     def find(self, tag=None, **attrs):
         return [
-            a for t, a in self.tags
+            a
+            for t, a in self.tags
             if (tag is None or t == tag) and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())
         ]
 
@@ -54,10 +55,44 @@ def test_page_is_self_contained(run):
     page = render_html(build_report(run))
     dom = Elements(page)
     assert {t for t, _ in dom.tags} <= {
-        "html", "head", "meta", "title", "style", "body", "header", "div", "h1", "h2", "h3", "h4",
-        "small", "main", "dl", "dt", "dd", "nav", "label", "input", "button", "span", "section",
-        "details", "summary", "p", "code", "pre", "table", "tr", "th", "td", "ul", "li", "a",
-        "footer", "script", "b",
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "header",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "small",
+        "main",
+        "dl",
+        "dt",
+        "dd",
+        "nav",
+        "label",
+        "input",
+        "button",
+        "span",
+        "section",
+        "details",
+        "summary",
+        "p",
+        "code",
+        "pre",
+        "table",
+        "tr",
+        "th",
+        "td",
+        "ul",
+        "li",
+        "a",
+        "footer",
+        "script",
+        "b",
     }
     assert len(dom.find("script")) == 1
     for tag, attrs in dom.tags:
@@ -108,7 +143,11 @@ def test_areas_verdicts_and_evidence_in_markup(run):
         "auth.missing-key": "skipped",
     }
     assert [a["data-area"] for a in dom.find("section") if "data-area" in a] == [
-        "create", "retrieve", "content", "auth"]
+        "create",
+        "retrieve",
+        "content",
+        "auth",
+    ]
     assert "open" in clauses[FAILING]  # the only failure is expanded
     assert dom.find("header", data_outcome="violations")
     text = "".join(dom.text)
@@ -144,9 +183,19 @@ def test_browser_shows_the_failing_clause_with_its_evidence(chromium, report_pag
     fail = clauses[FAILING]
     assert fail["data-verdict"] == "failed" and "open" in fail
     text = "".join(dom.text)
-    for expected in ("a 32000-character prompt was rejected", "Expected", "Received", "$.prompt",
-                     "POST", "http://127.0.0.1:9/v1/videos", "Authorization", "Bearer [REDACTED]",
-                     "curl -sS -X POST", '<script>document.title="pwned"</script>', "6 clauses"):
+    for expected in (
+        "a 32000-character prompt was rejected",
+        "Expected",
+        "Received",
+        "$.prompt",
+        "POST",
+        "http://127.0.0.1:9/v1/videos",
+        "Authorization",
+        "Bearer [REDACTED]",
+        "curl -sS -X POST",
+        '<script>document.title="pwned"</script>',
+        "6 clauses",
+    ):
         assert expected in text, expected
     # the hostile body did not run: the title is intact, no attribute was set, no image exists
     assert re.search(r"<title>Videos API conformance: 1 violation", dom_text)
@@ -160,8 +209,17 @@ def test_browser_shows_the_failing_clause_with_its_evidence(chromium, report_pag
         ("failures", {FAILING}),
         ("q=lifecycle", {"retrieve.status.lifecycle"}),
         ("failures&q=no-such-thing", set()),
-        ("", {FAILING, "create.prompt.required", "retrieve.status.lifecycle", "content.download.mp4",
-              "auth.missing-key", "create.seconds.enum"}),
+        (
+            "",
+            {
+                FAILING,
+                "create.prompt.required",
+                "retrieve.status.lifecycle",
+                "content.download.mp4",
+                "auth.missing-key",
+                "create.seconds.enum",
+            },
+        ),
     ],
 )
 def test_browser_filter_from_url_hash(chromium, report_page, fragment, visible):
@@ -213,3 +271,9 @@ def test_screenshot_script(chromium, tmp_path):
     out = tmp_path / "img" / "readme.png"
     assert script.main(["--out", str(out), "--width", "1000", "--height", "700"]) == 0
     assert _png_size(out) == (1000, 700)
+
+
+def test_json_bodies_are_indented_for_reading():
+    run = make_run([failed("a.b", exchange=exchange(body='{"error":{"message":"bad"}}'))])
+    page = render_html(build_report(run))
+    assert "{\n  &quot;error&quot;: {\n    &quot;message&quot;: &quot;bad&quot;\n  }\n}" in page

@@ -28,9 +28,7 @@ def test_schema_is_valid_draft_2020_12():
 
 
 def _interrupted():
-    return make_run(
-        [passed("create.a"), not_verified("create.b", note=None)], interrupted="budget exhausted"
-    )
+    return make_run([passed("create.a"), not_verified("create.b", note=None)], interrupted="budget exhausted")
 
 
 def _baselined(tmp_path):
@@ -143,7 +141,10 @@ def _mutations():
         ("clause without id", lambda d: d["clauses"][0].pop("id")),
         ("unexpected top-level key", set_(["surprise"], 1)),
         ("status not integer", set_(["clauses", 1, "evidence", 0, "exchange", "response", "status"], "400")),
-        ("headers not strings", set_(["clauses", 1, "evidence", 0, "exchange", "request", "headers"], {"a": 1})),
+        (
+            "headers not strings",
+            set_(["clauses", 1, "evidence", 0, "exchange", "request", "headers"], {"a": 1}),
+        ),
         ("bad date", set_(["started_at"], "yesterday")),
         ("coverage not an object", set_(["coverage"], [1, 2])),
     ]

@@ -30,10 +30,17 @@ def test_junit_one_testcase_per_clause(tmp_path, run):
     assert result.message == "a 32000-character prompt was rejected"
     assert result.type == "$.prompt"
     text = result.text
-    for expected in ("expected: 200", "received: 400", "case: create json prompt=32000 chars",
-                     "request: POST http://127.0.0.1:9/v1/videos", "response: 400",
-                     "<script>document.title", "reproduce:", "curl -sS -X POST",
-                     "Authorization: Bearer [REDACTED]"):
+    for expected in (
+        "expected: 200",
+        "received: 400",
+        "case: create json prompt=32000 chars",
+        "request: POST http://127.0.0.1:9/v1/videos",
+        "response: 400",
+        "<script>document.title",
+        "reproduce:",
+        "curl -sS -X POST",
+        "Authorization: Bearer [REDACTED]",
+    ):
         assert expected in text
     assert "\\x00" in text and "\x00" not in text  # control characters escaped, XML stays valid
 
@@ -75,7 +82,9 @@ def test_summary_md(run):
     assert "| 2 | 1 | 1 | 1 | 5 |" in md
     assert "#### Failing clauses" in md
     row = next(line for line in lines if "max-length-accepted" in line)
-    assert row == "| `create.prompt.max-length-accepted` | `$.prompt` | a 32000-character prompt was rejected |"
+    assert (
+        row == "| `create.prompt.max-length-accepted` | `$.prompt` | a 32000-character prompt was rejected |"
+    )
     assert "profile `openai`" in md and "spec `1.0.0`" in md and "17 requests" in md
 
 
