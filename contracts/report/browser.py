@@ -17,7 +17,7 @@ from pathlib import Path
 CHROMIUM_ENV = "VIDEOS_CONTRACT_CHROMIUM"
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 INSTALL_HINT = (
-    "headless Chromium is needed to test the HTML report: install it with "
+    "Headless Chromium is needed to test the HTML report: install it with "
     "`apt-get update && apt-get install -y chromium` (Debian/Ubuntu), or point "
     f"{CHROMIUM_ENV} at a Chromium/Chrome binary"
 )

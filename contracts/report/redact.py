@@ -30,10 +30,11 @@ SENSITIVE_HEADERS = frozenset(
 # An OpenAI-style secret key: sk-..., sk-proj-..., sk-svcacct-..., sk-admin-... Long enough that a
 # clause id or an English word ("task-list") does not look like one.
 _SK_KEY = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9][A-Za-z0-9_\-]{15,}")
-# "Authorization: Bearer X" / "authorization=X" inside free text (curl commands, error bodies).
+# "Authorization: Bearer X", "x-api-key: X", "api_key=X" inside free text (curl commands, bodies).
 _AUTH_IN_TEXT = re.compile(
-    r"(?i)((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic|token)\s+)?+)"
-    r"(?!\$)(?!\[REDACTED\])([^\s\"',;]+)"
+    r"(?i)((?<![A-Za-z0-9])(?:(?:proxy-)?authorization|(?:x-|openai-)?api[-_]?key)"
+    r"[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic|token)\s+)?+)"
+    r"(?!\$)(?!\[REDACTED\])([^\s\"',;&]+)"
 )
 _BEARER = re.compile(r"(?i)(\bbearer\s+)(?!\$)(?!\[REDACTED\])([A-Za-z0-9._~+/=\-]{8,})")
 # Credentials in URL query strings.
