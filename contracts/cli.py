@@ -168,7 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}") from None
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     print(report.render_summary(result, baseline=outcome, paths=paths, color=color))
-    if result.interrupted and "Ctrl-C" in result.interrupted:
+    if result.interrupted_kind == "ctrl-c":
         return EXIT_INTERRUPTED
     if result.interrupted:
         return EXIT_VIOLATIONS

@@ -81,7 +81,7 @@ class RunContext:
         self.transport_errors_in_a_row += 1
         if self.transport_errors_in_a_row >= MAX_CONSECUTIVE_TRANSPORT_ERRORS:
             raise RunAborted(f"the target stopped answering: {self.transport_errors_in_a_row} requests in a row "
-                             f"failed (last: {response.transport_error})")
+                             f"failed (last: {response.transport_error})", kind="target-down")
 
     def video(self, clause_id: str, response: Response, what: str = "the response") -> dict[str, Any]:
         """The JSON object of a 200 answer, or a violation of ``clause_id`` saying what came instead."""

@@ -47,4 +47,8 @@ class NotVerifiable(Exception):
 
 
 class RunAborted(Exception):
-    """The run must stop: the time budget is spent, or the target is unreachable."""
+    """The run must stop: the time budget is spent ("budget"), or the target stopped answering."""
+
+    def __init__(self, message: str, kind: str = "budget"):
+        super().__init__(message)
+        self.kind = kind

@@ -106,7 +106,7 @@ class Coverage:
 
     def __init__(self) -> None:
         self.boundaries: dict[str, set[int]] = defaultdict(set)
-        self.enums: dict[str, Counter] = defaultdict(Counter)
+        self.enums: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
         self.generated: Counter = Counter()
         self.operations: Counter = Counter()
 
@@ -114,12 +114,13 @@ class Coverage:
         self.boundaries[name].add(value)
 
     def enum(self, name: str, value: str, encoding: str) -> None:
-        self.enums[name][f"{value} ({encoding})"] += 1
+        self.enums[name][encoding][value] += 1
 
     def as_dict(self) -> dict:
         return {
             "boundaries": {k: sorted(v) for k, v in sorted(self.boundaries.items())},
-            "enums": {k: dict(sorted(v.items())) for k, v in sorted(self.enums.items())},
+            "enums": {name: {enc: dict(sorted(values.items())) for enc, values in sorted(by_enc.items())}
+                      for name, by_enc in sorted(self.enums.items())},
             "generated": dict(self.generated),
             "operations": dict(sorted(self.operations.items())),
         }

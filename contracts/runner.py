@@ -61,6 +61,7 @@ def run(
     state = RunState()
     started = time.time()
     interrupted: str | None = None
+    interrupted_kind: str | None = None
     try:
         try:
             preflight(client)
@@ -73,14 +74,15 @@ def run(
         if progress:
             progress("done", len(STEPS), len(STEPS))
     except RunAborted as exc:
-        interrupted = str(exc)
+        interrupted, interrupted_kind = str(exc), exc.kind
     except KeyboardInterrupt:
-        interrupted = "interrupted (Ctrl-C)"
+        interrupted, interrupted_kind = "interrupted (Ctrl-C)", "ctrl-c"
     finally:
         try:
             cleanup(ctx)
         except KeyboardInterrupt:
             interrupted = interrupted or "interrupted (Ctrl-C) during clean-up"
+            interrupted_kind = interrupted_kind or "ctrl-c"
         client.close()
     if ctx.recorder.verdict_of("response.rate-limit.retry-after").value == "not_verified":
         ctx.recorder.skipped("response.rate-limit.retry-after", "the target answered no request with 429")
@@ -95,7 +97,11 @@ def run(
         requests_sent=client.requests_sent,
         videos_created=len(ctx.created),
         interrupted=interrupted,
+        interrupted_kind=interrupted_kind,
         embedded=options.embedded,
+        options={"examples": options.examples, "seed": options.seed, "budget_seconds": options.budget_seconds,
+                 "max_creates": options.max_creates, "request_timeout": options.request_timeout,
+                 "job_timeout": options.job_timeout},
     )
 
 

@@ -94,6 +94,8 @@ class RunResult:
     requests_sent: int = 0
     videos_created: int = 0
     interrupted: str | None = None  # why the run stopped early (budget, Ctrl-C), else None
+    interrupted_kind: str | None = None  # "budget", "target-down" or "ctrl-c"
+    options: dict[str, Any] = field(default_factory=dict)  # seed, examples, budget... to reproduce
     embedded: bool = False  # the target was the embedded reference server
 
     @property

@@ -223,6 +223,8 @@ def build_report(result: RunResult, *, baseline: Baseline | BaselineOutcome | No
         "requests_sent": int(result.requests_sent),
         "videos_created": int(result.videos_created),
         "interrupted": interrupted,
+        "interrupted_kind": result.interrupted_kind,
+        "options": clean_tree(result.options or {}),
         "coverage": clean_tree(result.coverage or {}),
         "baseline": outcome.to_dict() if outcome is not None else None,
         "clauses": clauses,
