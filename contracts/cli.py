@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "(requests go to URL/videos); default: the embedded reference server")
     target.add_argument("--api-key", metavar="KEY",
                         help=f"the target's API key (default: ${API_KEY_ENV}); never written to any output")
+    target.add_argument("--profile", default="openai", metavar="openai|FILE.toml",
+                        help="what the target serves: 'openai' (the documented contract, default) or a profile "
+                             "file naming its models, sizes, seconds and defaults (see profiles/)")
     target.add_argument("--max-creates", type=_positive(int, "--max-creates"), metavar="N",
                         help=f"at most N jobs created on an external target (default {DEFAULT_MAX_CREATES}; "
                              "the embedded server has no cap)")
@@ -125,13 +128,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from contracts import report
     from contracts.context import RunOptions
     from contracts.embedded import EmbeddedServer, EmbeddedServerError
+    from contracts.profile import ProfileError, load_profile
     from contracts.runner import SetupError, run
     from contracts.spec import SpecError, load_spec
 
     base_url = _check_base_url(args.base_url) if args.base_url else None
     try:
-        spec = load_spec()
-    except SpecError as exc:
+        base_spec = load_spec()
+        profile = load_profile(args.profile)
+        spec, rules = profile.apply(base_spec), profile.rules(base_spec)
+    except (SpecError, ProfileError) as exc:
         raise UsageError(str(exc)) from None
     try:
         baseline = report.load_baseline(args.baseline) if args.baseline else None
@@ -145,14 +151,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                          budget_seconds=args.budget, max_creates=args.max_creates or DEFAULT_MAX_CREATES)
     try:
         if base_url:
-            result = run(options, spec=spec, progress=progress)
+            result = run(options, spec=spec, rules=rules, progress=progress)
         else:
             # The embedded server always gets a key, so that the auth clauses are checked too.
             options.api_key, options.max_creates, options.embedded = "sk-embedded-" + secrets.token_hex(8), \
                 args.max_creates, True
-            with EmbeddedServer(api_key=options.api_key, job_seconds=args.job_seconds) as server:
+            # The embedded server serves the same profile, so that a profiled run checks a match.
+            extra = [] if profile.is_default else ["--profile", str(profile.source)]
+            with EmbeddedServer(api_key=options.api_key, job_seconds=args.job_seconds, extra_args=extra) as server:
                 options.base_url = server.base_url
-                result = run(options, spec=spec, progress=progress, target_label=server.base_url)
+                result = run(options, spec=spec, rules=rules, progress=progress, target_label=server.base_url)
     except (SetupError, EmbeddedServerError) as exc:
         raise UsageError(str(exc)) from None
     finally:

@@ -21,6 +21,7 @@ OPTION_EXAMPLES = "--contract-examples"
 OPTION_REPORT_DIR = "--contract-report-dir"
 OPTION_BUDGET = "--contract-budget"
 OPTION_JOB_SECONDS = "--contract-job-seconds"
+OPTION_PROFILE = "--contract-profile"
 API_KEY_ENV = "OPENAI_API_KEY"
 
 
@@ -39,6 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write conformance reports there (default: reports/ when tests/contract runs)")
     group.addoption(OPTION_BUDGET, metavar="SECONDS", type=float, default=180.0,
                     help="total time budget of the contract run (default 180)")
+    group.addoption(OPTION_PROFILE, metavar="openai|FILE.toml", default="openai",
+                    help="the target's profile: 'openai' (default) or a TOML file (see profiles/)")
     group.addoption(OPTION_JOB_SECONDS, metavar="S", type=float, default=0.5,
                     help="job duration of the embedded server (default 0.5)")
 
@@ -71,7 +74,10 @@ class ContractSession:
         if not base_url:
             # The embedded server always gets a key, so that the auth clauses are checked too.
             options.api_key, options.max_creates, options.embedded = "sk-embedded-" + secrets.token_hex(8), None, True
-            self._server = EmbeddedServer(api_key=options.api_key, job_seconds=opt(OPTION_JOB_SECONDS))
+            profile = self.profile()
+            extra = [] if profile.is_default else ["--profile", str(profile.source)]
+            self._server = EmbeddedServer(api_key=options.api_key, job_seconds=opt(OPTION_JOB_SECONDS),
+                                          extra_args=extra)
             try:
                 options.base_url = self._server.start().base_url
             except EmbeddedServerError as exc:
@@ -79,14 +85,24 @@ class ContractSession:
         self._options = options
         return options
 
+    def profile(self):
+        from contracts.profile import ProfileError, load_profile
+
+        try:
+            return load_profile(self.config.getoption(OPTION_PROFILE))
+        except ProfileError as exc:
+            pytest.exit(f"videos-contract: {exc}", returncode=2)
+
     def run(self):
         if self.result is not None:
             return self.result
         from contracts.runner import SetupError, run
-        from contracts.spec import SpecError
+        from contracts.spec import SpecError, load_spec
 
         try:
-            self.result = run(self.options())
+            base = load_spec()
+            profile = self.profile()
+            self.result = run(self.options(), spec=profile.apply(base), rules=profile.rules(base))
         except (SetupError, SpecError) as exc:
             pytest.exit(f"videos-contract: {exc}", returncode=2)
         return self.result

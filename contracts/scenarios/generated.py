@@ -8,7 +8,7 @@ the rest through the suite's own client, so every generated request gets every r
 
 from __future__ import annotations
 
-import functools
+import copy
 import json
 from typing import Any
 
@@ -17,27 +17,30 @@ from contracts.context import RunContext
 from contracts.failures import NotVerifiable
 from contracts.scenarios.create_valid import check_created
 from contracts.scenarios.state import RunState
+from contracts.spec import Spec
 
 IMAGE_FIELDS = ("input_reference", "input_reference[image_url]", "input_reference[file_id]")
 
 
-@functools.lru_cache(maxsize=4)
-def _operation(spec_path: str, json_only: bool):
-    import copy
-
-    import schemathesis
-    import yaml
-
-    with open(spec_path, encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
-    if json_only:  # schemathesis draws the media type itself; keep only JSON to steer it
-        document = copy.deepcopy(document)
-        content = document["paths"]["/videos"]["post"]["requestBody"]["content"]
-        document["paths"]["/videos"]["post"]["requestBody"]["content"] = {"application/json": content["application/json"]}
-    return schemathesis.openapi.from_dict(document)["/videos"]["POST"]
+_OPERATIONS: dict[tuple[int, bool], object] = {}
 
 
-def draw(spec_path: str, mode: str, count: int, seed: int) -> list[tuple[str, Any]]:
+def _operation(spec: Spec, json_only: bool):
+    """The create operation as schemathesis sees it, from the run's (possibly profiled) spec."""
+    key = (id(spec.document), json_only)
+    if key not in _OPERATIONS:
+        import schemathesis
+
+        document = copy.deepcopy(spec.document)
+        if json_only:  # schemathesis draws the media type itself; keep only JSON to steer it
+            content = document["paths"]["/videos"]["post"]["requestBody"]["content"]
+            document["paths"]["/videos"]["post"]["requestBody"]["content"] = {
+                "application/json": content["application/json"]}
+        _OPERATIONS[key] = schemathesis.openapi.from_dict(document)["/videos"]["POST"]
+    return _OPERATIONS[key]
+
+
+def draw(spec: Spec, mode: str, count: int, seed: int) -> list[tuple[str, Any]]:
     """``count`` (media type, body) pairs drawn by schemathesis, reproducibly for a given seed."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
@@ -45,7 +48,7 @@ def draw(spec_path: str, mode: str, count: int, seed: int) -> list[tuple[str, An
 
     drawn: list[tuple[str, Any]] = []
     # Negative multipart is left out: text parts turn wrong types back into valid strings (shared notes).
-    strategy = _operation(spec_path, mode == "negative").as_strategy(generation_mode=GenerationMode(mode))
+    strategy = _operation(spec, mode == "negative").as_strategy(generation_mode=GenerationMode(mode))
 
     @settings(max_examples=count, database=None, phases=[Phase.generate], deadline=None,
               suppress_health_check=list(HealthCheck))
@@ -93,10 +96,9 @@ def run(ctx: RunContext, state: RunState) -> None:
         for cid in ("create.generated-valid-accepted", "create.generated-invalid-rejected"):
             ctx.recorder.skipped(cid, "generation disabled (--examples 0)")
         return
-    spec_path = str(ctx.spec.path)
     for mode, clause_id in (("positive", "create.generated-valid-accepted"),
                             ("negative", "create.generated-invalid-rejected")):
-        for index, (media_type, body) in enumerate(draw(spec_path, mode, count, ctx.options.seed)):
+        for index, (media_type, body) in enumerate(draw(ctx.spec, mode, count, ctx.options.seed)):
             if mode == "positive":
                 case = positive_case(ctx, media_type, body, index)
             else:
