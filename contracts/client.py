@@ -104,6 +104,12 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     # ---- budget ----------------------------------------------------------------------------
     def remaining(self) -> float:
         return self.deadline - time.monotonic()

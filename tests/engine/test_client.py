@@ -1,0 +1,141 @@
+"""The suite's client against real misbehaving servers on loopback: it never hangs, never reads
+without end, retries 429 within the budget, and never records the key."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import time
+
+import pytest
+
+from contracts.client import REDACTED, Client, ClientOptions
+from contracts.failures import RunAborted
+
+KEY = "sk-test-" + "k" * 40
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    hits: dict[str, int] = {}
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def do_GET(self):
+        Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
+        route = self.path.split("?")[0]
+        if route == "/v1/endless":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"[" * 65536)
+            except OSError:
+                return
+        if route == "/v1/hang":
+            time.sleep(5)
+            return
+        if route == "/v1/cut":
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"id": "vid')
+            self.close_connection = True
+            return
+        if route == "/v1/limited" and Handler.hits[self.path] == 1:
+            self._send(429, b'{"error": {"message": "slow down", "type": "rate_limit", "param": null, "code": null}}',
+                       {"Retry-After": "0"})
+            return
+        self._send(200, b'{"echo": "%s"}' % self.headers.get("Authorization", "").encode())
+
+    def _send(self, status, body, headers=None):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def client():
+    made: list[Client] = []
+
+    def make(base_url: str, **options) -> Client:
+        made.append(Client(ClientOptions(base_url=base_url, api_key=KEY, **options)))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
+
+
+def test_an_endless_body_is_cut_at_the_cap(server, client):
+    started = time.monotonic()
+    response = client(server, body_cap=100_000, request_timeout=5).request("GET", "/endless")
+    assert response.truncated and len(response.body) == 100_000
+    assert time.monotonic() - started < 5
+
+
+def test_a_hanging_server_times_out(server, client):
+    response = client(server, request_timeout=0.5).request("GET", "/hang")
+    assert not response.ok and "0.5 s" in response.transport_error
+
+
+def test_a_body_cut_short_is_a_transport_error(server, client):
+    response = client(server).request("GET", "/cut")
+    assert not response.ok and "broke" in response.transport_error
+
+
+def test_nothing_listening_is_a_connect_failure(client):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    response = client(f"http://127.0.0.1:{port}/v1").request("GET", "/videos")
+    assert response.connect_failed
+
+
+def test_429_is_retried_after_retry_after(server, client):
+    response = client(server).request("GET", "/limited")
+    assert response.status == 200 and [r.status for r in response.retried_429] == [429]
+
+
+def test_the_budget_stops_requests(server, client):
+    spent = client(server, budget_seconds=0.01)
+    time.sleep(0.02)
+    with pytest.raises(RunAborted, match="budget"):
+        spent.request("GET", "/anything")
+
+
+def test_the_key_is_never_recorded(server, client):
+    response = client(server).request("GET", "/echo", content=f"key={KEY}".encode())
+    recorded = repr(response.exchange)
+    assert KEY not in recorded
+    assert REDACTED in response.exchange.request.headers["authorization"]
+    assert "$OPENAI_API_KEY" in response.exchange.curl and KEY not in response.exchange.curl
+    assert KEY in response.body.decode()  # the server really got it: only the record is redacted
+
+
+def test_curl_reproduces_large_bodies_exactly(server, client):
+    import base64
+    import re
+    import zlib
+
+    body = ("é" * 32000).encode()
+    response = client(server).request("GET", "/echo", content=body)
+    packed = re.search(r"b64decode\('([^']+)'\)", response.exchange.curl).group(1)
+    assert zlib.decompress(base64.b64decode(packed)) == body
