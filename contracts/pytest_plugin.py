@@ -117,6 +117,7 @@ _SESSION_KEY = pytest.StashKey[ContractSession]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "contract: a clause of the Videos API contract, run against the target")
     config.stash[_SESSION_KEY] = ContractSession(config)
 
 

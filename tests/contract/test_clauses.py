@@ -1,35 +1,3 @@
-"""One test per clause of the catalogue, decided by one conformance run against the target.
+"""The shipped clause tests (contracts/suite), collected here for ``pytest tests/contract``."""
 
-``pytest tests/contract --base-url URL`` checks another server; without it, the embedded one.
-"""
-
-from __future__ import annotations
-
-import pytest
-
-from contracts.clauses import CLAUSES
-from contracts.types import Verdict
-
-pytestmark = pytest.mark.contract
-
-
-def _describe(evidence) -> str:
-    lines = [f"[{evidence.clause_id}] {evidence.field or ''}: {evidence.message}"]
-    if evidence.case:
-        lines.append(f"  case: {evidence.case}")
-    if evidence.received is not None:
-        lines.append(f"  Received: {evidence.received}")
-    if evidence.expected is not None:
-        lines.append(f"  Documented: {evidence.expected}")
-    if evidence.exchange is not None and evidence.exchange.curl:
-        lines.append(f"  Reproduce: {evidence.exchange.curl[:600]}")
-    return "\n".join(lines)
-
-
-@pytest.mark.parametrize("clause_id", list(CLAUSES))
-def test_clause(contract_run, clause_id: str) -> None:
-    result = next(r for r in contract_run.results if r.clause.id == clause_id)
-    if result.verdict is Verdict.FAILED:
-        pytest.fail(f"{result.clause.statement}\n" + "\n".join(_describe(e) for e in result.evidence), pytrace=False)
-    if result.verdict in (Verdict.SKIPPED, Verdict.NOT_VERIFIED):
-        pytest.skip(f"{result.verdict.value}: {result.note}")
+from contracts.suite.test_clauses import pytestmark, test_clause  # noqa: F401

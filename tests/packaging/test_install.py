@@ -1,0 +1,60 @@
+"""A non-editable install (a built wheel, outside the checkout) runs the suite: the spec, the mock's
+assets and the suite itself ship inside the package."""
+
+from __future__ import annotations
+
+import json
+import os
+import site
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("install")
+    wheels = work / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(ROOT)],
+                   check=True, timeout=300, capture_output=True)
+    env_dir = work / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    wheel = next(wheels.glob("videos_contract-*.whl"))
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)], check=True, timeout=300,
+                   capture_output=True)
+    # Dependencies come from the test run's own environment (no network needed): a .pth file.
+    target_site = next((env_dir / "lib").glob("python*/site-packages"))
+    (target_site / "_deps_from_test_env.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    return env_dir
+
+
+def test_the_installed_package_does_not_come_from_the_checkout(installed):
+    out = subprocess.run([str(installed / "bin" / "python"), "-c", "import contracts, sys; print(contracts.__file__)"],
+                         cwd="/", capture_output=True, text=True, timeout=60, check=True)
+    assert str(installed) in out.stdout, out.stdout
+
+
+def test_the_installed_command_runs_the_suite(installed, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "OPENAI_API_KEY", "VIDEOS_CONTRACT_SPEC")}
+    done = subprocess.run([str(installed / "bin" / "videos-contract"), "run", "--quiet", "--examples", "3",
+                           "--report-dir", str(tmp_path / "reports")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=240, env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads((tmp_path / "reports" / "conformance.json").read_text())
+    assert report["counts"]["failed"] == 0 and report["counts"]["passed"] > 40
+
+
+def test_the_installed_suite_runs_under_pytest(installed, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "OPENAI_API_KEY", "PYTEST_ADDOPTS")}
+    done = subprocess.run([str(installed / "bin" / "python"), "-m", "pytest", "--pyargs", "contracts.suite", "-q",
+                           "-p", "no:cacheprovider", "--contract-examples", "3",
+                           "--contract-report-dir", str(tmp_path / "reports")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=240, env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "videos-contract" in done.stdout and (tmp_path / "reports" / "junit.xml").exists()
