@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--profile", default="openai", metavar="openai|FILE.toml",
                         help="what the target serves: 'openai' (the documented contract, default) or a profile "
                              "file naming its models, sizes, seconds and defaults (see profiles/)")
-    target.add_argument("--max-creates", type=_positive(int, "--max-creates"), metavar="N",
+    target.add_argument("--max-creates", type=_positive(int, "--max-creates", 1), metavar="N",
                         help=f"at most N jobs created on an external target (default {DEFAULT_MAX_CREATES}; "
                              "the embedded server has no cap)")
     limits = run.add_argument_group("limits")

@@ -43,6 +43,13 @@ def preflight(client: Client) -> None:
     response = client.request("GET", "/videos", query={"limit": 1})
     if response.connect_failed:
         raise SetupError(f"cannot reach the target at {client.base_url}: {response.transport_error}")
+    if response.status == 401:
+        # Every clause would fail for the same reason: say it once, as a setup error.
+        if client.options.api_key:
+            raise SetupError(f"the target at {client.base_url} refused the API key (401); check --api-key "
+                             "or OPENAI_API_KEY")
+        raise SetupError(f"the target at {client.base_url} requires an API key (401): pass --api-key or set "
+                         "OPENAI_API_KEY")
 
 
 def run(

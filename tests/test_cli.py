@@ -1,0 +1,136 @@
+"""The command line as a user meets it: exit codes, one-line errors, reports, baselines, secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from contracts.embedded import EmbeddedServer
+
+SECRET = "sk-cli-test-" + "s" * 40
+
+
+def cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
+    full_env = {**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "contracts.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, env=full_env)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--base-url", "http://127.0.0.1:1/v1"], "cannot reach the target"),
+        (["run", "--base-url", "ftp://x"], "--base-url must be an http(s) URL"),
+        (["run", "--examples", "many"], "--examples takes a whole number"),
+        (["run", "--max-creates", "0"], "--max-creates must be at least 1"),
+        (["run", "--budget", "-5"], "--budget must be at least"),
+        (["run", "--color", "pink"], "invalid choice: 'pink'"),
+        (["run", "--profile", "/nonexistent.toml"], "cannot read the profile"),
+        (["run", "--baseline", "/nonexistent.json"], "baseline"),
+        (["diff", "/nonexistent-a.json", "/nonexistent-b.json"], "not found"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "required"),
+    ],
+    ids=["unreachable", "bad-url", "examples-nan", "max-creates-0", "budget-negative", "color", "profile-missing",
+         "baseline-missing", "diff-missing", "unknown-command", "no-command"],
+)
+def test_usage_and_setup_errors_exit_2_with_one_clear_line(args, message, tmp_path):
+    started = time.monotonic()
+    done = cli(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - started < 30
+
+
+def test_a_bad_profile_names_the_key(tmp_path):
+    profile = tmp_path / "bad.toml"
+    profile.write_text('name = "x"\nseconds = [5]\n')
+    done = cli("run", "--profile", str(profile), cwd=tmp_path)
+    assert done.returncode == 2 and "'seconds'" in done.stderr and 'write "5"' in done.stderr
+
+
+def test_clauses_lists_the_catalogue():
+    from contracts.clauses import CLAUSES
+
+    done = cli("clauses")
+    assert done.returncode == 0
+    assert all(cid in done.stdout for cid in CLAUSES)
+
+
+@pytest.fixture(scope="module")
+def conforming_run(tmp_path_factory):
+    """One real run against the embedded server, with a key in the environment."""
+    work = tmp_path_factory.mktemp("run")
+    done = cli("run", "--quiet", "--examples", "5", "--report-dir", "out", "--write-baseline", "baseline.json",
+               cwd=work, env={"OPENAI_API_KEY": SECRET})
+    return work, done
+
+
+def test_the_embedded_run_conforms_and_writes_reports(conforming_run):
+    work, done = conforming_run
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert {p.name for p in (work / "out").iterdir()} >= {"conformance.json", "conformance.html", "junit.xml",
+                                                          "summary.md"}
+    assert "Verdict: PASS" in done.stdout
+    report = json.loads((work / "out" / "conformance.json").read_text())
+    assert report["embedded"] is True and report["counts"]["failed"] == 0
+
+
+def test_the_key_appears_in_no_output(conforming_run, tmp_path):
+    work, done = conforming_run
+    # The embedded server gets its own key; run once more against it with the secret as the key.
+    with EmbeddedServer(api_key=SECRET, job_seconds=0.2) as server:
+        again = cli("run", "--quiet", "--examples", "3", "--base-url", server.base_url, "--max-creates", "200",
+                    "--report-dir", str(tmp_path / "out"), env={"OPENAI_API_KEY": SECRET})
+    assert again.returncode == 0, again.stdout[-2000:]
+    outputs = [again.stdout, again.stderr] + [p.read_text() for p in (tmp_path / "out").iterdir()]
+    assert not any(SECRET in text for text in outputs)
+
+
+@pytest.mark.parametrize(("key", "message"), [(None, "requires an API key"), ("sk-wrong", "refused the API key")],
+                         ids=["no-key", "wrong-key"])
+def test_a_run_without_the_right_key_is_a_setup_error(key, message, tmp_path):
+    with EmbeddedServer(api_key=SECRET, job_seconds=0.2) as server:
+        done = cli("run", "--quiet", "--base-url", server.base_url, cwd=tmp_path,
+                   env={"OPENAI_API_KEY": key} if key else None)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_diff_of_a_report_with_itself_has_no_regressions(conforming_run):
+    work, _ = conforming_run
+    report = str(work / "out" / "conformance.json")
+    done = cli("diff", report, report)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_clean_baseline_gates_nothing(conforming_run, tmp_path):
+    work, _ = conforming_run
+    baseline = json.loads((work / "baseline.json").read_text())
+    assert isinstance(baseline, dict)
+    done = cli("run", "--quiet", "--examples", "0", "--baseline", str(work / "baseline.json"), "--report-dir", "out",
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_help_of_every_subcommand_is_complete():
+    for command in ("run", "mock", "diff", "clauses"):
+        done = cli(command, "--help")
+        assert done.returncode == 0 and "usage: videos-contract" in done.stdout
+    run_help = cli("run", "--help").stdout
+    for option in ("--base-url", "--api-key", "--profile", "--max-creates", "--budget", "--report-dir", "--baseline",
+                   "--write-baseline", "--examples", "--seed"):
+        assert option in run_help
