@@ -69,6 +69,8 @@ def server():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
     httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
 
 
 @pytest.fixture
