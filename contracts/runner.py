@@ -22,10 +22,11 @@ STEPS: list[tuple[str, Callable[[RunContext, RunState], None]]] = [
     ("retrieve", jobs.retrieve_and_not_ready),
     ("valid creates", create_valid.run),
     ("invalid creates", create_invalid.run),
-    ("generated creates", generated.run),
     ("lifecycle", jobs.follow_jobs),
     ("content", jobs.content),
     ("remix", jobs.remix),
+    # Generated creates last among creates: under --max-creates they get what is left.
+    ("generated creates", generated.run),
     ("list", listing.run),
     ("delete", jobs.delete),
     ("unknown ids", jobs.unknown_ids),

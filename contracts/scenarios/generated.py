@@ -96,8 +96,9 @@ def run(ctx: RunContext, state: RunState) -> None:
         for cid in ("create.generated-valid-accepted", "create.generated-invalid-rejected"):
             ctx.recorder.skipped(cid, "generation disabled (--examples 0)")
         return
-    for mode, clause_id in (("positive", "create.generated-valid-accepted"),
-                            ("negative", "create.generated-invalid-rejected")):
+    # Negative first: a conforming server creates no job for them, so they cost nothing under a cap.
+    for mode, clause_id in (("negative", "create.generated-invalid-rejected"),
+                            ("positive", "create.generated-valid-accepted")):
         for index, (media_type, body) in enumerate(draw(ctx.spec, mode, count, ctx.options.seed)):
             if mode == "positive":
                 case = positive_case(ctx, media_type, body, index)
