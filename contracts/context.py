@@ -99,6 +99,17 @@ class RunContext:
             raise ContractViolation(clause_id, f"{what} is not a JSON object", field="body", received=body)
         return body
 
+    def send_expecting(self, clause_id: str, case: Case, statuses=(400,)) -> Response | None:
+        """Send ``case`` and evaluate ``clause_id``: the answer must have one of ``statuses``."""
+        try:
+            response = self.send(case)
+        except NotVerifiable as reason:
+            self.recorder.not_verified(clause_id, str(reason))
+            return None
+        with self.recorder.clause(clause_id, case, response):
+            self.expect_rejected(clause_id, response, statuses=statuses, what=f"'{case.name}'")
+        return response
+
     def expect_rejected(self, clause_id: str, response: Response, *, statuses=(400,), what: str = "the request") -> None:
         """A violation of ``clause_id`` unless the request was refused with one of ``statuses``."""
         if not response.ok:
