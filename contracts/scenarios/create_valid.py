@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from contracts import cases
+from contracts import cases, checks
 from contracts.cases import Case
 from contracts.context import RunContext
 from contracts.failures import ContractViolation, NotVerifiable
@@ -57,6 +57,14 @@ def check_created(ctx: RunContext, case: Case, response, video: dict[str, Any]) 
         if video.get("status") not in ("queued", "in_progress"):
             raise ContractViolation("create.initial-status", "a new job must start queued or in_progress",
                                     field="$.status", received=video.get("status"), expected="queued or in_progress")
+    created = video.get("created_at")
+    if isinstance(created, int) and not isinstance(created, bool):
+        with ctx.recorder.clause("video.timestamps-unix-seconds", case, response):
+            now = checks.server_now(response)
+            if abs(created - now) > checks.CLOCK_SKEW:
+                raise ContractViolation("video.timestamps-unix-seconds", "a job created just now has a created_at "
+                                        f"{int(created - now):+d} s away from the server's clock", field="$.created_at",
+                                        received=created, expected=f"about {int(now)} (±{checks.CLOCK_SKEW} s)")
     with ctx.recorder.clause("create.remixed-from-null", case, response):
         if video.get("remixed_from_video_id", "(missing)") is not None:
             raise ContractViolation("create.remixed-from-null", "a plain create has remixed_from_video_id set",
