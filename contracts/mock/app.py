@@ -3,6 +3,10 @@
 Routes live under ``/v1`` (base URL ``http://HOST:PORT/v1``). Handlers are thin: parse the body
 (``bodies``), validate it (``validation``), act on the store (``store``), render. Every error is
 an ``APIError`` rendered as OpenAI's envelope by the exception handlers (``errors``).
+
+What the server accepts comes from the spec, patched by the target profile when one is given
+(``MockConfig.profile``). Fault modes (``MockConfig.faults``, see ``faults``) act only through the
+hook points of a ``FaultSet``; with no fault active every hook is a no-op.
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from contracts.mock.errors import (
     not_found,
     not_ready,
 )
+from contracts.mock.faults import FaultSet, View
 from contracts.mock.media import Assets
 from contracts.mock.middleware import BearerAuth, RequestId
 from contracts.mock.rules import CONTENT, CREATE, LIST, REMIX, Rules
 from contracts.mock.store import Job, UnknownCursor, VideoStore
-from contracts.mock.validation import RequestValidator
+from contracts.mock.validation import CreateParams, RequestValidator
 from contracts.spec import load_spec
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -43,13 +48,18 @@ MIN_POLL_AFTER_MS = 5
 
 
 def create_app(config: MockConfig | None = None) -> Starlette:
-    """A new, empty reference server. Raises SpecError if the spec cannot be loaded."""
+    """A new, empty reference server. Raises SpecError if the spec cannot be loaded, ProfileError
+    if the profile cannot be used."""
     config = config or MockConfig()
-    rules = config.rules or Rules.from_spec(load_spec(config.spec_path))
-    api = VideosAPI(config, rules)
+    faults = FaultSet.named(config.faults)
+    rules = build_rules(config, faults)
+    api = VideosAPI(config, rules, faults)
+    middleware = [Middleware(RequestId), Middleware(BearerAuth, api_key=config.api_key)]
+    if faults:
+        middleware.insert(0, Middleware(faults.middleware, api=api))
     app = Starlette(
         routes=[Mount("/v1", app=Router(api.routes(), redirect_slashes=False))],
-        middleware=[Middleware(RequestId), Middleware(BearerAuth, api_key=config.api_key)],
+        middleware=middleware,
         exception_handlers={
             APIError: handle_api_error,
             HTTPException: handle_http_exception,
@@ -58,42 +68,70 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     )
     app.router.redirect_slashes = False
     app.state.config, app.state.rules, app.state.store = config, rules, api.store
+    app.state.faults = faults
     return app
+
+
+def build_rules(config: MockConfig, faults: FaultSet | None = None) -> Rules:
+    """The rules the server enforces: explicit ``config.rules``, else the spec patched by the
+    profile (its enums and defaults) and then by the faults.
+
+    Under a profile that lists ``models``, other model names are refused with 400 (as OpenAI
+    refused unknown models): a server that serves one model cannot honestly echo another. The
+    contract tolerates both answers; without a profile any non-empty model name is accepted.
+    """
+    faults = faults or FaultSet()
+    if config.rules is not None:
+        return faults.patch_rules(config.rules)
+    from contracts.profile import load_profile
+
+    profile = load_profile(config.profile)
+    spec = faults.patch_spec(profile.apply(load_spec(config.spec_path)))
+    rules = Rules.from_spec(spec)
+    if not profile.is_default:
+        rules = rules.override(profile=profile.name, choices={"model": profile.models} if profile.models else None)
+    return faults.patch_rules(rules)
 
 
 class VideosAPI:
     """The six operations over one store."""
 
-    def __init__(self, config: MockConfig, rules: Rules):
+    def __init__(self, config: MockConfig, rules: Rules, faults: FaultSet | None = None):
         self.config = config
         self.rules = rules
-        self.store = VideoStore(config.job_seconds)
+        self.faults = faults or FaultSet()
+        self.store = VideoStore(config.job_seconds, policy=self.faults)
         self.validator = RequestValidator(rules)
         self.assets = Assets.load(rules.variants, rules.variant_media_types)
         self.poll_after_ms = max(MIN_POLL_AFTER_MS, int(config.job_seconds * 1000 * POLL_AFTER_SHARE))
 
     def routes(self) -> list[Route]:
+        op = self._operation
         return [
-            Route("/videos", Methods({"GET": self.list, "POST": self.create})),
-            Route("/videos/{video_id}", Methods({"GET": self.retrieve, "DELETE": self.delete})),
-            Route("/videos/{video_id}/content", Methods({"GET": self.content})),
-            Route("/videos/{video_id}/remix", Methods({"POST": self.remix})),
+            Route("/videos", Methods({"GET": op("list"), "POST": op("create")})),
+            Route("/videos/{video_id}", Methods({"GET": op("retrieve"), "DELETE": op("delete")})),
+            Route("/videos/{video_id}/content", Methods({"GET": op("content")})),
+            Route("/videos/{video_id}/remix", Methods({"POST": op("remix")})),
         ]
+
+    def _operation(self, name: str) -> Handler:
+        return self.faults.around(name, getattr(self, name), self)
 
     # ---- operations ----------------------------------------------------------------------
     async def create(self, request: Request) -> Response:
         body = await parse_body(request, self.rules.media_types(CREATE), self.config.max_body_bytes)
-        params = self.validator.create(body)
+        self.faults.check_body(body, self)
+        params = self.faults.adjust_params(self.validator.create(body), self)
         if params.upload is not None:
-            await run_in_threadpool(self.validator.check_reference_image, params)
+            await run_in_threadpool(self.check_reference_image, params)
         job = self.store.create(
             prompt=params.prompt, model=params.model, size=params.size, seconds=params.seconds, reference=params.reference
         )
-        return JSONResponse(job.video(self.store.now(), just_created=True))
+        return JSONResponse(self.render(job, "create", just_created=True))
 
     async def retrieve(self, request: Request) -> Response:
         job = self._job(request)
-        return JSONResponse(job.video(self.store.now()), headers={"openai-poll-after-ms": str(self.poll_after_ms)})
+        return JSONResponse(self.render(job, "retrieve"), headers={"openai-poll-after-ms": str(self.poll_after_ms)})
 
     async def list(self, request: Request) -> Response:
         query = self.validator.query(LIST, request.query_params)
@@ -103,8 +141,7 @@ class VideosAPI:
             raise APIError(
                 400, f"Invalid 'after': no video with id '{query['after']}' to list after.", param="after", code="invalid_value"
             ) from None
-        now = self.store.now()
-        data = [job.video(now) for job in page.jobs]
+        data = [self.render(job, "list") for job in page.jobs]
         return JSONResponse(
             {
                 "object": "list",
@@ -122,11 +159,17 @@ class VideosAPI:
         return JSONResponse({"id": video_id, "object": "video.deleted", "deleted": True})
 
     async def content(self, request: Request) -> Response:
-        variant = self.validator.query(CONTENT, request.query_params)["variant"] or self.rules.default_variant
+        variant = self.variant(request)
         job = self._job(request)
         status, _ = job.state(self.store.now())
         if status != "completed":
             raise not_ready(job.id, status, "downloaded")
+        return self.asset_response(job, variant)
+
+    def variant(self, request: Request) -> str:
+        return self.validator.query(CONTENT, request.query_params)["variant"] or self.rules.default_variant
+
+    def asset_response(self, job: Job, variant: str) -> Response:
         asset = self.assets.get(variant)
         return Response(
             asset.data,
@@ -144,7 +187,19 @@ class VideosAPI:
         job = self.store.create(
             prompt=prompt, model=source.model, size=source.size, seconds=source.seconds, remixed_from_video_id=source.id
         )
-        return JSONResponse(job.video(self.store.now(), just_created=True))
+        return JSONResponse(self.render(job, "remix", just_created=True))
+
+    # ---- helpers (also the faults' building blocks) --------------------------------------
+    def render(self, job: Job, op: str, *, just_created: bool = False) -> dict:
+        """The job's Video as the operation ``op`` answers it."""
+        return self.faults.render(job.video(self.store.now(), just_created=just_created), View(op, job, self))
+
+    def check_reference_image(self, params: CreateParams) -> None:
+        check = self.faults.image_check()
+        if check is None:
+            self.validator.check_reference_image(params)
+        else:
+            check(params, self)
 
     def _job(self, request: Request) -> Job:
         video_id = request.path_params["video_id"]

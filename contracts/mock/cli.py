@@ -3,6 +3,9 @@
 ``add_arguments(parser)`` adds the options; ``run(args)`` binds the socket itself (so
 ``--port 0`` picks a free port), prints one ready line to stdout once bound, then serves with
 uvicorn until interrupted. Bad values end with a one-line error on stderr and exit code 2.
+
+``--profile FILE.toml`` serves a target profile (its models, sizes, seconds and defaults);
+``--fault NAME`` (repeatable) turns on a fault mode or clean variant; ``--list-faults`` lists them.
 """
 
 from __future__ import annotations
@@ -37,9 +40,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=str(DEFAULT_MAX_BODY_BYTES),
         help=f"larger request bodies are answered 413 (default: {DEFAULT_MAX_BODY_BYTES})",
     )
+    parser.add_argument(
+        "--profile",
+        default=None,
+        metavar="openai|FILE.toml",
+        help="serve a target profile: its models, sizes, seconds and defaults (default: the documented contract)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="misbehave on purpose (repeatable): a fault mode or clean variant from --list-faults",
+    )
+    parser.add_argument("--list-faults", action="store_true", help="list the fault modes and clean variants, then exit")
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "list_faults", False):
+        from contracts.mock.faults import describe
+
+        try:
+            print(describe(), flush=True)
+        except BrokenPipeError:  # e.g. piped into head
+            sys.stdout = None  # type: ignore[assignment]  # nothing more can be written
+        return 0
     try:
         return _serve(args)
     except UsageError as exc:
@@ -54,6 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from contracts.mock.app import create_app
     from contracts.mock.config import DEFAULT_MAX_BODY_BYTES, MockConfig
+    from contracts.profile import ProfileError
     from contracts.spec import SpecError
 
     port = _integer("--port", args.port, 0, 65535)
@@ -62,9 +88,16 @@ def _serve(args: argparse.Namespace) -> int:
     if args.api_key is not None and not str(args.api_key).strip():
         raise UsageError("--api-key must not be empty")
     try:
-        app = create_app(MockConfig(api_key=args.api_key, job_seconds=job_seconds, max_body_bytes=max_body))
-    except (SpecError, ValueError) as exc:
-        raise UsageError(str(exc)) from None
+        config = MockConfig(
+            api_key=args.api_key,
+            job_seconds=job_seconds,
+            max_body_bytes=max_body,
+            profile=getattr(args, "profile", None),
+            faults=frozenset(getattr(args, "fault", None) or ()),
+        )
+        app = create_app(config)
+    except (SpecError, ProfileError, ValueError) as exc:
+        raise UsageError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
     sock = _bind(str(args.host), port)
     bound_port = sock.getsockname()[1]
     url = f"http://{_url_host(str(args.host))}:{bound_port}/v1"

@@ -1,4 +1,4 @@
-"""How one reference server instance behaves: key, job duration, limits, and room for faults."""
+"""How one reference server instance behaves: key, job duration, limits, profile and faults."""
 
 from __future__ import annotations
 
@@ -18,9 +18,12 @@ class MockConfig:
     api_key: str | None = None  # when set, every request needs ``Authorization: Bearer <key>``
     job_seconds: float = DEFAULT_JOB_SECONDS  # queued -> in_progress -> completed over this long
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger request bodies are answered 413
-    faults: frozenset[str] = field(default_factory=frozenset)  # named misbehaviours (later issue)
-    rules: Rules | None = None  # a target profile's rules; None = Rules.from_spec(load_spec())
+    # named misbehaviours and clean variants (contracts.mock.faults.CATALOGUE; --list-faults)
+    faults: frozenset[str] = field(default_factory=frozenset)
+    rules: Rules | None = None  # explicit rules; None = built from the spec (and the profile)
     spec_path: str | None = None  # which spec to load when rules is None (None = the default)
+    # a target profile (TOML path, or "openai" for the documented contract) when rules is None
+    profile: str | None = None
 
     def __post_init__(self) -> None:
         if not (isinstance(self.job_seconds, (int, float)) and math.isfinite(self.job_seconds)) or self.job_seconds < 0:
@@ -29,4 +32,11 @@ class MockConfig:
             raise ValueError(f"max_body_bytes must be a positive integer, got {self.max_body_bytes!r}")
         if self.api_key is not None and not self.api_key:
             raise ValueError("api_key must be a non-empty string or None")
+        if isinstance(self.faults, str):
+            raise ValueError("faults must be a collection of fault names, not one string")
         object.__setattr__(self, "faults", frozenset(self.faults))
+        from contracts.mock.faults import check_names
+
+        check_names(self.faults)  # ValueError naming the unknown fault
+        if self.profile is not None:
+            object.__setattr__(self, "profile", str(self.profile))

@@ -2,9 +2,14 @@
 
 Nothing runs in the background: a job is ``queued`` for the first part of ``job_seconds``, then
 ``in_progress`` with a rising integer progress, then ``completed`` (progress 100, ``completed_at``
-and ``expires_at`` set). Status and progress are a function of a monotonic clock, so they only
-ever move forward. A lock guards the maps so concurrent requests lose nothing; list order uses
-a sequence number because ``created_at`` seconds collide.
+and ``expires_at`` set). A job given an ``error`` fails instead, half-way through, its progress
+frozen. Status and progress are a function of a monotonic clock, so they only ever move forward.
+A lock guards the maps so concurrent requests lose nothing; list order uses a sequence number
+because ``created_at`` seconds collide.
+
+A ``JobPolicy`` decides what the normal code leaves open: the id of a new job, its duration and
+outcome, and (for fault modes) a rewrite of the derived status. The default policy is the
+faithful server; ``contracts.mock.faults`` supplies others.
 """
 
 from __future__ import annotations
@@ -17,45 +22,74 @@ from dataclasses import dataclass, field
 from typing import Any
 
 QUEUED_SHARE = 0.2  # the first fifth of a job is spent queued
+FAIL_SHARE = 0.5  # a job that fails does so half-way through
 EXPIRES_AFTER_SECONDS = 3600  # assets "expire" an hour after completion
+
+State = tuple[str, int]  # (status, progress)
 
 
 def new_video_id() -> str:
     return "video_" + secrets.token_hex(16)
 
 
+class JobPolicy:
+    """What the store asks about each job. The base class is the faithful server."""
+
+    def new_id(self, prompt: str | None) -> str:
+        return new_video_id()
+
+    def setup(self, job: Job) -> None:
+        """Called once per new job, before anyone sees it: may set ``job_seconds`` or ``error``."""
+
+    def state(self, job: Job, elapsed: float, state: State, just_created: bool) -> State:
+        """The (status, progress) to report, given the faithful one."""
+        return state
+
+
+DEFAULT_POLICY = JobPolicy()
+
+
 @dataclass
 class Job:
     id: str
     seq: int
-    prompt: str
+    prompt: str | None
     model: str
     size: str
     seconds: str
     created_wall: float  # time.time() at creation
     created_mono: float  # monotonic clock at creation
-    job_seconds: float
+    job_seconds: float  # this job's duration
     remixed_from_video_id: str | None = None
     reference: dict[str, Any] | None = None  # what input_reference was given (kind, details)
-    error: dict[str, str] | None = None  # set for a failed job (faults, later issue)
+    error: dict[str, Any] | None = None  # set at creation for a job that will fail
+    policy: JobPolicy = field(default=DEFAULT_POLICY, repr=False, compare=False)
 
-    def state(self, now_mono: float) -> tuple[str, int]:
-        """(status, progress) at monotonic time ``now_mono``."""
-        if self.error is not None:
-            return "failed", 0
-        elapsed = max(0.0, now_mono - self.created_mono)
+    def faithful_state(self, elapsed: float) -> State:
+        """(status, progress) after ``elapsed`` seconds, as the faithful server reports it."""
+        if self.error is not None and elapsed >= FAIL_SHARE * self.job_seconds:
+            return "failed", self._progress(FAIL_SHARE * self.job_seconds)
         if elapsed >= self.job_seconds:
             return "completed", 100
         if elapsed < QUEUED_SHARE * self.job_seconds:
             return "queued", 0
-        return "in_progress", min(99, max(1, int(100 * elapsed / self.job_seconds)))
+        return "in_progress", self._progress(elapsed)
+
+    def _progress(self, elapsed: float) -> int:
+        return min(99, max(1, int(100 * elapsed / self.job_seconds))) if self.job_seconds else 0
+
+    def state(self, now_mono: float, *, just_created: bool = False) -> State:
+        """(status, progress) at monotonic time ``now_mono`` (a new job is reported queued)."""
+        elapsed = max(0.0, now_mono - self.created_mono)
+        faithful = ("queued", 0) if just_created else self.faithful_state(elapsed)
+        return self.policy.state(self, elapsed, faithful, just_created)
 
     def is_completed(self, now_mono: float) -> bool:
         return self.state(now_mono)[0] == "completed"
 
     def video(self, now_mono: float, *, just_created: bool = False) -> dict[str, Any]:
         """The Video object: all 13 fields, nullable ones as null."""
-        status, progress = ("queued", 0) if just_created else self.state(now_mono)
+        status, progress = self.state(now_mono, just_created=just_created)
         created_at = int(self.created_wall)
         completed_at = expires_at = None
         if status == "completed":
@@ -93,6 +127,7 @@ class VideoStore:
     job_seconds: float
     monotonic: Callable[[], float] = time.monotonic
     wall: Callable[[], float] = time.time
+    policy: JobPolicy = DEFAULT_POLICY
     _jobs: dict[str, Job] = field(default_factory=dict)
     _deleted: dict[str, int] = field(default_factory=dict)  # id -> seq, so `after` survives deletion
     _seq: int = 0
@@ -101,11 +136,11 @@ class VideoStore:
     def now(self) -> float:
         return self.monotonic()
 
-    def create(self, *, prompt: str, model: str, size: str, seconds: str, **extra: Any) -> Job:
+    def create(self, *, prompt: str | None, model: str, size: str, seconds: str, **extra: Any) -> Job:
         with self._lock:
             self._seq += 1
             job = Job(
-                id=new_video_id(),
+                id=self.policy.new_id(prompt),
                 seq=self._seq,
                 prompt=prompt,
                 model=model,
@@ -114,8 +149,10 @@ class VideoStore:
                 created_wall=self.wall(),
                 created_mono=self.monotonic(),
                 job_seconds=self.job_seconds,
+                policy=self.policy,
                 **extra,
             )
+            self.policy.setup(job)
             self._jobs[job.id] = job
             return job
 
