@@ -27,9 +27,12 @@ API_KEY_ENV = "OPENAI_API_KEY"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, "videos-contract: the Videos API contract suite")
-    group.addoption(OPTION_BASE_URL, metavar="URL", default=None,
-                    help="API root of the server under test, e.g. http://127.0.0.1:8000/v1 "
-                         "(default: the embedded reference server)")
+    try:
+        group.addoption(OPTION_BASE_URL, metavar="URL", default=None,
+                        help="API root of the server under test, e.g. http://127.0.0.1:8000/v1 "
+                             "(default: the embedded reference server)")
+    except ValueError:
+        pass  # pytest-base-url already defines --base-url (same meaning, same dest): share it
     group.addoption(OPTION_API_KEY, metavar="KEY", default=None,
                     help=f"the target's API key (default: ${API_KEY_ENV}); never written to any output")
     group.addoption(OPTION_MAX_CREATES, metavar="N", type=int, default=25,
