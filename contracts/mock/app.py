@@ -69,6 +69,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     app.router.redirect_slashes = False
     app.state.config, app.state.rules, app.state.store = config, rules, api.store
     app.state.faults = faults
+    faults.start(api)
     return app
 
 

@@ -28,6 +28,7 @@ video      on every Video rendered                            field shapes and v
 around     around one operation's handler                     status codes, bodies, hangs
 error      on every error answer (4xx/5xx with the envelope)  error shapes, content types
 asgi       around the whole app                               auth, rate limits, slowness
+startup    once, when the server is built                     videos that exist before the run
 ========== ================================================== ==============================
 """
 
@@ -39,6 +40,7 @@ import hashlib
 import json
 import random
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -125,6 +127,7 @@ class Fault:
     around: Mapping[str, Around] = field(default_factory=dict)
     error: Callable[[ErrorAnswer], None] | None = None
     asgi: Callable[[ASGIApp, VideosAPI], ASGIApp] | None = None
+    startup: Callable[[VideosAPI], None] | None = None
 
     @property
     def clean(self) -> bool:
@@ -172,6 +175,10 @@ class FaultSet(JobPolicy):
         for hook in self._hooks("rules"):
             rules = hook(rules)
         return rules
+
+    def start(self, api: VideosAPI) -> None:
+        for hook in self._hooks("startup"):
+            hook(api)
 
     # ---- create --------------------------------------------------------------------------
     def check_body(self, body: Body, api: VideosAPI) -> None:
@@ -542,6 +549,16 @@ def with_authorization(present_only: bool) -> Callable[[ASGIApp, VideosAPI], ASG
     return asgi_wrapper(middleware)
 
 
+def _content_without_key(app: ASGIApp, api: VideosAPI) -> ASGIApp:
+    inner = with_authorization(present_only=False)(app, api)
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        content = scope["type"] == "http" and scope["path"].endswith("/content")
+        await (inner if content else app)(scope, receive, send)
+
+    return wrapped
+
+
 async def _slow(app, api, scope, receive, send) -> None:
     await asyncio.sleep(random.uniform(0.1, 0.3))
     await app(scope, receive, send)
@@ -862,6 +879,68 @@ def _extra_deleted_fields(body: Any) -> Any:
     return {**body, "deleted_at": int(datetime.now(UTC).timestamp())}
 
 
+async def _variant_ignored(api: VideosAPI, request: Request, call_next: Handler) -> Response:
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "variant"]
+    scope = dict(request.scope, query_string=urlencode(kept).encode())
+    return await call_next(Request(scope, request.receive))
+
+
+async def _created_201(api: VideosAPI, request: Request, call_next: Handler) -> Response:
+    response = await call_next(request)
+    if response.status_code == 200:
+        response.status_code = 201
+    return response
+
+
+def _nfc(video: dict, view: View) -> dict:
+    prompt = video.get("prompt")
+    return {**video, "prompt": unicodedata.normalize("NFC", prompt)} if isinstance(prompt, str) else video
+
+
+def _seed_videos(api: VideosAPI) -> None:
+    """preexisting-videos: 150 finished videos from the last 30 days (other users' work)."""
+    store, models = api.store, ["sora-2", "sora-2-pro", "some-other-model"]
+    for index in range(150):
+        job = store.create(prompt=f"an older video #{index}", model=models[index % 3],
+                           size=api.rules.defaults["size"], seconds=api.rules.defaults["seconds"])
+        age = (150 - index) * 17280.0  # oldest first, 30 days back to 0.2 days back
+        job.created_wall -= age
+        job.created_mono -= age
+        if index % 7 == 0:
+            job.error = {"code": "moderation_blocked", "message": "The prompt was blocked by moderation."}
+
+
+def _neighbours(app: ASGIApp, api: VideosAPI) -> ASGIApp:
+    """concurrent-clients: another client creates a video every 50 ms and deletes some, while the run goes."""
+    started = {"task": None}
+
+    async def neighbour() -> None:
+        created: list[str] = []
+        for index in range(1200):  # at most a minute
+            job = api.store.create(prompt=f"someone else's video {index}", model="sora-2",
+                                   size=api.rules.defaults["size"], seconds=api.rules.defaults["seconds"])
+            created.append(job.id)
+            if index % 3 == 2:
+                api.store.delete(created.pop(0))
+            await asyncio.sleep(0.05)
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if started["task"] is None and scope["type"] == "http":
+            started["task"] = asyncio.get_running_loop().create_task(neighbour())
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+async def _no_date(app, api, scope, receive, send) -> None:
+    async def without_date(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = dict(message, headers=[(k, v) for k, v in message["headers"] if k.lower() != b"date"])
+        await send(message)
+
+    await app(scope, receive, without_date)
+
+
 # ---- errors --------------------------------------------------------------------------------
 def _fastapi(validation_422: bool) -> Callable[[ErrorAnswer], None]:
     def hook(answer: ErrorAnswer) -> None:
@@ -1047,6 +1126,13 @@ _ENTRIES = [
     Fault("initial-completed", "create answers with the job already completed (synchronous generation)",
           "servers that generate before answering", ("create.initial-status",), setup=_instant,
           state=_completed_at_create),
+    Fault("prompt-nfc-normalized", "the prompt is stored and echoed NFC-normalized ('cafe\u0301' comes back 'café')",
+          "servers that normalize text before storing it", ("create.echoes-request",), video=_nfc),
+    Fault("timestamps-local-time", "timestamps are local time (UTC+2) read as UTC: two hours ahead of the clock",
+          "naive datetimes converted with the wrong time zone", ("video.timestamps-unix-seconds",),
+          video=_timestamps(lambda s: s + 7200)),
+    Fault("create-201", "create and remix answer 201 Created", "REST habits", ("response.status-documented",),
+          around={"create": _created_201, "remix": _created_201}),
     Fault("ids-reused", "the id is a hash of the prompt: the same prompt gets the same id",
           "content-addressed ids / a response cache", ("video.ids-unique",), new_id=_id_from_prompt),
     # ---- lifecycle ------------------------------------------------------------------------
@@ -1067,6 +1153,8 @@ _ENTRIES = [
     Fault("content-octet-stream", "content is served as application/octet-stream",
           "a static file server without a type map", ("content.download",),
           around={"content": _content_octet_stream}),
+    Fault("content-variant-ignored", "variant is ignored: thumbnail and spritesheet are the MP4",
+          "SGLang diffusion (one file per job)", ("content.download",), around={"content": _variant_ignored}),
     Fault("content-before-completion", "content is served (200) before the job completes",
           "a placeholder file served early", ("content.not-ready-rejected",), around={"content": _content_early}),
     # ---- list -----------------------------------------------------------------------------
@@ -1121,6 +1209,9 @@ _ENTRIES = [
     Fault("auth-presence-only", "any API key is accepted; only a missing one is refused",
           "proxies that check the header's presence", ("auth.wrong-key-rejected",),
           asgi=with_authorization(present_only=True)),
+    Fault("auth-skipped-on-content", "GET /videos/{id}/content needs no API key (served like a static file)",
+          "downloads routed around the auth middleware", ("auth.missing-key-rejected",),
+          asgi=_content_without_key),
     Fault("remix-no-source", "a remix does not name its source (remixed_from_video_id null)",
           "remix implemented as a plain create", ("remix.sets-source",),
           video=set_fields(remixed_from_video_id=None)),
@@ -1157,6 +1248,11 @@ _ENTRIES = [
     Fault("seconds-actual-duration", "a completed video reports its actual duration ('4.04')",
           "servers reporting the encoded clip's length", video=_actual_duration),
     Fault("gzip-responses", "every answer is gzip-compressed", "nginx gzip on", asgi=_gzip),
+    Fault("preexisting-videos", "150 older videos (some failed, other models) exist before the run",
+          "a shared server in use", startup=_seed_videos),
+    Fault("concurrent-clients", "another client creates (and deletes) a video every 50 ms during the run",
+          "a shared server in use", asgi=_neighbours),
+    Fault("no-date-header", "answers carry no Date header", "minimal HTTP servers", asgi=asgi_wrapper(_no_date)),
     Fault("chunked-responses", "every answer is sent in 1 KiB chunks without Content-Length",
           "streaming servers and proxies", asgi=asgi_wrapper(_chunked)),
 ]

@@ -108,7 +108,7 @@ class Job:
             "remixed_from_video_id": self.remixed_from_video_id,
             "seconds": self.seconds,
             "size": self.size,
-            "error": dict(self.error) if self.error else None,
+            "error": dict(self.error) if self.error and status == "failed" else None,
         }
 
 

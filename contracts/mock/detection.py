@@ -1,0 +1,169 @@
+"""Run the real suite against the reference server in each fault mode or clean variant.
+
+    from contracts.mock.detection import run_many
+    for outcome in run_many(["seconds-integer", "extra-fields"]):
+        print(outcome.name, outcome.exit_code, outcome.failed)
+
+Each run is real: a ``python -m contracts.mock --fault NAME`` process (EmbeddedServer, uvicorn over
+loopback) checked by the engine (``contracts.runner.run``) with a key, so auth is checked too.
+Runs go to a pool of worker processes, longest first, so that the slow modes (rate limits, slow
+answers, hangs) overlap with the rest. Shared by ``tests/test_detection.py`` and
+``benchmarks/detection.py``.
+
+When does the suite first see a fault? The engine records no time or request count per failure,
+so ``measure=True`` wraps ``Recorder.failed`` in the worker process to note, for each clause, how
+many requests had been sent and how long the run had taken when it first failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import secrets
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from contracts.mock.faults import CATALOGUE
+
+# Settings that keep one run around a second against the embedded server.
+EXAMPLES = 5  # generated cases per mode
+JOB_SECONDS = 0.2  # job duration of the server under test
+REQUEST_TIMEOUT = 2.0  # a hanging request is given up after this long
+JOB_TIMEOUT = 3.0  # how long one job is followed (jobs-never-finish)
+BUDGET_SECONDS = 90.0
+# Modes whose runs take longest (seconds, roughly): started first so that they overlap the rest.
+LONG_RUNS = {"slow-responses": 30, "rate-limited": 14, "rate-limit-no-retry-after": 14, "hang-remix": 5,
+             "jobs-never-finish": 4, "random-durations": 3, "no-poll-after-header": 2}
+
+
+@dataclass
+class Outcome:
+    """What one run against one mode found."""
+
+    name: str
+    kind: str  # "fault" or "clean"
+    expected: tuple[str, ...]  # the clauses the mode breaks (empty for a clean variant)
+    exit_code: int | None = None  # as `videos-contract run` would exit: 0 conforms, 1 violations
+    failed: list[str] = field(default_factory=list)  # failed clause ids, catalogue order
+    not_verified: list[str] = field(default_factory=list)
+    messages: dict[str, str] = field(default_factory=dict)  # clause -> first evidence, one line
+    first: dict[str, tuple[int, float]] = field(default_factory=dict)  # clause -> (requests, seconds) at 1st failure
+    seconds: float = 0.0  # the run's wall time (server start excluded)
+    requests: int = 0
+    interrupted: str | None = None
+    error: str | None = None  # the harness could not run (server did not start...)
+
+    @property
+    def detected(self) -> bool:
+        return self.exit_code == 1
+
+    @property
+    def missing(self) -> list[str]:
+        """Expected clauses that did not fail."""
+        return [c for c in self.expected if c not in self.failed]
+
+    @property
+    def detection(self) -> tuple[int, float] | None:
+        """(requests, seconds) when the first expected clause (else any clause) first failed."""
+        hits = [self.first[c] for c in self.expected if c in self.first] or list(self.first.values())
+        return min(hits) if hits else None
+
+
+@contextlib.contextmanager
+def _first_failures() -> Iterator[dict]:
+    """Note (requests sent, seconds) at each clause's first failure, for runs in this process."""
+    from contracts import client as client_module
+    from contracts import recorder as recorder_module
+
+    seen: dict = {"client": None, "start": 0.0, "first": {}}
+    original_init, original_failed = client_module.Client.__init__, recorder_module.Recorder.failed
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        seen.update(client=self, start=time.monotonic(), first={})
+
+    def failed(self, violation, *args, **kwargs):
+        client = seen["client"]
+        if client is not None and violation.clause_id not in seen["first"]:
+            seen["first"][violation.clause_id] = (client.requests_sent, round(time.monotonic() - seen["start"], 3))
+        return original_failed(self, violation, *args, **kwargs)
+
+    client_module.Client.__init__, recorder_module.Recorder.failed = init, failed
+    try:
+        yield seen
+    finally:
+        client_module.Client.__init__, recorder_module.Recorder.failed = original_init, original_failed
+
+
+def run_one(name: str, *, examples: int = EXAMPLES, job_seconds: float = JOB_SECONDS,
+            request_timeout: float = REQUEST_TIMEOUT, job_timeout: float = JOB_TIMEOUT, seed: int = 0,
+            measure: bool = True) -> Outcome:
+    """Start the server with ``--fault name`` and run the whole suite against it."""
+    from contracts.context import RunOptions
+    from contracts.embedded import EmbeddedServer, EmbeddedServerError
+    from contracts.runner import SetupError, run
+    from contracts.types import Verdict
+
+    fault = CATALOGUE[name]
+    outcome = Outcome(name, fault.kind, fault.breaks)
+    key = "sk-detect-" + secrets.token_hex(6)
+    try:
+        with EmbeddedServer(api_key=key, job_seconds=job_seconds, extra_args=["--fault", name]) as server:
+            options = RunOptions(base_url=server.base_url, api_key=key, max_creates=None, examples=examples, seed=seed,
+                                 job_timeout=job_timeout, request_timeout=request_timeout,
+                                 budget_seconds=BUDGET_SECONDS, embedded=True)
+            started = time.monotonic()
+            with _first_failures() if measure else contextlib.nullcontext({"first": {}}) as seen:
+                result = run(options)
+            outcome.seconds = round(time.monotonic() - started, 2)
+    except (EmbeddedServerError, SetupError) as exc:
+        outcome.error = str(exc).splitlines()[0]
+        return outcome
+    outcome.first = dict(seen["first"])
+    outcome.requests = result.requests_sent
+    outcome.interrupted = result.interrupted
+    outcome.failed = [r.clause.id for r in result.results if r.verdict is Verdict.FAILED]
+    outcome.not_verified = [r.clause.id for r in result.results if r.verdict is Verdict.NOT_VERIFIED]
+    outcome.messages = {r.clause.id: _one_line(r.evidence[0].message) for r in result.results
+                        if r.verdict is Verdict.FAILED and r.evidence}
+    # As the CLI decides: an interrupted run (budget, target down) is a failing run.
+    outcome.exit_code = 1 if (result.failed or result.interrupted) else 0
+    return outcome
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _run_by_name(args: tuple[str, dict]) -> Outcome:
+    name, options = args
+    try:
+        return run_one(name, **options)
+    except Exception as exc:  # noqa: BLE001 - report it as the run's error, keep the others going
+        fault = CATALOGUE[name]
+        return Outcome(name, fault.kind, fault.breaks, error=f"{type(exc).__name__}: {exc}")
+
+
+def default_workers() -> int:
+    """More than the cores: much of a run is waiting (jobs, sleeps, timeouts), not computing."""
+    return max(2, min(8, 2 * (os.cpu_count() or 1) + 2))
+
+
+def run_many(names: Iterable[str], *, workers: int | None = None, **options) -> list[Outcome]:
+    """``run_one`` for every name, in parallel worker processes; results in the order given."""
+    names = list(dict.fromkeys(names))
+    if not names:
+        return []
+    order = sorted(names, key=lambda n: -LONG_RUNS.get(n, 0))
+    workers = min(workers or default_workers(), len(names))
+    if workers == 1:
+        results = {name: _run_by_name((name, options)) for name in order}
+    else:
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = dict(zip(order, pool.map(_run_by_name, [(n, options) for n in order])))
+    return [results[name] for name in names]
