@@ -24,14 +24,16 @@ from contracts.mock.faults import CATALOGUE, FAULTS, VARIANTS
 
 # fault -> (strict, why the suite misses it). See docs/faults.md.
 EXPECTED_UNDETECTED: dict[str, tuple[bool, str]] = {
-    "jobs-never-finish": (True, "contracts/lifecycle.py follow(): a job still running after --job-timeout is "
-                                "NotVerifiable, never a violation, so lifecycle.reaches-terminal cannot fail and a "
-                                "server whose jobs hang at 99% conforms (exit 0)"),
-    "auth-skipped-on-content": (True, "contracts/scenarios/auth.py run(): the key is only checked on GET /videos, so "
-                                      "an endpoint served without auth (content downloads) is never probed"),
-    "list-ignores-order": (False, "contracts/scenarios/listing.py run(): list.order-honoured compares created_at "
-                                  "seconds; when the run's videos share one or two Unix seconds (short runs) the "
-                                  "asc and desc pages cannot be told apart, so detection depends on the clock"),
+    "jobs-never-finish": (True, (
+        "contracts/lifecycle.py follow(): a job still running after --job-timeout is NotVerifiable, never a "
+        "violation, so lifecycle.reaches-terminal cannot fail and a server whose jobs hang at 99% conforms (exit 0)")),
+    "auth-skipped-on-content": (True, (
+        "contracts/scenarios/auth.py run(): the key is only checked on GET /videos, so an endpoint served without "
+        "auth (content downloads) is never probed")),
+    "list-ignores-order": (False, (
+        "contracts/scenarios/listing.py run(): list.order-honoured compares created_at seconds; when the run's "
+        "videos share one Unix second (short runs) the asc and desc pages cannot be told apart, so detection "
+        "depends on the clock")),
 }
 
 

@@ -33,7 +33,7 @@ class MockConfig:
         if self.api_key is not None and not self.api_key:
             raise ValueError("api_key must be a non-empty string or None")
         if isinstance(self.faults, str):
-            raise ValueError("faults must be a collection of fault names, not one string")
+            raise TypeError("faults must be a collection of fault names, not one string")
         object.__setattr__(self, "faults", frozenset(self.faults))
         from contracts.mock.faults import check_names
 

@@ -56,7 +56,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.mock.bodies import Body, UploadedFile
-from contracts.mock.errors import APIError, SERVER_ERROR
+from contracts.mock.errors import SERVER_ERROR, APIError
 from contracts.mock.store import JobPolicy, State, new_video_id
 
 if TYPE_CHECKING:

@@ -83,7 +83,7 @@ def test_bad_profile_is_one_line_and_exit_2(tmp_path, content):
     path = tmp_path / "p.toml"
     path.write_text(content)
     done = subprocess.run([sys.executable, "-m", "contracts.mock", "--port", "0", "--profile", str(path)],
-                          capture_output=True, text=True, timeout=30, cwd=ROOT, env=env())
+                          capture_output=True, text=True, timeout=30, cwd=ROOT, env=env(), check=False)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert done.stderr.startswith("videos-contract mock: error:") and str(path) in done.stderr
@@ -92,7 +92,7 @@ def test_bad_profile_is_one_line_and_exit_2(tmp_path, content):
 def cli_run(*args: str, report_dir: Path) -> tuple[int, dict]:
     done = subprocess.run([sys.executable, "-m", "contracts.cli", "run", "--quiet", "--examples", "3",
                            "--report-dir", str(report_dir), *args], capture_output=True, text=True, timeout=120,
-                          cwd=ROOT, env=env())
+                          cwd=ROOT, env=env(), check=False)
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads((report_dir / "conformance.json").read_text())
 
