@@ -4,7 +4,9 @@
     app = create_app(MockConfig(api_key="sk-test", job_seconds=0.5))  # an ASGI app, routes under /v1
 
 Everything the server checks (enums, limits, defaults, known parameters) is read from the spec
-through one ``Rules`` object, which a target profile can later override.
+through one ``Rules`` object; a target profile (``MockConfig(profile="profiles/wan22.toml")``)
+patches the spec's enums and defaults first. ``MockConfig(faults={"seconds-integer"})`` makes the
+server deviate on purpose (``contracts.mock.faults``; docs/faults.md).
 """
 
 from contracts.mock.app import create_app

@@ -1,4 +1,5 @@
-"""``python -m contracts.mock [--host H] [--port P] [--api-key K] [--job-seconds S]``."""
+"""``python -m contracts.mock [--host H] [--port P] [--api-key K] [--job-seconds S] [--profile FILE]
+[--fault NAME ...] [--list-faults]``."""
 
 import sys
 

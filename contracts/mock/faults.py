@@ -827,11 +827,19 @@ async def _retrieve_lag(api: VideosAPI, request: Request, call_next: Handler) ->
     return await call_next(request)
 
 
-async def _failed_job_500(api: VideosAPI, request: Request, call_next: Handler) -> Response:
-    job = api.store.get(request.path_params["video_id"])
-    if job is not None and job.state(api.store.now())[0] == "failed":
-        raise crash(f"video generation failed: {job.error.get('message') if job.error else 'unknown error'}")
-    return await call_next(request)
+def _failed_job_answer(status: int) -> Around:
+    """Around retrieve: a failed job is answered ``status`` instead of 200 + status failed."""
+
+    async def hook(api: VideosAPI, request: Request, call_next: Handler) -> Response:
+        job = api.store.get(request.path_params["video_id"])
+        if job is not None and job.state(api.store.now())[0] == "failed":
+            reason = job.error.get("message") if job.error else "unknown error"
+            if status >= 500:
+                raise crash(f"video generation failed: {reason}")
+            raise APIError(status, f"Video '{job.id}' failed: {reason}", param="video_id", code="video_failed")
+        return await call_next(request)
+
+    return hook
 
 
 async def _content_early(api: VideosAPI, request: Request, call_next: Handler) -> Response:
@@ -1149,7 +1157,10 @@ _ENTRIES = [
           ("lifecycle.reaches-terminal",), state=_never_finishes),
     Fault("failed-job-500", "jobs fail, and retrieving a failed job answers 500 instead of 200 + failed",
           "vLLM-Omni", ("lifecycle.retrieve-stable",), setup=fail_jobs(),
-          around={"retrieve": _failed_job_500}),
+          around={"retrieve": _failed_job_answer(500)}),
+    Fault("failed-job-404", "jobs fail, and retrieving a failed job answers 404 instead of 200 + failed",
+          "vLLM-Omni (failed jobs dropped from the job table)", ("lifecycle.retrieve-stable",), setup=fail_jobs(),
+          around={"retrieve": _failed_job_answer(404)}),
     # ---- content --------------------------------------------------------------------------
     Fault("content-octet-stream", "content is served as application/octet-stream",
           "a static file server without a type map", ("content.download",),
