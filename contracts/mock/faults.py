@@ -381,6 +381,11 @@ def fields_unchecked(*names: str) -> Callable[[dict], None]:
     return edit
 
 
+def json_reference_unchecked(document: dict) -> None:
+    """The JSON create's input_reference takes any value (a gateway forwards it as it came)."""
+    document["components"]["schemas"]["CreateVideoRequest"]["properties"]["input_reference"] = {}
+
+
 def tolerate_unknown_parameters(rules: Rules) -> Rules:
     return rules.override(profile=rules.profile, reject_unknown_parameters=False)
 
@@ -1075,11 +1080,13 @@ _ENTRIES = [
     Fault("malformed-json-500", "a malformed JSON body (or a JSON array) crashes the server (500)",
           "json.loads() / body.get() without a guard",
           ("create.json.malformed-rejected", "response.not-server-error"), around={"create": _malformed_json_crash}),
-    Fault("prompt-only-validation", "only the prompt is validated; model, seconds and size are passed on as given",
-          "proxies that forward parameters to the backend (LiteLLM-style: most fields optional)",
+    Fault("prompt-only-validation", "only the prompt is validated; model, seconds, size, input_reference and "
+          "unknown parameters are passed on as given", "proxies that forward parameters to the backend "
+          "(LiteLLM-style: most fields optional)",
           ("create.generated-invalid-rejected", "create.seconds.invalid-value-rejected",
            "create.size.invalid-value-rejected"),
-          spec=fields_unchecked("model", "seconds", "size"), rules=tolerate_unknown_parameters, params=_forwarded),
+          spec=all_of(fields_unchecked("model", "seconds", "size"), json_reference_unchecked),
+          rules=tolerate_unknown_parameters, params=_forwarded),
     Fault("unknown-model-500", "an unknown model name crashes the server (500)",
           "a model registry looked up with dict[...]", ("create.unknown-model-handled", "response.not-server-error"),
           params=_unknown_model_crash),

@@ -245,8 +245,8 @@ def _reference(fields: Mapping[str, Any]) -> tuple[dict[str, Any] | None, Upload
         if isinstance(value, UploadedFile):
             return {"kind": "file", "field": name, "filename": value.filename, "bytes": len(value.data)}, value
         if isinstance(value, dict):  # JSON: {"image_url": ...} or {"file_id": ...}
-            kind = next(iter(value))
-            return {"kind": kind, "field": name, kind: value[kind]}, None
+            kind = next(iter(value), None)  # validation leaves exactly one key (a fault may skip it)
+            return ({"kind": kind, "field": name, kind: value[kind]} if kind else None), None
         if name != "input_reference":  # multipart bracket field: input_reference[image_url]
             kind = name[len("input_reference[") : -1]
             return {"kind": kind, "field": name, kind: value}, None
