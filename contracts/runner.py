@@ -75,6 +75,7 @@ def run(
             preflight(client)
         except RunAborted as exc:
             raise SetupError(str(exc)) from None
+        generated.prefetch(ctx, state)
         for index, (name, step) in enumerate(STEPS):
             if progress:
                 progress(name, index, len(STEPS))
@@ -114,7 +115,10 @@ def run(
 
 
 def cleanup(ctx: RunContext) -> None:
-    """Delete every video the run created: a conformance run leaves nothing behind."""
+    """Delete every video the run created: a conformance run leaves nothing behind (the embedded
+    server is thrown away with its videos, so it is spared the deletes)."""
+    if ctx.options.embedded:
+        return
     ctx.client.extend_budget(CLEANUP_SECONDS)
     for video_id in ctx.created:
         if video_id in ctx.deleted:

@@ -82,6 +82,10 @@ class Spec:
         self.document = document
         self.path = path
         self._validators: dict[str, SchemaValidator] = {}
+        # Resolved schemas and responses are looked up on every request: resolve each once.
+        # Callers must treat what they get as read-only.
+        self._schemas: dict[str, dict[str, Any]] = {}
+        self._responses: dict[tuple[str, str, int], dict[str, Any] | None] = {}
 
     # ---- metadata ---------------------------------------------------------------------------
     @property
@@ -100,8 +104,10 @@ class Spec:
             raise SpecError(f"the spec has no schema components/schemas/{name}") from None
 
     def schema(self, name: str) -> dict[str, Any]:
-        """The named component schema with every $ref inlined (the spec has no recursion)."""
-        return self.resolve(self.raw_schema(name))
+        """The named component schema with every $ref inlined (the spec has no recursion); cached."""
+        if name not in self._schemas:
+            self._schemas[name] = self.resolve(self.raw_schema(name))
+        return self._schemas[name]
 
     def resolve(self, node: Any, _depth: int = 0) -> Any:
         if _depth > 50:
@@ -172,11 +178,13 @@ class Spec:
         return str(status) in documented or f"{str(status)[0]}XX" in documented
 
     def response(self, method: str, path: str, status: int) -> dict[str, Any] | None:
-        responses = self.operation(method, path).get("responses", {})
-        for key in (str(status), f"{str(status)[0]}XX"):
-            if key in responses:
-                return self.resolve(responses[key])
-        return None
+        """The documented response for a status (exact, else its nXX range), resolved; cached."""
+        key = (method.lower(), path, status)
+        if key not in self._responses:
+            responses = self.operation(method, path).get("responses", {})
+            found = next((responses[k] for k in (str(status), f"{str(status)[0]}XX") if k in responses), None)
+            self._responses[key] = self.resolve(found) if found is not None else None
+        return self._responses[key]
 
     def response_content_types(self, method: str, path: str, status: int) -> list[str]:
         response = self.response(method, path, status) or {}

@@ -11,3 +11,4 @@ class RunState:
     jobs: list[dict[str, Any]] = field(default_factory=list)  # create answers, in order
     final: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> last Video seen when polled
     completed_id: str | None = None  # a job seen completed (content, remix, delete use it)
+    drawn: dict[str, Any] = field(default_factory=dict)  # mode -> Future of generated cases
