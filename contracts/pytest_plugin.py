@@ -58,6 +58,7 @@ class ContractSession:
         self.result = None
         self.paths: dict[str, Path] = {}
         self.write_error: str | None = None
+        self.worker_summaries: list[str] = []  # under pytest-xdist, from the workers
         self._server = None
         self._options = None
 
@@ -136,6 +137,27 @@ def contract_run(pytestconfig: pytest.Config):
     return pytestconfig.stash[_SESSION_KEY].run()
 
 
+CONTRACT_FIXTURES = {"contract_run", "contract_options", "contract_schema"}
+XDIST_GROUP = "videos-contract"
+_WORKER_SUMMARY = "videos_contract_summary"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    # Under pytest-xdist, plain `-n N` means --dist load: make it loadgroup, so that every test of
+    # the contract lands on one worker and the target gets one run (not one per worker).
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if CONTRACT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUP))
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(_SESSION_KEY, None)
     if state is None or state.result is None:
@@ -148,6 +170,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     except OSError as exc:
         state.paths = {}
         state.write_error = f"cannot write reports to {report_dir}: {exc}"
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: hand the summary to the controller
+        session.config.workeroutput[_WORKER_SUMMARY] = report.render_summary(state.result, paths=state.paths)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    summary = getattr(node, "workeroutput", {}).get(_WORKER_SUMMARY)
+    if summary:
+        node.config.stash[_SESSION_KEY].worker_summaries.append(summary)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -158,6 +189,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     state = config.stash.get(_SESSION_KEY, None)
+    if state is not None and state.worker_summaries:
+        terminalreporter.section("videos-contract")
+        for summary in state.worker_summaries:
+            terminalreporter.write_line(summary)
+        return
     if state is None or state.result is None:
         return
     from contracts import report
