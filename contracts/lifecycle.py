@@ -52,10 +52,29 @@ def follow(ctx: RunContext, video_ids: list[str]) -> list[Track]:
     for track in tracks:
         with ctx.recorder.clause("lifecycle.reaches-terminal"):
             if not track.done:
-                last = track.history[-1][0] if track.history else "unknown"
-                raise NotVerifiable(f"{track.video_id} was still {last} after {ctx.options.job_timeout:g} s "
-                                    "(raise --job-timeout for slow servers)")
+                unfinished(ctx, track)
     return tracks
+
+
+def unfinished(ctx: RunContext, track: Track) -> None:
+    """A job still running when the window closed: slow (not verified) or stuck (a violation).
+
+    A slow GPU queue is not a violation, so an unfinished job is only reported when it is plainly
+    stuck: in_progress with a progress above 0 that never moved during the whole window (a worker
+    that died after its last step), or any unfinished job of the embedded reference server."""
+    window = ctx.options.job_timeout
+    last_status, last_progress = track.history[-1] if track.history else ("unknown", None)
+    frozen = len(track.history) >= 3 and len(set(track.history)) == 1
+    if frozen and last_status == "in_progress" and (last_progress or 0) > 0:
+        raise ContractViolation("lifecycle.reaches-terminal", f"{track.video_id} stayed in_progress at "
+                                f"{last_progress}% for the whole {window:g} s window ({len(track.history)} polls): "
+                                "stuck (raise --job-timeout if your jobs really pause that long)",
+                                field="$.progress", received=last_progress, expected="progress, or completed/failed")
+    if ctx.options.embedded:
+        raise ContractViolation("lifecycle.reaches-terminal", f"{track.video_id} was still {last_status} after "
+                                f"{window:g} s", field="$.status", received=last_status, expected="completed or failed")
+    raise NotVerifiable(f"{track.video_id} was still {last_status} after {window:g} s "
+                        "(raise --job-timeout for slow servers)")
 
 
 def poll_once(ctx: RunContext, track: Track) -> None:

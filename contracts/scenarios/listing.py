@@ -47,6 +47,14 @@ def run(ctx: RunContext, state: RunState) -> None:
     with ctx.recorder.clause("list.order-honoured"):
         for order, sign in (("asc", 1), ("desc", -1)):
             body = page(ctx, "list.order-honoured", order=order, limit=100)
+            # created_at counts whole seconds, so a short run's videos tie: also check the order of
+            # this run's own videos, whose creation order the suite knows.
+            ours = [v.get("id") for v in body["data"] if v.get("id") in ctx.created]
+            expected = sorted(ours, key=ctx.created.index, reverse=sign < 0)
+            if ours != expected:
+                raise ContractViolation("list.order-honoured", f"order={order} does not list this run's videos in "
+                                        "creation order", field="$.data[*].id", received=ours[:6],
+                                        expected=expected[:6])
             stamps = [v.get("created_at") for v in body["data"] if isinstance(v.get("created_at"), int)]
             for earlier, later in zip(stamps, stamps[1:]):
                 if (later - earlier) * sign < 0:
