@@ -13,8 +13,7 @@ timeout 2 s, job timeout 3 s; see contracts/mock/detection.py). Columns:
   when it exits 1 without all of them, ``MISSED`` when it exits 0; a clean variant is ``passes``
   or ``FALSE ALARM``.
 * until detection: requests sent and seconds elapsed when the first of the fault's clauses first
-  failed (else the first clause to fail). The engine does not record this; the harness notes it
-  by wrapping ``Recorder.failed`` in its worker processes.
+  failed (else the first clause to fail), as the engine records it (``first_failure``).
 * run: the whole run's seconds (server start excluded) and requests.
 With --repeat N the verdict becomes "caught k/N" and the numbers are medians.
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from contracts import clauses
 from contracts.failures import ContractViolation, NotVerifiable
@@ -22,14 +22,18 @@ MAX_EVIDENCE = 3  # per clause: enough to act on, small enough to read
 class _State:
     checks: int = 0
     failures: int = 0
+    first_failure: dict | None = None
     evidence: list[Evidence] = field(default_factory=list)
     not_verified: str | None = None
     skipped: str | None = None
 
 
 class Recorder:
-    def __init__(self) -> None:
+    def __init__(self, probe: "Callable[[], tuple[int, float]] | None" = None) -> None:
+        """``probe`` tells (requests sent, seconds elapsed): noted at each clause's first failure,
+        so that reports say how fast a deviation is caught."""
         self._state: dict[str, _State] = {cid: _State() for cid in clauses.CLAUSES}
+        self._probe = probe
 
     def _get(self, clause_id: str) -> _State:
         clauses.get(clause_id)  # unknown ids are programming errors: fail loudly
@@ -42,6 +46,9 @@ class Recorder:
         state = self._get(violation.clause_id)
         state.checks += 1
         state.failures += 1
+        if state.first_failure is None and self._probe is not None:
+            requests, seconds = self._probe()
+            state.first_failure = {"request": requests, "seconds": round(seconds, 3)}
         if len(state.evidence) < MAX_EVIDENCE:
             state.evidence.append(
                 Evidence(
@@ -97,7 +104,8 @@ class Recorder:
             elif state.not_verified:
                 note = f"partly verified: {state.not_verified}"
             out.append(ClauseResult(clause=clause, verdict=verdict, evidence=list(state.evidence), checks=state.checks,
-                                    note=note, profile_changed=cid in profile_changed))
+                                    note=note, profile_changed=cid in profile_changed,
+                                    first_failure=state.first_failure))
         return out
 
 

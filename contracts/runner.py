@@ -9,6 +9,7 @@ from contracts import cases
 from contracts.client import Client, ClientOptions
 from contracts.context import RunContext, RunOptions
 from contracts.failures import RunAborted
+from contracts.recorder import Recorder
 from contracts.rules import Rules
 from contracts.scenarios import auth, create_invalid, create_valid, generated, jobs, listing
 from contracts.scenarios.state import RunState
@@ -65,9 +66,10 @@ def run(
     rules = rules or Rules.from_spec(spec)
     client = Client(ClientOptions(base_url=options.base_url, api_key=options.api_key,
                                   request_timeout=options.request_timeout, budget_seconds=options.budget_seconds))
-    ctx = RunContext(spec=spec, rules=rules, client=client, options=options, progress=progress)
+    started, clock = time.time(), time.monotonic()
+    recorder = Recorder(probe=lambda: (client.requests_sent, time.monotonic() - clock))
+    ctx = RunContext(spec=spec, rules=rules, client=client, options=options, recorder=recorder, progress=progress)
     state = RunState()
-    started = time.time()
     interrupted: str | None = None
     interrupted_kind: str | None = None
     try:

@@ -80,6 +80,7 @@ class ClauseResult:
     checks: int = 0  # how many times the clause was evaluated
     note: str | None = None  # why not verified / skipped
     profile_changed: bool = False  # the target profile altered what this clause expects
+    first_failure: dict[str, Any] | None = None  # {"request": n, "seconds": s} when it first failed
 
 
 @dataclass

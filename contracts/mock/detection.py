@@ -10,19 +10,17 @@ Runs go to a pool of worker processes, longest first, so that the slow modes (ra
 answers, hangs) overlap with the rest. Shared by ``tests/test_detection.py`` and
 ``benchmarks/detection.py``.
 
-When does the suite first see a fault? The engine records no time or request count per failure,
-so ``measure=True`` wraps ``Recorder.failed`` in the worker process to note, for each clause, how
-many requests had been sent and how long the run had taken when it first failed.
+When does the suite first see a fault? The engine records, for each clause, how many requests had
+been sent and how long the run had taken when it first failed (``ClauseResult.first_failure``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -72,32 +70,6 @@ class Outcome:
         return min(hits) if hits else None
 
 
-@contextlib.contextmanager
-def _first_failures() -> Iterator[dict]:
-    """Note (requests sent, seconds) at each clause's first failure, for runs in this process."""
-    from contracts import client as client_module
-    from contracts import recorder as recorder_module
-
-    seen: dict = {"client": None, "start": 0.0, "first": {}}
-    original_init, original_failed = client_module.Client.__init__, recorder_module.Recorder.failed
-
-    def init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        seen.update(client=self, start=time.monotonic(), first={})
-
-    def failed(self, violation, *args, **kwargs):
-        client = seen["client"]
-        if client is not None and violation.clause_id not in seen["first"]:
-            seen["first"][violation.clause_id] = (client.requests_sent, round(time.monotonic() - seen["start"], 3))
-        return original_failed(self, violation, *args, **kwargs)
-
-    client_module.Client.__init__, recorder_module.Recorder.failed = init, failed
-    try:
-        yield seen
-    finally:
-        client_module.Client.__init__, recorder_module.Recorder.failed = original_init, original_failed
-
-
 def run_one(name: str, *, examples: int = EXAMPLES, job_seconds: float = JOB_SECONDS,
             request_timeout: float = REQUEST_TIMEOUT, job_timeout: float = JOB_TIMEOUT, seed: int = 0,
             measure: bool = True) -> Outcome:
@@ -116,13 +88,14 @@ def run_one(name: str, *, examples: int = EXAMPLES, job_seconds: float = JOB_SEC
                                  job_timeout=job_timeout, request_timeout=request_timeout,
                                  budget_seconds=BUDGET_SECONDS, embedded=True)
             started = time.monotonic()
-            with _first_failures() if measure else contextlib.nullcontext({"first": {}}) as seen:
-                result = run(options)
+            result = run(options)
             outcome.seconds = round(time.monotonic() - started, 2)
     except (EmbeddedServerError, SetupError) as exc:
         outcome.error = str(exc).splitlines()[0]
         return outcome
-    outcome.first = dict(seen["first"])
+    # The engine notes (requests sent, seconds) at each clause's first failure.
+    outcome.first = {r.clause.id: (r.first_failure["request"], r.first_failure["seconds"])
+                     for r in result.results if measure and r.first_failure}
     outcome.requests = result.requests_sent
     outcome.interrupted = result.interrupted
     outcome.failed = [r.clause.id for r in result.results if r.verdict is Verdict.FAILED]

@@ -125,6 +125,7 @@ def _clause_to_dict(
         "baseline": outcome.status_of(r.clause.id)
         if outcome is not None and r.verdict is Verdict.FAILED
         else None,
+        "first_failure": dict(r.first_failure) if r.first_failure else None,
         "evidence_total": len(evidence),
         "evidence": [evidence_to_dict(e) for e in evidence[:MAX_EVIDENCE_PER_CLAUSE]],
     }
