@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -143,4 +144,4 @@ def _error_summary(response: Response) -> str:
         return response.exchange.response.body_excerpt[:160] if response.exchange.response else ""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return str(body["error"].get("message", ""))[:160]
-    return str(body)[:160]
+    return json.dumps(body, ensure_ascii=False)[:160]
