@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 API_KEY_ENV = "OPENAI_API_KEY"
 DEFAULT_MAX_CREATES = 25
-EMBEDDED_JOB_SECONDS = 0.5  # the embedded server's jobs: long enough to watch them move
+EMBEDDED_JOB_SECONDS = 0.3  # the embedded server's jobs: long enough to watch them move
 
 
 class UsageError(Exception):

@@ -44,6 +44,9 @@ class RunContext:
     deleted: set[str] = field(default_factory=set)
     progress: Callable[[str, int, int], None] | None = None
     transport_errors_in_a_row: int = 0
+    tracks: list[Any] = field(default_factory=list)  # jobs followed through the run (lifecycle.Track)
+    before_send: list[Callable[["RunContext"], None]] = field(default_factory=list)  # e.g. polls that are due
+    _in_hook: bool = False
 
     @property
     def creates_left(self) -> int | None:
@@ -52,6 +55,13 @@ class RunContext:
 
     def send(self, case: Case) -> Response:
         """Send a case, run the response checks on what came back, and account for created jobs."""
+        if self.before_send and not self._in_hook:
+            self._in_hook = True
+            try:
+                for hook in self.before_send:
+                    hook(self)
+            finally:
+                self._in_hook = False
         creating = case.operation in CREATING_OPERATIONS
         if creating and self.creates_left == 0:
             raise NotVerifiable(f"--max-creates ({self.options.max_creates}) reached: '{case.name}' was not sent")

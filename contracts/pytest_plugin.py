@@ -45,8 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="total time budget of the contract run (default 180)")
     group.addoption(OPTION_PROFILE, metavar="openai|FILE.toml", default="openai",
                     help="the target's profile: 'openai' (default) or a TOML file (see profiles/)")
-    group.addoption(OPTION_JOB_SECONDS, metavar="S", type=float, default=0.5,
-                    help="job duration of the embedded server (default 0.5)")
+    group.addoption(OPTION_JOB_SECONDS, metavar="S", type=float, default=0.3,
+                    help="job duration of the embedded server (default 0.3)")
 
 
 class ContractSession:

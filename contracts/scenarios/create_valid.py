@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from contracts import cases, checks
+from contracts import cases, checks, lifecycle
 from contracts.cases import Case
 from contracts.context import RunContext
 from contracts.failures import ContractViolation, NotVerifiable
 from contracts.scenarios.state import RunState
 
 ECHOED = ("prompt", "model", "size", "seconds")
+FOLLOWED_JOBS = 4  # following a few jobs shows the lifecycle; more only costs requests
 UNUSUAL_PROMPTS = {
     "emoji and ZWJ sequences": "A cat 🐱‍👤 surfing a wave 🌊 at dusk, 👩🏽‍🚀 waving",
     "a NUL character": "before\x00after: a lighthouse in fog",
@@ -35,6 +36,8 @@ def accept(ctx: RunContext, state: RunState, case: Case, clause_ids: list[str]) 
         return None
     check_created(ctx, case, response, video)
     state.jobs.append(video)
+    if len(ctx.tracks) < FOLLOWED_JOBS:
+        lifecycle.track(ctx, video)  # followed from now on, while the run goes on
     return video
 
 

@@ -7,10 +7,8 @@ import uuid
 from contracts import cases, lifecycle
 from contracts.context import RunContext
 from contracts.failures import ContractViolation, NotVerifiable
-from contracts.scenarios import create_valid
 from contracts.scenarios.state import RunState
 
-FOLLOWED_JOBS = 4  # polling a few jobs shows the lifecycle; more only costs requests
 CONTENT = "/videos/{video_id}/content"
 MAGIC = {
     "video/mp4": lambda b: b[4:8] == b"ftyp",
@@ -57,22 +55,16 @@ def retrieve_and_not_ready(ctx: RunContext, state: RunState) -> None:
 
 
 def follow_jobs(ctx: RunContext, state: RunState) -> None:
-    """Follow a fresh job from its start (earlier ones may be done already) and the first few."""
-    probe = None
-    if state.jobs:
-        probe = create_valid.accept(ctx, state, cases.create("lifecycle probe", "json", {"prompt": "a lighthouse"}),
-                                    ["create.json-accepted"])
-    followed = ([probe] if probe else []) + state.jobs[:FOLLOWED_JOBS]
-    ids = list(dict.fromkeys(job["id"] for job in followed if isinstance(job.get("id"), str)))
-    if not ids:
+    """Finish following the jobs tracked since their creation (polled during the run so far)."""
+    if not ctx.tracks:
         for cid in ("lifecycle.status-forward", "lifecycle.progress-monotonic", "lifecycle.reaches-terminal"):
             ctx.recorder.not_verified(cid, "no create was accepted, so there is no job to follow")
         return
-    for track in lifecycle.follow(ctx, ids):
-        if track.last is not None:
-            state.final[track.video_id] = track.last
-            if track.last.get("status") == "completed" and state.completed_id is None:
-                state.completed_id = track.video_id
+    for each in lifecycle.follow(ctx):
+        if each.last is not None:
+            state.final[each.video_id] = each.last
+            if each.last.get("status") == "completed" and state.completed_id is None:
+                state.completed_id = each.video_id
 
 
 def _no_completed_reason(state: RunState) -> str:
