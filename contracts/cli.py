@@ -125,19 +125,42 @@ def _check_base_url(url: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from contracts import report
-    from contracts.context import RunOptions
     from contracts.embedded import EmbeddedServer, EmbeddedServerError
     from contracts.profile import ProfileError, load_profile
-    from contracts.runner import SetupError, run
-    from contracts.spec import SpecError, load_spec
 
     base_url = _check_base_url(args.base_url) if args.base_url else None
     try:
-        base_spec = load_spec()
         profile = load_profile(args.profile)
+    except ProfileError as exc:
+        raise UsageError(str(exc)) from None
+    server = None
+    if not base_url:
+        # Launched first: the server starts up while this process imports and loads the spec.
+        # The embedded server always gets a key, so that the auth clauses are checked too.
+        embedded_key = "sk-embedded-" + secrets.token_hex(8)
+        extra = [] if profile.is_default else ["--profile", str(profile.source)]
+        server = EmbeddedServer(api_key=embedded_key, job_seconds=args.job_seconds, extra_args=extra).launch()
+    try:
+        return _run_against(args, base_url, profile, server)
+    except EmbeddedServerError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _run_against(args: argparse.Namespace, base_url: str | None, profile, server) -> int:
+    import threading
+
+    from contracts import report
+    from contracts.context import RunOptions
+    from contracts.runner import SetupError, run
+    from contracts.spec import SpecError, load_spec
+
+    try:
+        base_spec = load_spec()
         spec, rules = profile.apply(base_spec), profile.rules(base_spec)
-    except (SpecError, ProfileError) as exc:
+    except SpecError as exc:
         raise UsageError(str(exc)) from None
     try:
         baseline = report.load_baseline(args.baseline) if args.baseline else None
@@ -150,18 +173,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                          job_timeout=args.job_timeout, request_timeout=args.request_timeout,
                          budget_seconds=args.budget, max_creates=args.max_creates or DEFAULT_MAX_CREATES)
     try:
-        if base_url:
+        if server is None:
             result = run(options, spec=spec, rules=rules, progress=progress)
         else:
-            # The embedded server always gets a key, so that the auth clauses are checked too.
-            options.api_key, options.max_creates, options.embedded = "sk-embedded-" + secrets.token_hex(8), \
-                args.max_creates, True
             # The embedded server serves the same profile, so that a profiled run checks a match.
-            extra = [] if profile.is_default else ["--profile", str(profile.source)]
-            with EmbeddedServer(api_key=options.api_key, job_seconds=args.job_seconds, extra_args=extra) as server:
-                options.base_url = server.base_url
-                result = run(options, spec=spec, rules=rules, progress=progress, target_label=server.base_url)
-    except (SetupError, EmbeddedServerError) as exc:
+            options.base_url = server.wait_ready().base_url
+            options.api_key, options.max_creates, options.embedded = server.api_key, args.max_creates, True
+            result = run(options, spec=spec, rules=rules, progress=progress, target_label=options.base_url)
+            # Its graceful shutdown takes a moment: let it happen while the reports are written.
+            threading.Thread(target=server.stop, name="embedded-server-stop", daemon=True).start()
+    except SetupError as exc:
         raise UsageError(str(exc)) from None
     finally:
         if progress is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shlex
 import time
 import zlib
@@ -226,8 +227,8 @@ class Client:
                 parts += ["-H", shlex.quote(f"{name}: {self.redact(value)}")]
         if not content:
             return " ".join(parts)
-        text = _printable(content)
-        if text is not None and len(text) <= 1500:
+        text = _printable(content) if len(content) <= 1500 else None
+        if text is not None:
             return " ".join(parts + ["--data-binary", shlex.quote(self.redact(text))])
         # Large or binary bodies (a 32000-character prompt, an image): rebuild the exact bytes.
         packed = base64.b64encode(zlib.compress(content, 9)).decode()
@@ -235,14 +236,16 @@ class Client:
         return maker + " | " + " ".join(parts + ["--data-binary", "@-"])
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _printable(content: bytes) -> str | None:
+    """The body as text if a shell argument can carry it (UTF-8, no control characters)."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if any(ord(c) < 32 and c not in "\r\n\t" for c in text):
-        return None
-    return text
+    return None if _CONTROL.search(text) else text
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

@@ -55,6 +55,7 @@ class EmbeddedServer:
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._reader: threading.Thread | None = None
         self._base_url: str | None = None
+        self._stop_lock = threading.Lock()
 
     # ---- public ------------------------------------------------------------------------------
     @property
@@ -83,6 +84,11 @@ class EmbeddedServer:
         return self._process is not None and self._process.poll() is None
 
     def start(self) -> EmbeddedServer:
+        """Start the child and wait for its ready line."""
+        return self.launch().wait_ready()
+
+    def launch(self) -> EmbeddedServer:
+        """Start the child without waiting (overlap its start-up with other work; then wait_ready)."""
         if self._process is not None:
             raise EmbeddedServerError("the embedded server is already started")
         env = dict(os.environ if self.env is None else self.env)
@@ -103,6 +109,14 @@ class EmbeddedServer:
             raise EmbeddedServerError(f"cannot start the embedded server: {exc}") from None
         self._reader = threading.Thread(target=self._read_stdout, name="embedded-server-stdout", daemon=True)
         self._reader.start()
+        return self
+
+    def wait_ready(self) -> EmbeddedServer:
+        """Wait for the child's ready line (EmbeddedServerError if it dies or times out)."""
+        if self._base_url is not None:
+            return self
+        if self._process is None:
+            raise EmbeddedServerError("the embedded server is not started")
         try:
             self._base_url = self._wait_ready()
         except BaseException:
@@ -111,7 +125,12 @@ class EmbeddedServer:
         return self
 
     def stop(self) -> int | None:
-        """Terminate the child (kill it if it lingers); its exit code, or None if never started."""
+        """Terminate the child (kill it if it lingers); its exit code, or None if never started.
+        Safe from several threads: a second caller waits until the child is gone."""
+        with self._stop_lock:
+            return self._stop()
+
+    def _stop(self) -> int | None:
         process, self._process, self._base_url = self._process, None, None
         if process is None:
             return None

@@ -18,6 +18,7 @@ import jsonschema_rs
 import yaml
 
 SPEC_ENV = "VIDEOS_CONTRACT_SPEC"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 _PACKAGED = Path(__file__).parent / "_spec" / "openapi.yaml"  # inside a built wheel
 _IN_REPO = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"  # a checkout
 
@@ -246,7 +247,7 @@ def _load(path: str) -> Spec:
     except OSError as exc:
         raise SpecError(f"cannot read the spec {path}: {exc.strerror or exc}") from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
