@@ -9,6 +9,8 @@ Servers are session-scoped and start lazily (only when a test asks for one):
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 
 import httpx
@@ -16,6 +18,10 @@ import pytest
 
 from contracts.embedded import EmbeddedServer
 from contracts.spec import Spec, load_spec
+
+# Generated draws are cached per spec and seed (contracts/draws.py): keep the tests' cache, which
+# their subprocesses inherit, out of the home folder.
+os.environ.setdefault("VIDEOS_CONTRACT_CACHE", tempfile.mkdtemp(prefix="videos-contract-cache-"))
 
 MOCK_API_KEY = "sk-videos-contract-test"
 FAST_JOB_SECONDS = 0.3

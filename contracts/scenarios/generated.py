@@ -9,59 +9,15 @@ the rest through the suite's own client, so every generated request gets every r
 from __future__ import annotations
 
 import concurrent.futures
-import copy
 import json
 from typing import Any
 
-from contracts import cases
+from contracts import cases, draws
 from contracts.context import RunContext
 from contracts.failures import NotVerifiable
 from contracts.scenarios.create_valid import check_created
 from contracts.scenarios.state import RunState
-from contracts.spec import Spec
 
-IMAGE_FIELDS = ("input_reference", "input_reference[image_url]", "input_reference[file_id]")
-
-
-_OPERATIONS: dict[tuple[int, bool], object] = {}
-
-
-def _operation(spec: Spec, json_only: bool):
-    """The create operation as schemathesis sees it, from the run's (possibly profiled) spec."""
-    key = (id(spec.document), json_only)
-    if key not in _OPERATIONS:
-        import schemathesis
-
-        document = copy.deepcopy(spec.document)
-        # The suite sends the key itself; without this, negative mode spends most draws on the header.
-        document.pop("security", None)
-        if json_only:  # schemathesis draws the media type itself; keep only JSON to steer it
-            content = document["paths"]["/videos"]["post"]["requestBody"]["content"]
-            document["paths"]["/videos"]["post"]["requestBody"]["content"] = {
-                "application/json": content["application/json"]}
-        _OPERATIONS[key] = schemathesis.openapi.from_dict(document)["/videos"]["POST"]
-    return _OPERATIONS[key]
-
-
-def draw(spec: Spec, mode: str, count: int, seed: int) -> list[tuple[str, Any]]:
-    """``count`` (media type, body) pairs drawn by schemathesis, reproducibly for a given seed."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hypothesis_seed
-    from schemathesis import GenerationMode
-
-    drawn: list[tuple[str, Any]] = []
-    # Negative multipart is left out: text parts turn wrong types back into valid strings (shared notes).
-    strategy = _operation(spec, mode == "negative").as_strategy(generation_mode=GenerationMode(mode))
-
-    @settings(max_examples=count, database=None, phases=[Phase.generate], deadline=None,
-              suppress_health_check=list(HealthCheck))
-    @hypothesis_seed(seed)
-    @given(strategy)
-    def collect(case) -> None:
-        drawn.append((case.media_type, case.body))
-
-    collect()
-    return drawn
 
 
 def prefetch(ctx: RunContext, state: RunState) -> None:
@@ -70,7 +26,7 @@ def prefetch(ctx: RunContext, state: RunState) -> None:
     if ctx.options.examples <= 0:
         return
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="videos-contract-draw")
-    state.drawn = {mode: executor.submit(draw, ctx.spec, mode, ctx.options.examples, ctx.options.seed)
+    state.drawn = {mode: executor.submit(draws.draw, ctx.spec, mode, ctx.options.examples, ctx.options.seed)
                    for mode in ("negative", "positive")}
     executor.shutdown(wait=False)
 
@@ -78,7 +34,7 @@ def prefetch(ctx: RunContext, state: RunState) -> None:
 def _drawn(ctx: RunContext, state: RunState, mode: str) -> list[tuple[str, Any]]:
     future = state.drawn.get(mode)
     if future is None:
-        return draw(ctx.spec, mode, ctx.options.examples, ctx.options.seed)
+        return draws.draw(ctx.spec, mode, ctx.options.examples, ctx.options.seed)
     return future.result()
 
 
@@ -93,7 +49,7 @@ def _encodable(value: Any) -> bool:
 def positive_case(ctx: RunContext, media_type: str, body: Any, index: int):
     if not isinstance(body, dict) or not _encodable(body):
         return None
-    params = {k: v for k, v in body.items() if k in ctx.rules.create_fields and k not in IMAGE_FIELDS}
+    params = {k: v for k, v in body.items() if k in ctx.rules.create_fields and k not in draws.IMAGE_FIELDS}
     if "prompt" not in params or not ctx.spec.validator("CreateVideoRequest").is_valid(params):
         return None
     if media_type == "multipart/form-data":

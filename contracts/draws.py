@@ -1,0 +1,114 @@
+"""Generated cases: schemathesis draws create bodies from the spec, reproducibly for a seed.
+
+Draws are cached on disk, keyed by everything that decides them (the spec document, the mode, the
+count, the seed, the versions of schemathesis and hypothesis): the same run again, on a developer's
+machine or a CI runner with a cache, skips schemathesis' import and generation (about 0.6 s of
+CPU). ``VIDEOS_CONTRACT_CACHE=0`` turns the cache off; ``VIDEOS_CONTRACT_CACHE=DIR`` moves it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from contracts.spec import Spec
+
+CACHE_ENV = "VIDEOS_CONTRACT_CACHE"
+IMAGE_FIELDS = ("input_reference", "input_reference[image_url]", "input_reference[file_id]")
+Drawn = list[tuple[str, Any]]  # (media type, body); body None when it could not be kept
+
+_OPERATIONS: dict[tuple[int, bool], object] = {}
+
+
+def _operation(spec: Spec, json_only: bool):
+    """The create operation as schemathesis sees it, from the run's (possibly profiled) spec."""
+    key = (id(spec.document), json_only)
+    if key not in _OPERATIONS:
+        import schemathesis
+
+        document = copy.deepcopy(spec.document)
+        # The suite sends the key itself; without this, negative mode spends most draws on the header.
+        document.pop("security", None)
+        if json_only:  # schemathesis draws the media type itself; keep only JSON to steer it
+            content = document["paths"]["/videos"]["post"]["requestBody"]["content"]
+            document["paths"]["/videos"]["post"]["requestBody"]["content"] = {
+                "application/json": content["application/json"]}
+        _OPERATIONS[key] = schemathesis.openapi.from_dict(document)["/videos"]["POST"]
+    return _OPERATIONS[key]
+
+
+def draw(spec: Spec, mode: str, count: int, seed: int) -> Drawn:
+    """``count`` (media type, body) pairs for ``mode``, from the cache or drawn by schemathesis."""
+    path = _cache_path(spec, mode, count, seed)
+    if path is not None:
+        try:
+            return [(media_type, body) for media_type, body in json.loads(path.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, TypeError):
+            pass  # no cache yet, or an unreadable one: draw
+    drawn = [(media_type, _keepable(body)) for media_type, body in _draw(spec, mode, count, seed)]
+    if path is not None:
+        _write(path, drawn)
+    return drawn
+
+
+def _draw(spec: Spec, mode: str, count: int, seed: int) -> Drawn:
+    """``count`` (media type, body) pairs drawn by schemathesis, reproducibly for a given seed."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from schemathesis import GenerationMode
+
+    drawn: list[tuple[str, Any]] = []
+    # Negative multipart is left out: text parts turn wrong types back into valid strings (shared notes).
+    strategy = _operation(spec, mode == "negative").as_strategy(generation_mode=GenerationMode(mode))
+
+    @settings(max_examples=count, database=None, phases=[Phase.generate], deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @hypothesis_seed(seed)
+    @given(strategy)
+    def collect(case) -> None:
+        drawn.append((case.media_type, case.body))
+
+    collect()
+    return drawn
+
+
+def _keepable(body: Any) -> Any:
+    """The body as plain JSON data (what the suite can send), or None. Files that schemathesis
+    attaches (random bytes, never an image of the right size) are dropped here."""
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if not (k in IMAGE_FIELDS and not isinstance(v, str))}
+    try:
+        return json.loads(json.dumps(body))
+    except (TypeError, ValueError):
+        return None
+
+
+def _cache_path(spec: Spec, mode: str, count: int, seed: int) -> Path | None:
+    setting = os.environ.get(CACHE_ENV, "")
+    if setting == "0":
+        return None
+    root = Path(setting) if setting else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "videos-contract"
+    versions = []
+    for package in ("schemathesis", "hypothesis"):
+        try:
+            versions.append(metadata.version(package))
+        except metadata.PackageNotFoundError:
+            versions.append("?")
+    key = json.dumps([spec.document, mode, count, seed, versions], sort_keys=True, default=str)
+    return root / f"draws-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+
+
+def _write(path: Path, drawn: Drawn) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as out:
+            json.dump(drawn, out)
+        os.replace(out.name, path)
+    except OSError:
+        pass  # a read-only home: no cache, same cases
