@@ -57,7 +57,8 @@ def run_checks(ctx: "RunContext", response: "Response", case: "Case") -> None:
 @response_check("response.transport")
 def transport(ctx, response, case):
     if response.transport_error:
-        raise ContractViolation("response.transport", response.transport_error, received="no HTTP response")
+        raise ContractViolation("response.transport", response.transport_error, field="response",
+                                received="no complete HTTP response", expected="an answer within the timeout")
     if response.truncated and not case.partial_body:
         raise ContractViolation("response.transport", f"the body is larger than the {len(response.body)}-byte cap "
                                 "(a server that streams without end?); it was cut off", field="body")

@@ -187,6 +187,10 @@ class Client:
             finally:
                 response.close()
         except httpx.HTTPError as exc:
+            if isinstance(exc, httpx.TimeoutException) and timeout < self.options.request_timeout:
+                # The timeout was cut to what was left of the budget: the budget ran out, not the
+                # server's time. Not a violation of the target's.
+                raise RunAborted(f"the time budget of {self.options.budget_seconds:g} s is spent") from None
             elapsed = (time.monotonic() - started) * 1000
             exchange.transport_error = _describe_transport_error(exc, timeout)
             return Response(0, httpx.Headers(), bytes(body), exchange, elapsed_ms=elapsed,
@@ -259,9 +263,9 @@ def _retry_after_seconds(value: str | None) -> float | None:
 
 def _describe_transport_error(exc: httpx.HTTPError, timeout: float) -> str:
     if isinstance(exc, httpx.ConnectTimeout):
-        return f"connection timed out after {timeout:g} s"
+        return f"connection timed out after {timeout:.3g} s"
     if isinstance(exc, httpx.TimeoutException):
-        return f"no complete response within {timeout:g} s ({type(exc).__name__})"
+        return f"no complete response within {timeout:.3g} s ({type(exc).__name__})"
     if isinstance(exc, httpx.ConnectError):
         return f"connection failed: {exc}"
     if isinstance(exc, httpx.RemoteProtocolError):

@@ -134,3 +134,40 @@ def test_help_of_every_subcommand_is_complete():
     for option in ("--base-url", "--api-key", "--profile", "--max-creates", "--budget", "--report-dir", "--baseline",
                    "--write-baseline", "--examples", "--seed"):
         assert option in run_help
+
+
+def _schema_errors(report_dir: Path) -> list[str]:
+    from contracts.report import schema_errors
+
+    return schema_errors(json.loads((report_dir / "conformance.json").read_text()))
+
+
+def test_a_spent_budget_stops_the_run_with_valid_reports(tmp_path):
+    with EmbeddedServer(api_key=SECRET, job_seconds=0.2, extra_args=["--fault", "slow-responses"]) as server:
+        started = time.monotonic()
+        done = cli("run", "--quiet", "--base-url", server.base_url, "--budget", "2", "--report-dir", "out",
+                   cwd=tmp_path, env={"OPENAI_API_KEY": SECRET})
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    assert time.monotonic() - started < 30
+    report = json.loads((tmp_path / "out" / "conformance.json").read_text())
+    assert report["interrupted_kind"] == "budget" and report["outcome"] == "interrupted"
+    assert any(c["verdict"] == "not_verified" and "not reached" in (c["note"] or "") for c in report["clauses"])
+    assert _schema_errors(tmp_path / "out") == []
+
+
+def test_ctrl_c_stops_the_run_with_valid_reports(tmp_path):
+    import signal
+
+    with EmbeddedServer(api_key=SECRET, job_seconds=0.2, extra_args=["--fault", "slow-responses"]) as server:
+        env = {**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}, "OPENAI_API_KEY": SECRET}
+        process = subprocess.Popen([sys.executable, "-m", "contracts.cli", "run", "--quiet", "--base-url",
+                                    server.base_url, "--report-dir", "out"], cwd=tmp_path, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)  # well into the run: the slow server answers in 100-300 ms
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stdout[-2000:] + stderr[-2000:]
+    report = json.loads((tmp_path / "out" / "conformance.json").read_text())
+    assert report["interrupted_kind"] == "ctrl-c"
+    assert _schema_errors(tmp_path / "out") == []
+    assert "Traceback" not in stderr

@@ -78,6 +78,9 @@ def test_fault_is_detected(name: str, outcomes: dict[str, Outcome]) -> None:
         f"not verified: {outcome.not_verified}")
     assert not outcome.missing, (
         f"'{name}' ({fault.summary}) was detected, but not as {outcome.missing}; the run failed:\n{_failures(outcome)}")
+    # The evidence says where: every failure of the fault's clauses names the field.
+    unnamed = [cid for cid in fault.breaks if not outcome.fields.get(cid)]
+    assert not unnamed, f"'{name}': evidence without a field for {unnamed}"
 
 
 @pytest.mark.parametrize("name", list(VARIANTS), ids=list(VARIANTS))

@@ -53,6 +53,7 @@ class Outcome:
     failed: list[str] = field(default_factory=list)  # failed clause ids, catalogue order
     not_verified: list[str] = field(default_factory=list)
     messages: dict[str, str] = field(default_factory=dict)  # clause -> first evidence, one line
+    fields: dict[str, str | None] = field(default_factory=dict)  # clause -> the field its evidence names
     first: dict[str, tuple[int, float]] = field(default_factory=dict)  # clause -> (requests, seconds) at 1st failure
     seconds: float = 0.0  # the run's wall time (server start excluded)
     requests: int = 0
@@ -107,6 +108,8 @@ def run_one(name: str, *, examples: int = EXAMPLES, job_seconds: float | None = 
     outcome.interrupted = result.interrupted
     outcome.failed = [r.clause.id for r in result.results if r.verdict is Verdict.FAILED]
     outcome.not_verified = [r.clause.id for r in result.results if r.verdict is Verdict.NOT_VERIFIED]
+    outcome.fields = {r.clause.id: r.evidence[0].field for r in result.results
+                      if r.verdict is Verdict.FAILED and r.evidence}
     outcome.messages = {r.clause.id: _one_line(r.evidence[0].message) for r in result.results
                         if r.verdict is Verdict.FAILED and r.evidence}
     # As the CLI decides: an interrupted run (budget, target down) is a failing run.
