@@ -239,21 +239,10 @@ def parse_baseline(data: Any, *, source: str = "baseline") -> Baseline:
 
 def load_baseline(path: Path | str) -> Baseline:
     """Read and validate a baseline file; :class:`BaselineError` says what is wrong with it."""
+    from contracts.report.io import read_json_file
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BaselineError(f"baseline file not found: {path}") from None
-    except IsADirectoryError:
-        raise BaselineError(f"baseline path is a directory, not a file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"cannot read baseline file {path}: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BaselineError(
-            f"baseline file {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
+    data = read_json_file(path, BaselineError, "baseline file")
     baseline = parse_baseline(data, source=f"baseline file {path}")
     baseline.path = path
     return baseline

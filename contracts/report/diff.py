@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.report.document import FORMAT_VERSION, schema_errors
+from contracts.report.io import read_json_file
 
 
 class DiffError(Exception):
@@ -67,20 +68,7 @@ class ReportDiff:
 def load_report(path: Path | str) -> dict[str, Any]:
     """Read a conformance.json and check it against the schema (:class:`DiffError` if not)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DiffError(f"report not found: {path}") from None
-    except IsADirectoryError:
-        raise DiffError(f"{path} is a directory: pass its conformance.json") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DiffError(f"cannot read report {path}: {exc}") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DiffError(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
+    doc = read_json_file(path, DiffError, "report", directory_hint=": pass its conformance.json")
     if not isinstance(doc, dict) or "clauses" not in doc:
         raise DiffError(f"{path} is not a conformance report (no 'clauses')")
     version = doc.get("format_version")
