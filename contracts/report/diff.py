@@ -7,7 +7,6 @@ invalid file raises :class:`DiffError` (exit 2).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
