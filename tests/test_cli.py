@@ -171,3 +171,19 @@ def test_ctrl_c_stops_the_run_with_valid_reports(tmp_path):
     assert report["interrupted_kind"] == "ctrl-c"
     assert _schema_errors(tmp_path / "out") == []
     assert "Traceback" not in stderr
+
+
+def test_an_external_run_respects_max_creates_and_leaves_nothing_behind(tmp_path):
+    import httpx
+
+    with EmbeddedServer(api_key=SECRET, job_seconds=0.2) as server:
+        done = cli("run", "--quiet", "--base-url", server.base_url, "--max-creates", "10", "--report-dir", "out",
+                   cwd=tmp_path, env={"OPENAI_API_KEY": SECRET})
+        left = httpx.get(f"{server.base_url}/videos", params={"limit": 100},
+                         headers={"Authorization": f"Bearer {SECRET}"}).json()
+    assert done.returncode == 0, done.stdout[-2000:]
+    report = json.loads((tmp_path / "out" / "conformance.json").read_text())
+    assert 0 < report["videos_created"] <= 10
+    assert left["data"] == []
+    capped = [c for c in report["clauses"] if "--max-creates (10) reached" in (c["note"] or "")]
+    assert capped, "the cap should leave some clauses not verified (or partly), with the reason"
