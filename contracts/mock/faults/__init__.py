@@ -1,0 +1,39 @@
+"""Fault modes: the reference server, made to deviate on purpose, one realistic deviation each.
+
+    videos-contract mock --fault seconds-integer --fault nulls-omitted
+    create_app(MockConfig(faults={"seconds-integer"}))
+
+A contract suite is worth the deviations it catches and the false alarms it avoids. Each entry of
+``CATALOGUE`` is either a **fault** (a deviation a real server has or could easily have; ``breaks``
+names the clauses a correct suite must fail) or a **clean variant** (a legitimate difference the
+suite must accept: ``breaks`` is empty). ``tests/test_detection.py`` runs the suite against every
+entry; ``benchmarks/detection.py`` prints the table; ``docs/faults.md`` documents them.
+
+A fault is data: a name, a one-line summary, where it comes from, the clauses it breaks, and a few
+small hooks. The server's normal code never asks which fault is active; it calls the hook points
+of a ``FaultSet`` (which are no-ops when no fault is active):
+
+========== ================================================== ==============================
+hook       called                                             used for
+========== ================================================== ==============================
+spec       on a copy of the spec document, at start           enums, limits, defaults, required
+rules      on the Rules built from that spec                  unknown parameters
+body       on a create body, before validation                extra refusals, crashes, coercion
+params     on validated create params                         length counting, crashes
+image      instead of the reference-image check               skipped or wrong checks
+new_id     for each new job                                   id formats, reused ids
+setup      on each new job                                    duration, failure
+state      on each (status, progress) derived from the clock  timelines that misbehave
+video      on every Video rendered                            field shapes and values
+around     around one operation's handler                     status codes, bodies, hangs
+error      on every error answer (4xx/5xx with the envelope)  error shapes, content types
+asgi       around the whole app                               auth, rate limits, slowness
+startup    once, when the server is built                     videos that exist before the run
+========== ================================================== ==============================
+"""
+
+from contracts.mock.faults.base import RATE_LIMIT_EVERY, Fault, FaultSet, UnknownFault, View, check_names
+from contracts.mock.faults.catalogue import CATALOGUE, FAULTS, VARIANTS, describe
+
+__all__ = ["CATALOGUE", "FAULTS", "RATE_LIMIT_EVERY", "VARIANTS", "Fault", "FaultSet", "UnknownFault", "View",
+           "check_names", "describe"]

@@ -1,0 +1,255 @@
+"""The fault machinery: what a fault is (``Fault``), the hook points the server calls
+(``FaultSet``), and the small types the hooks share."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from contracts.mock.bodies import Body
+from contracts.mock.store import JobPolicy, State, new_video_id
+
+if TYPE_CHECKING:
+    from contracts.mock.app import VideosAPI
+    from contracts.mock.rules import Rules
+    from contracts.mock.store import Job
+    from contracts.mock.validation import CreateParams
+    from contracts.spec import Spec
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+Around = Callable[["VideosAPI", Request, Handler], Awaitable[Response]]
+OPERATIONS = ("create", "retrieve", "list", "delete", "content", "remix")
+CREATE_SCHEMAS = ("CreateVideoRequest", "CreateVideoMultipartRequest")
+RATE_LIMIT_EVERY = 10  # the rate-limit modes answer every 10th request 429
+HANG_LIMIT_SECONDS = 600.0  # a "hanging" request gives up after this long even if nobody disconnects
+ENDLESS_CAP_BYTES = 256 * 1024 * 1024  # an "endless" body stops here if the client never hangs up
+REPLICATION_LAG_SECONDS = 0.5  # retrieve-lag: a new job is invisible to retrieve this long
+
+
+class UnknownFault(ValueError):
+    """A fault name that is not in the catalogue."""
+
+
+@dataclass(frozen=True)
+class View:
+    """Why a Video is being rendered: the operation and the job."""
+
+    op: str  # create, retrieve, list, remix, delete
+    job: Job
+    api: VideosAPI
+
+
+@dataclass
+class ErrorAnswer:
+    """An error answer on its way out; ``error`` hooks may change any part of it."""
+
+    status: int
+    body: Any  # the parsed JSON (the envelope), or bytes once a hook rendered something else
+    media_type: str
+    headers: dict[str, str]
+    request: Headers  # the request's headers
+    method: str
+    path: str
+
+    @property
+    def envelope(self) -> dict[str, Any]:
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        return error if isinstance(error, dict) else {}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault mode (``breaks`` non-empty) or clean variant (``breaks`` empty)."""
+
+    name: str
+    summary: str  # one line: what this server does
+    source: str  # where the behaviour comes from (a real server, a common bug)
+    breaks: tuple[str, ...] = ()  # clause ids a correct suite must fail against it
+    spec: Callable[[dict], None] | None = None
+    rules: Callable[[Rules], Rules] | None = None
+    body: Callable[[Body, VideosAPI], None] | None = None
+    params: Callable[[CreateParams, VideosAPI], CreateParams] | None = None
+    image: Callable[[CreateParams, VideosAPI], None] | None = None
+    new_id: Callable[[str | None], str] | None = None
+    setup: Callable[[Job], None] | None = None
+    state: Callable[[Job, float, State, bool], State] | None = None
+    video: Callable[[dict, View], dict] | None = None
+    around: Mapping[str, Around] = field(default_factory=dict)
+    error: Callable[[ErrorAnswer], None] | None = None
+    asgi: Callable[[ASGIApp, VideosAPI], ASGIApp] | None = None
+    startup: Callable[[VideosAPI], None] | None = None
+
+    @property
+    def clean(self) -> bool:
+        return not self.breaks
+
+    @property
+    def kind(self) -> str:
+        return "clean" if self.clean else "fault"
+
+
+# ============================================================================================
+# The set of active faults: the hook points the server calls
+# ============================================================================================
+class FaultSet(JobPolicy):
+    """The active faults, in the order given; every hook point is a no-op when there are none."""
+
+    def __init__(self, faults: Iterable[Fault] = ()):
+        self.faults = tuple(faults)
+
+    @classmethod
+    def named(cls, names: Iterable[str]) -> FaultSet:
+        names = sorted(set(names))
+        check_names(names)
+        from contracts.mock.faults.catalogue import CATALOGUE  # the catalogue is built on this module
+
+        return cls(CATALOGUE[name] for name in names)
+
+    def __bool__(self) -> bool:
+        return bool(self.faults)
+
+    def _hooks(self, attribute: str) -> list[Any]:
+        return [getattr(f, attribute) for f in self.faults if getattr(f, attribute) is not None]
+
+    # ---- start-up ------------------------------------------------------------------------
+    def patch_spec(self, spec: Spec) -> Spec:
+        hooks = self._hooks("spec")
+        if not hooks:
+            return spec
+        from contracts.spec import Spec
+
+        document = json.loads(json.dumps(spec.document))  # a deep copy of plain data
+        for hook in hooks:
+            hook(document)
+        return Spec(document, spec.path)
+
+    def patch_rules(self, rules: Rules) -> Rules:
+        for hook in self._hooks("rules"):
+            rules = hook(rules)
+        return rules
+
+    def start(self, api: VideosAPI) -> None:
+        for hook in self._hooks("startup"):
+            hook(api)
+
+    # ---- create --------------------------------------------------------------------------
+    def check_body(self, body: Body, api: VideosAPI) -> None:
+        for hook in self._hooks("body"):
+            hook(body, api)
+
+    def adjust_params(self, params: CreateParams, api: VideosAPI) -> CreateParams:
+        for hook in self._hooks("params"):
+            params = hook(params, api)
+        return params
+
+    def image_check(self) -> Callable[[CreateParams, VideosAPI], None] | None:
+        hooks = self._hooks("image")
+        return hooks[-1] if hooks else None
+
+    # ---- jobs (JobPolicy) ----------------------------------------------------------------
+    def new_id(self, prompt: str | None) -> str:
+        hooks = self._hooks("new_id")
+        return hooks[-1](prompt) if hooks else new_video_id()
+
+    def setup(self, job: Job) -> None:
+        for hook in self._hooks("setup"):
+            hook(job)
+
+    def state(self, job: Job, elapsed: float, state: State, just_created: bool) -> State:
+        for hook in self._hooks("state"):
+            state = hook(job, elapsed, state, just_created)
+        return state
+
+    # ---- answers -------------------------------------------------------------------------
+    def render(self, video: dict, view: View) -> dict:
+        for hook in self._hooks("video"):
+            video = hook(video, view)
+        return video
+
+    def around(self, op: str, handler: Handler, api: VideosAPI) -> Handler:
+        """``handler`` wrapped by every fault's hook for ``op`` (the first fault outermost)."""
+        for fault in reversed(self.faults):
+            hook = fault.around.get(op)
+            if hook is not None:
+                handler = _bind(hook, api, handler)
+        return handler
+
+    def middleware(self, app: ASGIApp, api: VideosAPI) -> ASGIApp:
+        """The app wrapped by the error rewrites, then by every ``asgi`` hook."""
+        errors = self._hooks("error")
+        if errors:
+            app = ErrorRewrite(app, errors)
+        for hook in reversed(self._hooks("asgi")):
+            app = hook(app, api)
+        return app
+
+
+def _bind(hook: Around, api: VideosAPI, inner: Handler) -> Handler:
+    async def handler(request: Request) -> Response:
+        return await hook(api, request, inner)
+
+    return handler
+
+
+def check_names(names: Iterable[str]) -> None:
+    from contracts.mock.faults.catalogue import CATALOGUE
+
+    unknown = sorted(set(names) - set(CATALOGUE))
+    if unknown:
+        raise UnknownFault(f"unknown fault {unknown[0]!r}; `videos-contract mock --list-faults` lists them")
+
+
+class ErrorRewrite:
+    """Buffers every 4xx/5xx JSON answer, lets the ``error`` hooks change it, then sends it."""
+
+    def __init__(self, app: ASGIApp, hooks: list[Callable[[ErrorAnswer], None]]):
+        self.app = app
+        self.hooks = hooks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = Headers(raw=message["headers"])
+                if message["status"] >= 400 and headers.get("content-type", "").startswith("application/json"):
+                    start = message
+                    return
+            elif start is not None and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await self._send(scope, start, b"".join(chunks), send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    async def _send(self, scope: Scope, start: Message, raw: bytes, send: Send) -> None:
+        headers = {k: v for k, v in Headers(raw=start["headers"]).items() if k not in ("content-length", "content-type")}
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            body = raw
+        answer = ErrorAnswer(start["status"], body, "application/json", headers, Headers(scope=scope),
+                             scope["method"], scope["path"])
+        for hook in self.hooks:
+            hook(answer)
+        data = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
+        out = MutableHeaders(headers=answer.headers)
+        out["content-type"] = answer.media_type
+        out["content-length"] = str(len(data))
+        await send({"type": "http.response.start", "status": answer.status, "headers": out.raw})
+        await send({"type": "http.response.body", "body": data})
