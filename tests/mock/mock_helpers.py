@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 
+import httpx
 from PIL import Image
 
 TERMINAL = ("completed", "failed")
@@ -34,3 +36,14 @@ def multipart(fields: list[tuple[str, str | tuple[str, bytes, str]]], boundary: 
         chunks.append(b"--" + boundary.encode() + b"\r\n" + head + b"\r\n" + data + b"\r\n")
     chunks.append(b"--" + boundary.encode() + b"--\r\n")
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def call(app, method: str, path: str, **kwargs) -> httpx.Response:
+    """One request to an app in process (ASGI), for unit tests of the server's own code."""
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock/v1") as client:
+            return await client.request(method, path, **kwargs)
+
+    return asyncio.run(go())

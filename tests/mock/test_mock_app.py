@@ -6,13 +6,12 @@ misbehave on purpose; everything else is tested over real HTTP.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import struct
 from pathlib import Path
 
-import httpx
 import pytest
+from mock_helpers import call
 from PIL import Image
 
 from contracts.mock import MockConfig, Rules, create_app
@@ -20,15 +19,6 @@ from contracts.mock.media import Assets
 from contracts.mock.rules import closed_values
 
 ASSETS = Path(__file__).resolve().parents[2] / "contracts" / "mock" / "assets"
-
-
-def call(app, method: str, path: str, **kwargs) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock/v1") as client:
-            return await client.request(method, path, **kwargs)
-
-    return asyncio.run(go())
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ transport-level ones (hang, endless body, 429s) behave while the server keeps se
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mock_helpers import call
 
 from contracts.embedded import EmbeddedServer
 from contracts.mock import MockConfig, create_app
@@ -23,15 +23,6 @@ from contracts.mock.faults import CATALOGUE, FAULTS, RATE_LIMIT_EVERY, VARIANTS,
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-faults"
-
-
-def call(app, method: str, path: str, **kwargs) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock/v1") as client:
-            return await client.request(method, path, **kwargs)
-
-    return asyncio.run(go())
 
 
 def app_with(*faults: str, **config):
