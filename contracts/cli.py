@@ -159,7 +159,8 @@ def _run_against(args: argparse.Namespace, base_url: str | None, profile, server
 
     try:
         base_spec = load_spec()
-        spec, rules = profile.apply(base_spec), profile.rules(base_spec)
+        spec = profile.apply(base_spec)
+        rules = profile.rules(spec)
     except SpecError as exc:
         raise UsageError(str(exc)) from None
     try:

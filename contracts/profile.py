@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from contracts.rules import Rules
@@ -73,13 +73,11 @@ class Profile:
         document["info"]["x-profile"] = self.name
         return Spec(document, spec.path)
 
-    def rules(self, spec: Spec) -> Rules:
-        """The values a target under this profile must accept, read from the patched spec."""
-        rules = Rules.from_spec(self.apply(spec))
-        if self.is_default:
-            return rules
-        return rules.with_profile(self.name, **{key: getattr(self, key) for key in LISTS},
-                                  defaults=self.defaults or None)
+    def rules(self, profiled: Spec) -> Rules:
+        """The values a target under this profile must accept, read from the spec that
+        ``apply`` returned (its enums and defaults are already the profile's)."""
+        rules = Rules.from_spec(profiled)
+        return rules if self.is_default else replace(rules, profile=self.name, changed=self.changed())
 
 
 def load_profile(reference: str | None) -> Profile:

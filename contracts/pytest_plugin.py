@@ -106,7 +106,8 @@ class ContractSession:
         try:
             base = load_spec()
             profile = self.profile()
-            self.result = run(self.options(), spec=profile.apply(base), rules=profile.rules(base))
+            spec = profile.apply(base)
+            self.result = run(self.options(), spec=spec, rules=profile.rules(spec))
         except (SetupError, SpecError) as exc:
             pytest.exit(f"videos-contract: {exc}", returncode=2)
         return self.result

@@ -1,12 +1,13 @@
 """The values a target must accept: the spec's enums, limits and defaults, in one place.
 
 Everything is read from the spec; a target profile (self-hosted servers serve their own models,
-sizes and durations) can override the lists and defaults without touching the checks.
+sizes and durations) rewrites those in a copy of the spec (contracts/profile.py), so the rules
+follow without touching the checks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from contracts.spec import Spec
 
@@ -23,7 +24,7 @@ class Rules:
     prompt_max: int
     create_fields: tuple[str, ...]  # the documented create parameters
     profile: str = "openai"
-    changed: frozenset[str] = field(default_factory=frozenset)  # which lists a profile replaced
+    changed: frozenset[str] = field(default_factory=frozenset)  # what a profile replaced (contracts/profile.py)
 
     @classmethod
     def from_spec(cls, spec: Spec) -> "Rules":
@@ -37,18 +38,6 @@ class Rules:
             prompt_min=prompt_min,
             prompt_max=prompt_max,
             create_fields=tuple(props),
-        )
-
-    def with_profile(self, name: str, *, models=None, seconds=None, sizes=None, defaults=None) -> "Rules":
-        changed = {k for k, v in (("models", models), ("seconds", seconds), ("sizes", sizes), ("defaults", defaults)) if v}
-        return replace(
-            self,
-            profile=name,
-            models=tuple(models or self.models),
-            seconds=tuple(seconds or self.seconds),
-            sizes=tuple(sizes or self.sizes),
-            defaults={**self.defaults, **(defaults or {})},
-            changed=frozenset(changed),
         )
 
     @staticmethod
