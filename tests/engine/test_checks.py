@@ -67,11 +67,16 @@ def test_broken_response_fails_its_clause(operation, answer, clause_id, field):
     found = evidence(ctx, clause_id)
     assert found.clause_id == clause_id
     assert found.field == field
-    assert clause_id in str(_violation_text(found))
+    assert found.message
 
 
-def _violation_text(found) -> str:
-    return f"[{found.clause_id}] {found.field}: {found.message}"
+def test_a_violation_reads_with_its_clause_field_and_both_sides():
+    from contracts.failures import ContractViolation
+
+    text = str(ContractViolation("response.video.schema", "seconds is not a string", field="$.seconds",
+                                 received=4, expected="a string"))
+    assert text.splitlines() == ["[response.video.schema] $.seconds: seconds is not a string",
+                                 "  Received: 4", "  Documented: a string"]
 
 
 CONFORMING = [
