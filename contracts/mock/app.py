@@ -34,6 +34,7 @@ from contracts.mock.errors import (
     not_ready,
 )
 from contracts.mock.faults import FaultSet, View
+from contracts.mock.gpu import GpuWorkers
 from contracts.mock.media import Assets
 from contracts.mock.middleware import BearerAuth, RequestId
 from contracts.mock.rules import CONTENT, CREATE, LIST, REMIX, Rules
@@ -101,7 +102,10 @@ class VideosAPI:
         self.config = config
         self.rules = rules
         self.faults = faults or FaultSet()
-        self.store = VideoStore(config.job_seconds, policy=self.faults)
+        workers = None
+        if config.gpu_workers is not None:
+            workers = GpuWorkers(config.gpu_workers, delete_cancels=config.delete_cancels)
+        self.store = VideoStore(config.job_seconds, policy=self.faults, workers=workers)
         self.validator = RequestValidator(rules)
         self.assets = Assets.load(rules.variants, rules.variant_media_types)
         self.poll_after_ms = max(MIN_POLL_AFTER_MS, int(config.job_seconds * 1000 * POLL_AFTER_SHARE))

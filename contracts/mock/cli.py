@@ -6,6 +6,8 @@ uvicorn until interrupted. Bad values end with a one-line error on stderr and ex
 
 ``--profile FILE.toml`` serves a target profile (its models, sizes, seconds and defaults);
 ``--fault NAME`` (repeatable) turns on a fault mode or clean variant; ``--list-faults`` lists them.
+``--gpu-workers N`` behaves like a GPU server: N jobs run at a time, each ``--job-seconds`` long,
+the others wait ``queued``; ``--delete-cancels`` makes a delete take a queued job off the queue.
 """
 
 from __future__ import annotations
@@ -54,6 +56,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="misbehave on purpose (repeatable): a fault mode or clean variant from --list-faults",
     )
     parser.add_argument("--list-faults", action="store_true", help="list the fault modes and clean variants, then exit")
+    parser.add_argument(
+        "--gpu-workers",
+        default=None,
+        metavar="N",
+        help="behave like a GPU server: N workers run one job each, for --job-seconds; other jobs wait queued "
+        "(default: every job runs at once)",
+    )
+    cancels = parser.add_mutually_exclusive_group()
+    cancels.add_argument(
+        "--delete-cancels",
+        dest="delete_cancels",
+        action="store_const",
+        const=True,
+        default=None,
+        help="with --gpu-workers: a delete takes a queued job off the queue (a started job runs on either way)",
+    )
+    cancels.add_argument(
+        "--no-delete-cancels",
+        dest="delete_cancels",
+        action="store_const",
+        const=False,
+        help="with --gpu-workers: a deleted queued job still runs when its turn comes (the default)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,6 +112,13 @@ def _serve(args: argparse.Namespace) -> int:
     max_body = _integer("--max-body-bytes", getattr(args, "max_body_bytes", None) or DEFAULT_MAX_BODY_BYTES, 1, 2**40)
     if args.api_key is not None and not str(args.api_key).strip():
         raise UsageError("--api-key must not be empty")
+    gpu_workers = getattr(args, "gpu_workers", None)
+    if gpu_workers is not None:
+        gpu_workers = _integer("--gpu-workers", gpu_workers, 1, 4096)
+    delete_cancels = getattr(args, "delete_cancels", None)
+    if delete_cancels is not None and gpu_workers is None:
+        flag = "--delete-cancels" if delete_cancels else "--no-delete-cancels"
+        raise UsageError(f"{flag} needs --gpu-workers N: without GPU workers no job waits in a queue")
     try:
         config = MockConfig(
             api_key=args.api_key,
@@ -94,6 +126,8 @@ def _serve(args: argparse.Namespace) -> int:
             max_body_bytes=max_body,
             profile=getattr(args, "profile", None),
             faults=frozenset(getattr(args, "fault", None) or ()),
+            gpu_workers=gpu_workers,
+            delete_cancels=bool(delete_cancels),
         )
         app = create_app(config)
     except (SpecError, ProfileError, ValueError) as exc:

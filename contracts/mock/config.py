@@ -24,12 +24,22 @@ class MockConfig:
     spec_path: str | None = None  # which spec to load when rules is None (None = the default)
     # a target profile (TOML path, or "openai" for the documented contract) when rules is None
     profile: str | None = None
+    # A GPU server: at most this many jobs run at a time, the others wait queued (None: all at once)
+    gpu_workers: int | None = None
+    # with gpu_workers: does a delete take a queued job off the queue? (a started job always runs on)
+    delete_cancels: bool = False
 
     def __post_init__(self) -> None:
         if not (isinstance(self.job_seconds, (int, float)) and math.isfinite(self.job_seconds)) or self.job_seconds < 0:
             raise ValueError(f"job_seconds must be a finite number >= 0, got {self.job_seconds!r}")
         if not isinstance(self.max_body_bytes, int) or self.max_body_bytes < 1:
             raise ValueError(f"max_body_bytes must be a positive integer, got {self.max_body_bytes!r}")
+        if self.gpu_workers is not None and (
+            isinstance(self.gpu_workers, bool) or not isinstance(self.gpu_workers, int) or self.gpu_workers < 1
+        ):
+            raise ValueError(f"gpu_workers must be a whole number >= 1 or None, got {self.gpu_workers!r}")
+        if self.delete_cancels and self.gpu_workers is None:
+            raise ValueError("delete_cancels needs gpu_workers: without GPU workers no job waits in a queue")
         if self.api_key is not None and not self.api_key:
             raise ValueError("api_key must be a non-empty string or None")
         if isinstance(self.faults, str):

@@ -7,6 +7,9 @@ frozen. Status and progress are a function of a monotonic clock, so they only ev
 A lock guards the maps so concurrent requests lose nothing; list order uses a sequence number
 because ``created_at`` seconds collide.
 
+With ``GpuWorkers`` (``mock --gpu-workers N``) a job instead waits ``queued`` until a worker takes
+it, then runs ``job_seconds`` on it (``contracts.mock.gpu``).
+
 A ``JobPolicy`` decides what the normal code leaves open: the id of a new job, its duration and
 outcome, and (for fault modes) a rewrite of the derived status. The default policy is the
 faithful server; ``contracts.mock.faults`` supplies others.
@@ -19,7 +22,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contracts.mock.gpu import GpuWorkers
 
 QUEUED_SHARE = 0.2  # the first fifth of a job is spent queued
 FAIL_SHARE = 0.5  # a job that fails does so half-way through
@@ -64,6 +70,8 @@ class Job:
     reference: dict[str, Any] | None = None  # what input_reference was given (kind, details)
     error: dict[str, Any] | None = None  # set at creation for a job that will fail
     policy: JobPolicy = field(default=DEFAULT_POLICY, repr=False, compare=False)
+    gpu: bool = False  # run by a GPU worker: queued until ``started_mono``, then ``job_seconds`` long
+    started_mono: float | None = None  # when a worker took it (GPU workers only)
 
     def faithful_state(self, elapsed: float) -> State:
         """(status, progress) after ``elapsed`` seconds, as the faithful server reports it."""
@@ -75,13 +83,27 @@ class Job:
             return "queued", 0
         return "in_progress", self._progress(elapsed)
 
+    def worker_state(self, now_mono: float) -> State:
+        """(status, progress) of a job run by a GPU worker: queued until a worker takes it."""
+        if self.started_mono is None or now_mono < self.started_mono:
+            return "queued", 0
+        running = now_mono - self.started_mono
+        if self.error is not None and running >= FAIL_SHARE * self.job_seconds:
+            return "failed", self._progress(FAIL_SHARE * self.job_seconds)
+        if running >= self.job_seconds:
+            return "completed", 100
+        return "in_progress", self._progress(running)
+
     def _progress(self, elapsed: float) -> int:
         return min(99, max(1, int(100 * elapsed / self.job_seconds))) if self.job_seconds else 0
 
     def state(self, now_mono: float, *, just_created: bool = False) -> State:
         """(status, progress) at monotonic time ``now_mono`` (a new job is reported queued)."""
         elapsed = max(0.0, now_mono - self.created_mono)
-        faithful = ("queued", 0) if just_created else self.faithful_state(elapsed)
+        if just_created:
+            faithful: State = ("queued", 0)
+        else:
+            faithful = self.worker_state(now_mono) if self.gpu else self.faithful_state(elapsed)
         return self.policy.state(self, elapsed, faithful, just_created)
 
     def is_completed(self, now_mono: float) -> bool:
@@ -93,7 +115,8 @@ class Job:
         created_at = int(self.created_wall)
         completed_at = expires_at = None
         if status == "completed":
-            completed_at = max(created_at, int(self.created_wall + self.job_seconds))
+            waited = (self.started_mono - self.created_mono) if self.started_mono is not None else 0.0
+            completed_at = max(created_at, int(self.created_wall + waited + self.job_seconds))
             expires_at = completed_at + EXPIRES_AFTER_SECONDS
         return {
             "id": self.id,
@@ -128,6 +151,7 @@ class VideoStore:
     monotonic: Callable[[], float] = time.monotonic
     wall: Callable[[], float] = time.time
     policy: JobPolicy = DEFAULT_POLICY
+    workers: GpuWorkers | None = None  # None: every job runs at once (no GPU queue)
     _jobs: dict[str, Job] = field(default_factory=dict)
     _deleted: dict[str, int] = field(default_factory=dict)  # id -> seq, so `after` survives deletion
     _seq: int = 0
@@ -153,11 +177,19 @@ class VideoStore:
                 **extra,
             )
             self.policy.setup(job)
+            if self.workers is not None:
+                self.workers.submit(job, job.created_mono)
             self._jobs[job.id] = job
             return job
 
+    def _advance(self) -> None:
+        """Bring the GPU schedule up to now (call with the lock held)."""
+        if self.workers is not None:
+            self.workers.advance(self.monotonic())
+
     def get(self, video_id: str) -> Job | None:
         with self._lock:
+            self._advance()
             return self._jobs.get(video_id)
 
     def delete(self, video_id: str) -> Job | None:
@@ -165,7 +197,14 @@ class VideoStore:
             job = self._jobs.pop(video_id, None)
             if job is not None:
                 self._deleted[job.id] = job.seq
+                if self.workers is not None:
+                    self.workers.deleted(job, self.monotonic())
             return job
+
+    def gpu_stats(self) -> dict[str, Any] | None:
+        """What the GPU workers did and still owe (None without workers)."""
+        with self._lock:
+            return None if self.workers is None else self.workers.stats(self.monotonic())
 
     def __len__(self) -> int:
         with self._lock:
@@ -174,6 +213,7 @@ class VideoStore:
     def page(self, *, limit: int, order: str, after: str | None = None) -> Page:
         """Up to ``limit`` jobs in creation order (``asc``/``desc``), starting after ``after``."""
         with self._lock:
+            self._advance()
             jobs = sorted(self._jobs.values(), key=lambda j: j.seq, reverse=(order == "desc"))
             if after is not None:
                 if after in self._jobs:
