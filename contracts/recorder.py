@@ -26,6 +26,8 @@ class _State:
     evidence: list[Evidence] = field(default_factory=list)
     not_verified: str | None = None
     skipped: str | None = None
+    blocked_by: str | None = None  # the prerequisite clause whose failure blocks this one
+    blocked_reason: str | None = None
 
 
 class Recorder:
@@ -69,6 +71,24 @@ class Recorder:
     def skipped(self, clause_id: str, note: str) -> None:
         self._get(clause_id).skipped = note
 
+    def blocked(self, clause_id: str, by: str, reason: str | None = None) -> None:
+        """Mark ``clause_id`` blocked by the clause ``by`` (its prerequisite, which failed): its
+        verdict is then BLOCKED whatever it recorded, and reports list it under its root cause.
+        ``by`` may itself be blocked: results name the root of the chain. The first call wins."""
+        self._get(by)
+        state = self._get(clause_id)
+        if by == clause_id or self.root_cause(by) == clause_id:
+            raise ValueError(f"clause {clause_id!r} cannot block itself (through {by!r})")
+        if state.blocked_by is None:
+            state.blocked_by, state.blocked_reason = by, reason
+
+    def root_cause(self, clause_id: str) -> str | None:
+        """The clause at the root of ``clause_id``'s blocking chain, or None if it is not blocked."""
+        root = self._get(clause_id).blocked_by
+        while root is not None and self._state[root].blocked_by is not None:
+            root = self._state[root].blocked_by  # no cycle: blocked() refuses to close one
+        return root
+
     @contextlib.contextmanager
     def clause(self, clause_id: str, case: "Case | None" = None, response: "Response | None" = None) -> Iterator[None]:
         """Evaluate ``clause_id``: a ContractViolation fails it, NotVerifiable marks it, else it passes."""
@@ -83,6 +103,8 @@ class Recorder:
 
     def verdict_of(self, clause_id: str) -> Verdict:
         state = self._get(clause_id)
+        if state.blocked_by is not None:
+            return Verdict.BLOCKED  # whatever it saw is a consequence of the prerequisite's failure
         if state.failures:
             return Verdict.FAILED
         if state.checks:
@@ -95,7 +117,12 @@ class Recorder:
             state = self._state[cid]
             verdict = self.verdict_of(cid)
             note = None
-            if verdict is Verdict.FAILED and state.failures > len(state.evidence):
+            root = self.root_cause(cid)
+            if verdict is Verdict.BLOCKED:
+                note = f"blocked: {root} {self.verdict_of(root).value.replace('_', ' ')}"
+                if state.blocked_reason:
+                    note += f" ({state.blocked_reason})"
+            elif verdict is Verdict.FAILED and state.failures > len(state.evidence):
                 note = f"{state.failures} violations in {state.checks} checks; the first {len(state.evidence)} are shown"
             elif verdict is Verdict.SKIPPED:
                 note = state.skipped
@@ -105,7 +132,7 @@ class Recorder:
                 note = f"partly verified: {state.not_verified}"
             out.append(ClauseResult(clause=clause, verdict=verdict, evidence=list(state.evidence), checks=state.checks,
                                     note=note, profile_changed=cid in profile_changed,
-                                    first_failure=state.first_failure))
+                                    first_failure=state.first_failure, blocked_by=root))
         return out
 
 

@@ -19,6 +19,7 @@ class Verdict(str, enum.Enum):
     FAILED = "failed"  # violated at least once: evidence attached
     NOT_VERIFIED = "not_verified"  # could not be checked (e.g. every job failed, so no content)
     SKIPPED = "skipped"  # does not apply to this run (e.g. auth clauses without a key)
+    BLOCKED = "blocked"  # a prerequisite clause failed, so this one could not be judged (see blocked_by)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class ClauseResult:
     note: str | None = None  # why not verified / skipped
     profile_changed: bool = False  # the target profile altered what this clause expects
     first_failure: dict[str, Any] | None = None  # {"request": n, "seconds": s} when it first failed
+    blocked_by: str | None = None  # for a BLOCKED clause: the id of the root-cause clause
 
 
 @dataclass
@@ -102,6 +104,10 @@ class RunResult:
     @property
     def failed(self) -> list[ClauseResult]:
         return [r for r in self.results if r.verdict is Verdict.FAILED]
+
+    @property
+    def blocked(self) -> list[ClauseResult]:
+        return [r for r in self.results if r.verdict is Verdict.BLOCKED]
 
     def counts(self) -> dict[str, int]:
         counts = {v.value: 0 for v in Verdict}

@@ -85,7 +85,7 @@ class BaselineOutcome:
     new: list[str] = field(default_factory=list)  # failing, not accepted: these fail the run
     known: list[str] = field(default_factory=list)  # failing, accepted by the baseline
     fixed: list[str] = field(default_factory=list)  # accepted, but the clause now passes
-    unconfirmed: list[str] = field(default_factory=list)  # accepted, not verified / skipped now
+    unconfirmed: list[str] = field(default_factory=list)  # accepted, not verified / skipped / blocked now
     missing: list[str] = field(default_factory=list)  # accepted, but no such clause in the run
     path: Path | None = None
     accepted: int = 0  # number of entries in the baseline

@@ -147,6 +147,7 @@ _VERDICT_WORD = {
     "interrupted": ("INTERRUPTED", "yellow"),
 }
 MAX_CURL_CHARS = 400
+_ROOT_WORD = {"not_verified": "NOT VERIFIED", "skipped": "SKIPPED", "passed": "PASS", None: "ROOT"}
 MAX_LISTED = 10
 
 
@@ -197,6 +198,8 @@ def render_summary(
         ("not_verified", "not verified"),
         ("skipped", "skipped"),
     ]
+    if doc["counts"].get("blocked"):
+        cols.append(("blocked", "blocked"))
     areas = doc.get("areas") or []
     name_w = max([len("area"), len("total")] + [len(a["area"]) for a in areas])
     header = "area".ljust(name_w) + "".join(f"  {label:>12}" for _, label in cols)
@@ -215,22 +218,30 @@ def render_summary(
         out.append(row(a["area"], a["counts"]))
     out.append(paint(row("total", doc["counts"]), "bold"))
 
-    failing = [c for c in doc["clauses"] if c["verdict"] == "failed"]
-    if failing:
+    by_id = {c["id"]: c for c in doc["clauses"]}
+    causes = doc.get("root_causes") or []
+    if causes:
+        # root causes first, each with what it blocked: fix these, the blocked clauses follow
         out.append("")
-        out.append(paint(f"Failures ({len(failing)})", "bold"))
-        failing.sort(key=lambda c: 0 if c.get("baseline") != "known" else 1)
-        for c in failing:
-            ev = (c.get("evidence") or [None])[0]
+        n_blocked = sum(len(rc["blocked"]) for rc in causes)
+        title = f"Root causes ({len(causes)})"
+        if n_blocked:
+            title += f", blocking {n_blocked} more clause{'' if n_blocked == 1 else 's'}"
+        out.append(paint(title, "bold"))
+        causes = sorted(causes, key=lambda rc: 1 if by_id.get(rc["id"], {}).get("baseline") == "known" else 0)
+        for rc in causes:
+            c = by_id.get(rc["id"]) or {"id": rc["id"], "verdict": rc["verdict"], "statement": rc["statement"]}
+            ev = (c.get("evidence") or [None])[0] if c.get("verdict") == "failed" else None
             tag = ""
             if c.get("baseline") == "known":
                 tag = "  " + paint("[known violation]", "yellow")
             elif c.get("baseline") == "new":
                 tag = "  " + paint("[new]", "red")
-            out.append(f"  {paint('FAIL', 'red')} {c['id']}{tag}")
+            word = paint("FAIL", "red") if c.get("verdict") == "failed" else paint(_ROOT_WORD.get(c.get("verdict"), "ROOT"), "yellow")
+            out.append(f"  {word} {c['id']}{tag}")
             if ev and ev.get("field"):
                 out.append(f"       field:     {one_line(ev['field'], 120)}")
-            out.append(f"       reason:    {_reason(ev, c.get('note') or c['statement'])}")
+            out.append(f"       reason:    {_reason(ev, c.get('note') or c.get('statement') or '')}")
             exchange = (ev or {}).get("exchange") or {}
             curl = exchange.get("curl") or ""
             if curl:
@@ -238,6 +249,10 @@ def render_summary(
                 if len(flat) > MAX_CURL_CHARS:
                     flat = flat[:MAX_CURL_CHARS] + " ... (full command in conformance.html)"
                 out.append(f"       reproduce: {flat}")
+            if rc["blocked"]:
+                shown = ", ".join(rc["blocked"][:MAX_LISTED])
+                more = f" and {len(rc['blocked']) - MAX_LISTED} more" if len(rc["blocked"]) > MAX_LISTED else ""
+                out.append(f"       blocked:   {shown}{more}")
 
     nv = [c for c in doc["clauses"] if c["verdict"] == "not_verified"]
     if nv:
@@ -276,6 +291,7 @@ def render_summary(
     out.append(
         paint(f"Verdict: {word}", style) + f" - {text}; {c['passed']} passed, {c['failed']} failed,"
         f" {c['not_verified']} not verified, {c['skipped']} skipped"
+        + (f", {c['blocked']} blocked" if c.get("blocked") else "")
     )
     if paths:
         out.append("Reports:")

@@ -2,7 +2,8 @@
 
 ``videos-contract diff A.json B.json`` prints :func:`render_diff` and exits with
 ``diff.exit_code``: 1 when a clause regressed (passed in A, failed in B), else 0; a missing or
-invalid file raises :class:`DiffError` (exit 2).
+invalid file raises :class:`DiffError` (exit 2). A clause that became blocked is a change, not a
+regression: its root cause is the clause that regressed (its note names it).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class ReportDiff:
     b: ReportSide
     regressed: list[ClauseChange] = field(default_factory=list)  # passed -> failed
     fixed: list[ClauseChange] = field(default_factory=list)  # failed -> passed
-    changed: list[ClauseChange] = field(default_factory=list)  # any other verdict change
+    changed: list[ClauseChange] = field(default_factory=list)  # any other verdict change (e.g. -> blocked)
     added: list[ClauseChange] = field(default_factory=list)  # only in B
     removed: list[ClauseChange] = field(default_factory=list)  # only in A
     unchanged: int = 0
@@ -171,7 +172,7 @@ def render_diff(diff: ReportDiff) -> str:
             else:
                 line = f"  {ch.id} (was {_label(ch.before)})"
             out.append(line)
-            if ch.reason and ch.after in ("failed", "not_verified", "skipped"):
+            if ch.reason and ch.after in ("failed", "not_verified", "skipped", "blocked"):
                 out.append(f"      {one_line(ch.reason, 150)}")
 
     section("Regressed: passed -> failed", diff.regressed, "transition")

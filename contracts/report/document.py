@@ -126,6 +126,7 @@ def _clause_to_dict(
         if outcome is not None and r.verdict is Verdict.FAILED
         else None,
         "first_failure": dict(r.first_failure) if r.first_failure else None,
+        "blocked_by": _opt(r.blocked_by) if r.verdict is Verdict.BLOCKED else None,
         "evidence_total": len(evidence),
         "evidence": [evidence_to_dict(e) for e in evidence[:MAX_EVIDENCE_PER_CLAUSE]],
     }
@@ -137,6 +138,30 @@ def _counts(clauses: Iterable[dict[str, Any]]) -> dict[str, int]:
         counts[c["verdict"]] += 1
     counts["total"] = sum(counts.values())
     return counts
+
+
+def root_causes(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The root causes of a run, most blocking first: every failed clause, and any other clause
+    that blocks some (e.g. not verified because no video completed), each with the ids of the
+    clauses it blocked (in catalogue order)."""
+    by_id = {c["id"]: c for c in clauses}
+    blocked: dict[str, list[str]] = {}
+    for c in clauses:
+        if c["verdict"] == Verdict.BLOCKED.value and c.get("blocked_by"):
+            blocked.setdefault(c["blocked_by"], []).append(c["id"])
+    order = {c["id"]: i for i, c in enumerate(clauses)}
+    ids = [c["id"] for c in clauses if c["verdict"] == Verdict.FAILED.value]
+    ids += [cid for cid in blocked if cid not in ids]
+    ids.sort(key=lambda cid: (-len(blocked.get(cid, [])), order.get(cid, len(order))))
+    return [
+        {
+            "id": cid,
+            "verdict": by_id[cid]["verdict"] if cid in by_id else None,
+            "statement": by_id[cid]["statement"] if cid in by_id else "",
+            "blocked": blocked.get(cid, []),
+        }
+        for cid in ids
+    ]
 
 
 def run_outcome(counts: dict[str, int], interrupted: str | None, new_failures: int) -> str:
@@ -159,9 +184,10 @@ def outcome_text(doc: dict[str, Any]) -> str:
     outcome = doc["outcome"]
     failed = counts["failed"]
     b = doc.get("baseline")
+    blocked = f"{counts['blocked']} blocked" if counts.get("blocked") else ""
     if outcome == CONFORMS:
         text = "conforms"
-        extra = []
+        extra = [blocked] if blocked else []
         if counts["not_verified"]:
             extra.append(f"{counts['not_verified']} not verified")
         if counts["skipped"]:
@@ -170,7 +196,7 @@ def outcome_text(doc: dict[str, Any]) -> str:
             text += " (" + ", ".join(extra) + ")"
         return text
     if outcome == KNOWN_VIOLATIONS:
-        return f"{_plural(failed, 'known violation')}, no new violation"
+        return f"{_plural(failed, 'known violation')}, no new violation" + (f"; {blocked}" if blocked else "")
     if outcome == INTERRUPTED:
         text = "interrupted"
         if doc.get("interrupted"):
@@ -181,6 +207,8 @@ def outcome_text(doc: dict[str, Any]) -> str:
     text = _plural(failed, "violation")
     if b is not None:
         text += f" ({len(b['new'])} new, {len(b['known'])} known)"
+    if blocked:
+        text += f"; {blocked}"
     if doc.get("interrupted"):
         text += "; run interrupted"
     return text
@@ -228,6 +256,7 @@ def build_report(result: RunResult, *, baseline: Baseline | BaselineOutcome | No
         "options": clean_tree(result.options or {}),
         "coverage": clean_tree(result.coverage or {}),
         "baseline": outcome.to_dict() if outcome is not None else None,
+        "root_causes": root_causes(clauses),
         "clauses": clauses,
     }
     if doc["baseline"] is not None:

@@ -27,12 +27,14 @@ _VERDICT_LABEL = {
     "failed": "Fail",
     "not_verified": "Not verified",
     "skipped": "Skipped",
+    "blocked": "Blocked",
 }
 _VERDICT_PLURAL = {
     "passed": "passed",
     "failed": "failed",
     "not_verified": "not verified",
     "skipped": "skipped",
+    "blocked": "blocked",
 }
 _OUTCOME_TITLE = {
     "conforms": "Conforms",
@@ -185,6 +187,11 @@ def _clause_block(c: dict[str, Any], open_: bool) -> str:
     evidence = c.get("evidence") or []
     if verdict == "failed" and evidence:
         what.append(f'<span class="reason">{_e(evidence[0]["message"])}</span>')
+    if verdict == "blocked" and c.get("blocked_by"):
+        what.append(
+            f'<span class="note">blocked by <a class="by" href="#clause-{_e(c["blocked_by"])}">'
+            f'<code>{_e(c["blocked_by"])}</code></a></span>'
+        )
     if c.get("note"):
         what.append(f'<span class="note">{_e(c["note"])}</span>')
     side = _plural(c["checks"], "check") if c["checks"] or verdict in ("passed", "failed") else ""
@@ -212,7 +219,7 @@ def _clause_block(c: dict[str, Any], open_: bool) -> str:
 
 def _area_counts(counts: dict[str, int]) -> str:
     parts = []
-    for v in ("passed", "failed", "not_verified", "skipped"):
+    for v in _VERDICT_PLURAL:
         if counts.get(v):
             cls = ' class="nf"' if v == "failed" else ""
             parts.append(f"<span{cls}>{counts[v]} {_VERDICT_PLURAL[v]}</span>")
@@ -275,6 +282,40 @@ def _coverage_block(coverage: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
+def _root_causes_block(doc: dict[str, Any]) -> str:
+    """What to fix first: each root cause with its reason and the clauses it blocked."""
+    by_id = {c["id"]: c for c in doc["clauses"]}
+    items = []
+    for rc in doc["root_causes"]:
+        c = by_id.get(rc["id"], {})
+        verdict = rc["verdict"] or "absent"
+        evidence = c.get("evidence") or []
+        reason = evidence[0]["message"] if verdict == "failed" and evidence else (c.get("note") or rc["statement"])
+        tag = ""
+        if c.get("baseline") == "known":
+            tag = '<span class="tag known" title="accepted by the baseline">known violation</span>'
+        blocked = ""
+        if rc["blocked"]:
+            links = "".join(f'<li><a href="#clause-{_e(i)}"><code>{_e(i)}</code></a></li>' for i in rc["blocked"])
+            blocked = (
+                f'<details class="blocked"><summary>blocked {_plural(len(rc["blocked"]), "clause")}</summary>'
+                f"<ul>{links}</ul></details>"
+            )
+        items.append(
+            f'<li class="cause" data-id="{_e(rc["id"])}" data-blocks="{len(rc["blocked"])}">'
+            f'<span class="badge b-{_e(verdict)}">{_e(_VERDICT_LABEL.get(verdict, verdict))}</span>'
+            f'<div><a href="#clause-{_e(rc["id"])}"><code>{_e(rc["id"])}</code></a>{tag}'
+            f'<div class="{"reason" if verdict == "failed" else "why"}">{_e(reason)}</div>{blocked}</div></li>'
+        )
+    n_blocked = sum(len(rc["blocked"]) for rc in doc["root_causes"])
+    extra = f", blocking {_plural(n_blocked, 'more clause')}" if n_blocked else ""
+    return (
+        f'<section class="panel causes" id="root-causes"><h2>{_plural(len(items), "root cause")}{_e(extra)}'
+        f'<small>fix these first: the clauses they blocked could not be judged</small></h2>'
+        f'<ul>{"".join(items)}</ul></section>'
+    )
+
+
 def _baseline_block(b: dict[str, Any]) -> str:
     groups = [
         ("new", "New violations, failing the run"),
@@ -325,7 +366,8 @@ def render_html(doc: dict[str, Any]) -> str:
 
     tally = "".join(
         f"<div><b>{counts[v]}</b><span>{_VERDICT_PLURAL[v]}</span></div>"
-        for v in ("passed", "failed", "not_verified", "skipped")
+        for v in _VERDICT_PLURAL
+        if v != "blocked" or counts.get(v)
     )
     target = doc["target"] + (" (embedded reference server)" if doc.get("embedded") else "")
     banner = (
@@ -363,6 +405,8 @@ def render_html(doc: dict[str, Any]) -> str:
             '<div class="notice warn" id="interrupted"><h2>The run was interrupted</h2>'
             f"<p>Reason: {_e(doc['interrupted'])}.{_e(extra)}</p></div>"
         )
+    if doc.get("root_causes"):
+        parts.append(_root_causes_block(doc))
     if b is not None:
         parts.append(_baseline_block(b))
 
@@ -383,10 +427,7 @@ def render_html(doc: dict[str, Any]) -> str:
     failing = [c for c in doc["clauses"] if c["verdict"] == "failed"]
     open_ids = {c["id"] for c in failing[: 3 if len(failing) <= 3 else 1]}
     for area, clauses in by_area.items():
-        ac = area_counts.get(area) or {
-            v: sum(1 for c in clauses if c["verdict"] == v)
-            for v in ("passed", "failed", "not_verified", "skipped")
-        }
+        ac = area_counts.get(area) or {v: sum(1 for c in clauses if c["verdict"] == v) for v in _VERDICT_PLURAL}
         body = "".join(_clause_block(c, c["id"] in open_ids) for c in clauses)
         parts.append(
             f'<section class="area" data-area="{_e(area)}"><h2><span>{_e(area)}</span>'

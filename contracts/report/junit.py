@@ -2,7 +2,8 @@
 
 ``classname`` is the clause's area and ``name`` its id, one ``<testsuite>`` per area. A failed
 clause is a ``<failure>`` (message: the first evidence's message; text: all evidence as plain
-text, with the curl command). Skipped and not verified clauses are ``<skipped>``. With a baseline,
+text, with the curl command). Skipped, not verified and blocked clauses are ``<skipped>`` (a blocked one with ``type="blocked"``
+and its root cause in the message; a root cause's failure text lists what it blocked). With a baseline,
 a *known* violation is ``<skipped type="known-violation">`` (it does not fail the gate, and
 marking it failed would turn CI red for an accepted deviation); a *new* one stays a failure.
 """
@@ -13,6 +14,9 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from contracts.report.redact import one_line, printable
+
+
+_SKIPPED = ("skipped", "not_verified", "blocked")  # JUnit has no other way to say "not judged"
 
 
 def _x(value: Any) -> str:
@@ -57,8 +61,10 @@ def evidence_text(ev: dict[str, Any], index: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def clause_failure_text(c: dict[str, Any]) -> str:
+def clause_failure_text(c: dict[str, Any], blocked: list[str] | None = None) -> str:
     parts = [f"{c['id']}: {c['statement']}"]
+    if blocked:
+        parts.append(f"root cause: it blocked {len(blocked)} clause{'' if len(blocked) == 1 else 's'}: " + ", ".join(blocked))
     ev = c.get("evidence") or []
     for i, e in enumerate(ev, 1):
         parts.append(evidence_text(e, i if len(ev) > 1 else None))
@@ -88,7 +94,7 @@ def render_junit(doc: dict[str, Any]) -> str:
             "tests": str(counts["total"]),
             "failures": str(counts["failed"] - known_in_run),
             "errors": "0",
-            "skipped": str(counts["skipped"] + counts["not_verified"] + known_in_run),
+            "skipped": str(counts["skipped"] + counts["not_verified"] + counts.get("blocked", 0) + known_in_run),
             "time": f"{doc['duration_seconds']:.3f}",
         },
     )
@@ -104,12 +110,13 @@ def render_junit(doc: dict[str, Any]) -> str:
     if doc.get("interrupted"):
         props["interrupted"] = doc["interrupted"]
 
+    blocks = {rc["id"]: rc["blocked"] for rc in doc.get("root_causes") or []}
     by_area: dict[str, list[dict[str, Any]]] = {}
     for c in doc["clauses"]:
         by_area.setdefault(c["area"], []).append(c)
     for area, clauses in by_area.items():
         failures = sum(1 for c in clauses if c["verdict"] == "failed" and c["id"] not in known)
-        skipped = len([c for c in clauses if c["verdict"] in ("skipped", "not_verified") or c["id"] in known])
+        skipped = len([c for c in clauses if c["verdict"] in _SKIPPED or c["id"] in known])
         suite = ET.SubElement(
             suites,
             "testsuite",
@@ -138,7 +145,7 @@ def render_junit(doc: dict[str, Any]) -> str:
                         "message": _x("known violation (accepted by the baseline): " + _reason(c)),
                     },
                 )
-                el.text = _x(clause_failure_text(c))
+                el.text = _x(clause_failure_text(c, blocks.get(c["id"])))
             elif verdict == "failed":
                 ev = c.get("evidence") or []
                 el = ET.SubElement(
@@ -149,7 +156,10 @@ def render_junit(doc: dict[str, Any]) -> str:
                         "type": _x((ev[0].get("field") if ev else None) or "violation"),
                     },
                 )
-                el.text = _x(clause_failure_text(c))
+                el.text = _x(clause_failure_text(c, blocks.get(c["id"])))
+            elif verdict == "blocked":
+                msg = c.get("note") or f"blocked: {c.get('blocked_by')} failed"
+                ET.SubElement(tc, "skipped", {"type": "blocked", "message": _x(one_line(msg, 500))})
             elif verdict in ("skipped", "not_verified"):
                 label = "not verified" if verdict == "not_verified" else "skipped"
                 msg = f"{label}: {c['note']}" if c.get("note") else label

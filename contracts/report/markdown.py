@@ -12,6 +12,7 @@ from typing import Any
 from contracts.report.redact import one_line, printable
 
 MAX_FAILURE_ROWS = 50
+MAX_BLOCKED_LISTED = 8  # per root cause; the HTML and JSON reports list them all
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!#])")
 
@@ -63,9 +64,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f" \u00b7 {_duration(doc['duration_seconds'])} \u00b7 {doc['requests_sent']} requests"
         f" \u00b7 {doc['videos_created']} videos created",
         "",
-        "| Passed | Failed | Not verified | Skipped | Total |",
-        "|---:|---:|---:|---:|---:|",
-        f"| {c['passed']} | {c['failed']} | {c['not_verified']} | {c['skipped']} | {c['total']} |",
+    ]
+    # the Blocked column only when something was blocked: most runs have nothing to say there
+    verdicts = ["passed", "failed", "not_verified", "skipped"] + (["blocked"] if c.get("blocked") else [])
+    lines += [
+        "| " + " | ".join(v.replace("_", " ").capitalize() for v in verdicts) + " | Total |",
+        "|" + "---:|" * (len(verdicts) + 1),
+        "| " + " | ".join(str(c[v]) for v in verdicts) + f" | {c['total']} |",
     ]
     if doc.get("interrupted"):
         not_run = sum(
@@ -76,27 +81,36 @@ def render_markdown(doc: dict[str, Any]) -> str:
         extra = f" {not_run} clauses did not run (not verified)." if not_run else ""
         lines += ["", f"> **The run was interrupted:** {md_text(doc['interrupted'], 300)}.{extra}"]
 
-    failing = [cl for cl in doc["clauses"] if cl["verdict"] == "failed"]
-    if failing:
+    by_id = {cl["id"]: cl for cl in doc["clauses"]}
+    causes = list(doc.get("root_causes") or [])
+    if causes:
         with_baseline = b is not None
-        lines += ["", "#### Failing clauses", ""]
+        lines += ["", "#### Root causes", ""]
+        any_blocked = any(rc["blocked"] for rc in causes)
+        head = "| Clause | Field | Reason |" + (" Blocked |" if any_blocked else "")
+        rule = "|---|---|---|" + ("---|" if any_blocked else "")
         if with_baseline:
-            lines += ["| Clause | Field | Reason | Baseline |", "|---|---|---|---|"]
-        else:
-            lines += ["| Clause | Field | Reason |", "|---|---|---|"]
+            head, rule = head + " Baseline |", rule + "---|"
+        lines += [head, rule]
         # new violations first: they are the ones that fail the run
-        failing.sort(key=lambda cl: 0 if cl.get("baseline") != "known" else 1)
-        for cl in failing[:MAX_FAILURE_ROWS]:
-            ev = (cl.get("evidence") or [None])[0]
-            reason = ev["message"] if ev else (cl.get("note") or "")
+        causes.sort(key=lambda rc: 1 if by_id.get(rc["id"], {}).get("baseline") == "known" else 0)
+        for rc in causes[:MAX_FAILURE_ROWS]:
+            cl = by_id.get(rc["id"], {})
+            ev = (cl.get("evidence") or [None])[0] if rc["verdict"] == "failed" else None
+            reason = ev["message"] if ev else (cl.get("note") or rc["statement"] or "")
+            if rc["verdict"] != "failed":
+                reason = f"{(rc['verdict'] or 'absent').replace('_', ' ')}: {reason}"
             field = md_code(ev["field"]) if ev and ev.get("field") else ""
-            row = f"| {md_code(cl['id'])} | {field} | {md_text(reason)} |"
+            blocked = ", ".join(md_code(i) for i in rc["blocked"][:MAX_BLOCKED_LISTED])
+            if len(rc["blocked"]) > MAX_BLOCKED_LISTED:
+                blocked += f" and {len(rc['blocked']) - MAX_BLOCKED_LISTED} more"
+            row = f"| {md_code(rc['id'])} | {field} | {md_text(reason)} |" + (f" {blocked} |" if any_blocked else "")
             if with_baseline:
-                row += " **new** |" if cl.get("baseline") != "known" else " known |"
+                row += {"new": " **new** |", "known": " known |"}.get(cl.get("baseline"), "  |")
             lines.append(row)
-        if len(failing) > MAX_FAILURE_ROWS:
+        if len(causes) > MAX_FAILURE_ROWS:
             lines.append("")
-            lines.append(f"\u2026 and {len(failing) - MAX_FAILURE_ROWS} more: see conformance.html.")
+            lines.append(f"\u2026 and {len(causes) - MAX_FAILURE_ROWS} more: see conformance.html.")
     if b is not None:
         notes = []
         if b["fixed"]:

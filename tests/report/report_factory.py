@@ -106,6 +106,30 @@ def skipped(cid: str, note: str = "no API key given") -> ClauseResult:
     return ClauseResult(clause(cid), Verdict.SKIPPED, note=note)
 
 
+def blocked(cid: str, by: str, reason: str | None = None) -> ClauseResult:
+    note = f"blocked: {by} failed" + (f" ({reason})" if reason else "")
+    return ClauseResult(clause(cid), Verdict.BLOCKED, note=note, blocked_by=by)
+
+
+def make_cascade_run(**kw: Any) -> RunResult:
+    """Two root causes: a missing DELETE route blocks two clauses, a required ``model`` one; a third
+    failure blocks nothing; one clause is blocked by a root that is only not verified."""
+    return make_run(
+        [
+            passed("create.prompt.required"),
+            failed("create.optional-fields-omittable", "a create without model was rejected", field="$.model"),
+            blocked("create.prompt.min-length-accepted", "create.optional-fields-omittable"),
+            failed("delete.removes", "DELETE answered 405", field="status", received="405"),
+            blocked("delete.then-not-found", "delete.removes"),
+            blocked("auth.missing-key-rejected", "delete.removes", "no route for DELETE"),
+            failed("retrieve.seconds.type", "seconds is an integer", field="$.seconds"),
+            not_verified("lifecycle.completes", "no job completed within the budget"),
+            blocked("remix.sets-source", "lifecycle.completes"),
+        ],
+        **kw,
+    )
+
+
 def make_run(results: list[ClauseResult] | None = None, **kw: Any) -> RunResult:
     """A run with one clause of each verdict by default; the failure carries a hostile body."""
     if results is None:

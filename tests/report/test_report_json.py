@@ -65,7 +65,7 @@ def test_report_content(run):
     assert doc["started_at_epoch"] == START
     assert doc["finished_at"] == "2025-11-25T20:00:12.250Z"
     assert doc["duration_seconds"] == 12.25
-    assert doc["counts"] == {"passed": 2, "failed": 1, "not_verified": 1, "skipped": 1, "total": 5}
+    assert doc["counts"] == {"passed": 2, "failed": 1, "not_verified": 1, "skipped": 1, "blocked": 0, "total": 5}
     assert doc["outcome"] == "violations"
     assert doc["outcome_text"] == "1 violation"
     assert (doc["requests_sent"], doc["videos_created"], doc["interrupted"]) == (17, 2, None)

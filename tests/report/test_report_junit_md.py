@@ -80,7 +80,7 @@ def test_summary_md(run):
     lines = md.splitlines()
     assert lines[0].startswith("### ") and "Videos API conformance: 1 violation" in lines[0]
     assert "| 2 | 1 | 1 | 1 | 5 |" in md
-    assert "#### Failing clauses" in md
+    assert "#### Root causes" in md
     row = next(line for line in lines if "max-length-accepted" in line)
     assert (
         row == "| `create.prompt.max-length-accepted` | `$.prompt` | a 32000-character prompt was rejected |"
@@ -90,7 +90,7 @@ def test_summary_md(run):
 
 def test_summary_md_conforming_run_has_no_failure_table():
     md = render_markdown(build_report(make_run([passed("a.b")])))
-    assert "conforms" in md.splitlines()[0] and "Failing clauses" not in md
+    assert "conforms" in md.splitlines()[0] and "Root causes" not in md
 
 
 def test_summary_md_neutralises_hostile_text():
