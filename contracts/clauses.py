@@ -115,7 +115,8 @@ _CATALOGUE: list[tuple[str, str, str]] = [
     ("content", "content.download",
      "A completed video's content downloads for each variant with its type: video/mp4, image/webp, image/jpeg."),
     ("content", "content.not-ready-rejected",
-     "Content of a video that is not completed is refused with a 4xx and the envelope."),
+     "Content of a video that is not completed is refused at once with 404 (the live API's \"Video is not ready "
+     "yet\") and the envelope; not 409, which the openai SDK retries."),
     ("list", "list.limit-honoured",
      "GET /videos returns at most limit items and sets has_more."),
     ("list", "list.order-honoured",

@@ -14,7 +14,8 @@ from contracts.recorder import Coverage, Recorder
 from contracts.rules import Rules
 from contracts.spec import Spec
 
-CREATING_OPERATIONS = {("POST", "/videos"), ("POST", "/videos/{video_id}/remix")}
+CREATING_OPERATIONS = {("POST", "/videos"), ("POST", "/videos/{video_id}/remix"), ("POST", "/videos/edits"),
+                       ("POST", "/videos/extensions")}
 MAX_CONSECUTIVE_TRANSPORT_ERRORS = 3  # then the target is down or hanging: stop, do not wait out the budget
 
 

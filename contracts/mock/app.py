@@ -12,6 +12,7 @@ hook points of a ``FaultSet``; with no fault active every hook is a no-op.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -26,20 +27,22 @@ from contracts.mock.bodies import parse_body
 from contracts.mock.config import MockConfig
 from contracts.mock.errors import (
     APIError,
+    character_not_found,
+    content_not_ready,
     handle_api_error,
     handle_http_exception,
     handle_unexpected,
     method_not_allowed,
     not_found,
-    not_ready,
+    source_not_ready,
 )
 from contracts.mock.faults import FaultSet, View
 from contracts.mock.gpu import GpuWorkers
 from contracts.mock.media import Assets
 from contracts.mock.middleware import BearerAuth, RequestId
-from contracts.mock.rules import CONTENT, CREATE, LIST, REMIX, Rules
+from contracts.mock.rules import CONTENT, CREATE, CREATE_CHARACTER, EDIT, EXTEND, LIST, REMIX, Rules
 from contracts.mock.store import Job, UnknownCursor, VideoStore
-from contracts.mock.validation import CreateParams, RequestValidator
+from contracts.mock.validation import CreateParams, RequestValidator, SourceParams
 from contracts.spec import load_spec
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -95,8 +98,22 @@ def build_rules(config: MockConfig, faults: FaultSet | None = None) -> Rules:
     return faults.patch_rules(rules)
 
 
+@dataclass(frozen=True)
+class Source:
+    """What an edit or an extension starts from: a completed video of the store, or an upload."""
+
+    model: str
+    size: str
+    seconds: str
+    video_id: str | None = None
+    filename: str | None = None
+
+    def record(self, kind: str) -> dict:
+        return {"kind": kind, "video_id": self.video_id, "filename": self.filename}
+
+
 class VideosAPI:
-    """The six operations over one store."""
+    """The ten operations over one store."""
 
     def __init__(self, config: MockConfig, rules: Rules, faults: FaultSet | None = None):
         self.config = config
@@ -114,6 +131,11 @@ class VideosAPI:
         op = self._operation
         return [
             Route("/videos", Methods({"GET": op("list"), "POST": op("create")})),
+            # Before /videos/{video_id}: "edits", "extensions" and "characters" are not video ids.
+            Route("/videos/edits", Methods({"POST": op("edit")})),
+            Route("/videos/extensions", Methods({"POST": op("extend")})),
+            Route("/videos/characters", Methods({"POST": op("create_character")})),
+            Route("/videos/characters/{character_id}", Methods({"GET": op("get_character")})),
             Route("/videos/{video_id}", Methods({"GET": op("retrieve"), "DELETE": op("delete")})),
             Route("/videos/{video_id}/content", Methods({"GET": op("content")})),
             Route("/videos/{video_id}/remix", Methods({"POST": op("remix")})),
@@ -168,7 +190,7 @@ class VideosAPI:
         job = self._job(request)
         status, _ = job.state(self.store.now())
         if status != "completed":
-            raise not_ready(job.id, status, "downloaded")
+            raise content_not_ready(job.id, status)
         return self.asset_response(job, variant)
 
     def variant(self, request: Request) -> str:
@@ -188,11 +210,46 @@ class VideosAPI:
         source = self._job(request)
         status, _ = source.state(self.store.now())
         if status != "completed":
-            raise not_ready(source.id, status, "remixed")
+            raise source_not_ready(source.id, status, "remixed")
         job = self.store.create(
             prompt=prompt, model=source.model, size=source.size, seconds=source.seconds, remixed_from_video_id=source.id
         )
         return JSONResponse(self.render(job, "remix", just_created=True))
+
+    async def edit(self, request: Request) -> Response:
+        body = await parse_body(request, self.rules.media_types(EDIT), self.config.max_body_bytes)
+        params = self.validator.edit(body)
+        source = self.source(params, "edited")
+        job = self.store.create(prompt=params.prompt, model=source.model, size=source.size, seconds=source.seconds,
+                                source=source.record("edit"))
+        return JSONResponse(self.render(job, "edit", just_created=True))
+
+    async def extend(self, request: Request) -> Response:
+        body = await parse_body(request, self.rules.media_types(EXTEND), self.config.max_body_bytes)
+        params = self.validator.extend(body)
+        source = self.source(params, "extended")
+        seconds = stitched_seconds(source.seconds, params.seconds or "0")
+        job = self.store.create(prompt=params.prompt, model=source.model, size=source.size, seconds=seconds,
+                                source=source.record("extension"))
+        return JSONResponse(self.render(job, "extend", just_created=True))
+
+    async def create_character(self, request: Request) -> Response:
+        body = await parse_body(request, self.rules.media_types(CREATE_CHARACTER), self.config.max_body_bytes)
+        params = self.validator.character(body)
+        info = self.validator.check_video(params.upload)
+        upload = params.upload
+        character = self.store.create_character(
+            params.name,
+            {"filename": upload.filename, "media_type": info.media_type, "bytes": len(upload.data), "seconds": info.seconds},
+        )
+        return JSONResponse(character.resource())
+
+    async def get_character(self, request: Request) -> Response:
+        character_id = request.path_params["character_id"]
+        character = self.store.get_character(character_id)
+        if character is None:
+            raise character_not_found(character_id)
+        return JSONResponse(character.resource())
 
     # ---- helpers (also the faults' building blocks) --------------------------------------
     def render(self, job: Job, op: str, *, just_created: bool = False) -> dict:
@@ -206,12 +263,38 @@ class VideosAPI:
         else:
             check(params, self)
 
+    def source(self, params: SourceParams, action: str) -> Source:
+        """The source of an edit or extension: a completed video by id (404 unknown, 400 not
+        completed), or an uploaded video file (400 when it is not a video)."""
+        if params.upload is not None:
+            info = self.validator.check_video(params.upload)
+            seconds = str(max(1, round(info.seconds))) if info.seconds else self.rules.defaults["seconds"]
+            return Source(self.rules.defaults["model"], self.rules.defaults["size"], seconds,
+                          filename=params.upload.filename)
+        video_id = params.video_id or ""
+        job = self.store.get(video_id)
+        if job is None:
+            raise not_found(video_id, param="video")
+        status, _ = job.state(self.store.now())
+        if status != "completed":
+            raise source_not_ready(job.id, status, action, param="video")
+        return Source(job.model, job.size, job.seconds, video_id=job.id)
+
     def _job(self, request: Request) -> Job:
         video_id = request.path_params["video_id"]
         job = self.store.get(video_id)
         if job is None:
             raise not_found(video_id)
         return job
+
+
+def stitched_seconds(source: str, extension: str) -> str:
+    """An extension's Video reports the stitched total: the source's seconds plus the new ones."""
+    try:
+        total = float(source) + float(extension)
+    except ValueError:
+        return extension
+    return str(int(total)) if total.is_integer() else f"{total:g}"
 
 
 class Methods:

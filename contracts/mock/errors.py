@@ -47,14 +47,35 @@ class APIError(Exception):
 
 
 # ---- common errors -------------------------------------------------------------------------
-def not_found(video_id: str) -> APIError:
-    return APIError(404, f"No video found with id '{video_id}'.", param="video_id", code="video_not_found")
+def not_found(video_id: str, param: str = "video_id") -> APIError:
+    return APIError(404, f"No video found with id '{video_id}'.", param=param, code="video_not_found")
 
 
-def not_ready(video_id: str, status: str, action: str) -> APIError:
+def character_not_found(character_id: str) -> APIError:
     return APIError(
-        409,
+        404, f"No character found with id '{character_id}'.", param="character_id", code="character_not_found"
+    )
+
+
+def content_not_ready(video_id: str, status: str) -> APIError:
+    """Content of an unfinished video: 404, as the live API answered ("Video is not ready yet").
+    Not 409: the openai SDK retries 409 by itself, so a client would wait and then quietly get
+    the video instead of seeing NotFoundError at once."""
+    return APIError(
+        404,
+        f"Video is not ready yet: '{video_id}' is {status.replace('_', ' ')}; its content can be downloaded once it "
+        "has completed.",
+        param="video_id",
+        code="video_not_ready",
+    )
+
+
+def source_not_ready(video_id: str, status: str, action: str, param: str = "video_id") -> APIError:
+    """A remix, edit or extension of a video that has not completed: 400, refused at once."""
+    return APIError(
+        400,
         f"Video '{video_id}' is {status.replace('_', ' ')}: only a completed video can be {action}.",
+        param=param,
         code="video_not_ready",
     )
 

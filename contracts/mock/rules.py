@@ -22,6 +22,12 @@ RETRIEVE = ("get", "/videos/{video_id}")
 DELETE = ("delete", "/videos/{video_id}")
 CONTENT = ("get", "/videos/{video_id}/content")
 REMIX = ("post", "/videos/{video_id}/remix")
+EDIT = ("post", "/videos/edits")
+EXTEND = ("post", "/videos/extensions")
+CREATE_CHARACTER = ("post", "/videos/characters")
+GET_CHARACTER = ("get", "/videos/characters/{character_id}")
+# Operations whose request body the server parses and validates.
+BODY_OPERATIONS = (CREATE, REMIX, EDIT, EXTEND, CREATE_CHARACTER)
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
@@ -68,6 +74,8 @@ class Rules:
     variant_media_types: Mapping[str, str]
     # media types accepted for an uploaded input_reference
     reference_media_types: tuple[str, ...]
+    # media types accepted for an uploaded video (edits, extensions, characters)
+    video_media_types: tuple[str, ...] = ()
     # OpenAI answered unknown parameters 400 unknown_parameter; the contract also tolerates
     # servers that ignore them (a profile may set this to False).
     reject_unknown_parameters: bool = True
@@ -77,7 +85,7 @@ class Rules:
     @classmethod
     def from_spec(cls, spec: Spec | None = None) -> Rules:
         spec = spec or load_spec()
-        request_schemas = {op: _request_schemas(spec, *op) for op in (CREATE, REMIX)}
+        request_schemas = {op: _request_schemas(spec, *op) for op in BODY_OPERATIONS}
         query_params = {op: _query_params(spec, *op) for op in (LIST, CONTENT)}
         json_create = request_schemas[CREATE].get(JSON)
         if not json_create:
@@ -85,10 +93,7 @@ class Rules:
         properties = spec.properties(json_create)
         choices = {name: closed_values(schema) for name, schema in properties.items() if schema.get("type") != "object"}
         defaults = {name: schema["default"] for name, schema in properties.items() if "default" in schema}
-        encoding = (
-            spec.operation(*CREATE)["requestBody"]["content"].get(MULTIPART, {}).get("encoding", {}).get("input_reference", {})
-        )
-        media = tuple(t.strip() for t in str(encoding.get("contentType", "")).split(",") if t.strip())
+        media = _upload_media_types(spec, CREATE, "input_reference")
         return cls(
             spec=spec,
             request_schemas=_freeze(request_schemas),
@@ -99,6 +104,7 @@ class Rules:
             variants=tuple(spec.enum("VideoContentVariant")),
             variant_media_types=MappingProxyType(_variant_media_types(spec)),
             reference_media_types=media,
+            video_media_types=_upload_media_types(spec, CREATE_CHARACTER, "video"),
         )
 
     def override(
@@ -140,6 +146,13 @@ class Rules:
 def _request_schemas(spec: Spec, method: str, path: str) -> dict[str, str]:
     content = spec.operation(method, path).get("requestBody", {}).get("content", {})
     return {media: spec.request_schema_name(method, path, media) for media in content}
+
+
+def _upload_media_types(spec: Spec, operation: tuple[str, str], part: str) -> tuple[str, ...]:
+    """The media types the spec's multipart ``encoding`` accepts for an uploaded ``part``."""
+    content = spec.operation(*operation).get("requestBody", {}).get("content", {})
+    encoding = content.get(MULTIPART, {}).get("encoding", {}).get(part, {})
+    return tuple(t.strip() for t in str(encoding.get("contentType", "")).split(",") if t.strip())
 
 
 def _query_params(spec: Spec, method: str, path: str) -> dict[str, dict[str, Any]]:

@@ -10,6 +10,12 @@ because ``created_at`` seconds collide.
 With ``GpuWorkers`` (``mock --gpu-workers N``) a job instead waits ``queued`` until a worker takes
 it, then runs ``job_seconds`` on it (``contracts.mock.gpu``).
 
+Edits and extensions are jobs like any other; their ``source`` says what they were made from
+(``{"kind": "edit"|"extension", "video_id": id or None, "filename": name or None}``) and their
+Video names it in an extra field (``edited_from_video_id`` / ``extended_from_video_id``, null
+when the source was an uploaded file; docs/mock.md says why). Characters are kept beside the
+jobs: an id, a name, a creation time and what was uploaded.
+
 A ``JobPolicy`` decides what the normal code leaves open: the id of a new job, its duration and
 outcome, and (for fault modes) a rewrite of the derived status. The default policy is the
 faithful server; ``contracts.mock.faults`` supplies others.
@@ -36,6 +42,14 @@ State = tuple[str, int]  # (status, progress)
 
 def new_video_id() -> str:
     return "video_" + secrets.token_hex(16)
+
+
+def new_character_id() -> str:
+    return "char_" + secrets.token_hex(16)
+
+
+# The extra Video field that names the source of an edit or an extension.
+SOURCE_FIELDS = {"edit": "edited_from_video_id", "extension": "extended_from_video_id"}
 
 
 class JobPolicy:
@@ -68,6 +82,7 @@ class Job:
     job_seconds: float  # this job's duration
     remixed_from_video_id: str | None = None
     reference: dict[str, Any] | None = None  # what input_reference was given (kind, details)
+    source: dict[str, Any] | None = None  # an edit's or extension's source: {kind, video_id, filename}
     error: dict[str, Any] | None = None  # set at creation for a job that will fail
     policy: JobPolicy = field(default=DEFAULT_POLICY, repr=False, compare=False)
     gpu: bool = False  # run by a GPU worker: queued until ``started_mono``, then ``job_seconds`` long
@@ -118,7 +133,7 @@ class Job:
             waited = (self.started_mono - self.created_mono) if self.started_mono is not None else 0.0
             completed_at = max(created_at, int(self.created_wall + waited + self.job_seconds))
             expires_at = completed_at + EXPIRES_AFTER_SECONDS
-        return {
+        video = {
             "id": self.id,
             "object": "video",
             "model": self.model,
@@ -133,6 +148,23 @@ class Job:
             "size": self.size,
             "error": dict(self.error) if self.error and status == "failed" else None,
         }
+        if self.source is not None:
+            video[SOURCE_FIELDS[self.source["kind"]]] = self.source.get("video_id")
+        return video
+
+
+@dataclass(frozen=True)
+class Character:
+    """A character made from an uploaded video."""
+
+    id: str
+    name: str
+    created_wall: float  # time.time() at creation
+    video: dict[str, Any]  # what was uploaded: {filename, media_type, bytes, seconds}
+
+    def resource(self) -> dict[str, Any]:
+        """The VideoCharacter object."""
+        return {"id": self.id, "name": self.name, "created_at": int(self.created_wall)}
 
 
 @dataclass
@@ -154,6 +186,7 @@ class VideoStore:
     workers: GpuWorkers | None = None  # None: every job runs at once (no GPU queue)
     _jobs: dict[str, Job] = field(default_factory=dict)
     _deleted: dict[str, int] = field(default_factory=dict)  # id -> seq, so `after` survives deletion
+    _characters: dict[str, Character] = field(default_factory=dict)
     _seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -205,6 +238,16 @@ class VideoStore:
         """What the GPU workers did and still owe (None without workers)."""
         with self._lock:
             return None if self.workers is None else self.workers.stats(self.monotonic())
+
+    def create_character(self, name: str, video: dict[str, Any]) -> Character:
+        with self._lock:
+            character = Character(id=new_character_id(), name=name, created_wall=self.wall(), video=dict(video))
+            self._characters[character.id] = character
+            return character
+
+    def get_character(self, character_id: str) -> Character | None:
+        with self._lock:
+            return self._characters.get(character_id)
 
     def __len__(self) -> int:
         with self._lock:

@@ -18,8 +18,8 @@ from starlette.datastructures import QueryParams
 
 from contracts.mock.bodies import Body, UploadedFile, json_kind
 from contracts.mock.errors import APIError
-from contracts.mock.media import NotAnImage, decode_image, inspect_image
-from contracts.mock.rules import CREATE, REMIX, Rules
+from contracts.mock.media import NotAnImage, NotAVideo, VideoInfo, decode_image, inspect_image, inspect_video
+from contracts.mock.rules import CREATE, CREATE_CHARACTER, EDIT, EXTEND, REMIX, Rules
 from contracts.spec import SchemaValidator, SchemaViolation
 
 # When one value breaks several keywords, report the most basic problem first.
@@ -48,6 +48,22 @@ class CreateParams:
     upload: UploadedFile | None = None  # the reference image, when one was uploaded
 
 
+@dataclass(frozen=True)
+class SourceParams:
+    """A validated edit or extension: the source by id or as an uploaded file (exactly one)."""
+
+    prompt: str
+    video_id: str | None = None
+    upload: UploadedFile | None = None
+    seconds: str | None = None  # an extension's new segment
+
+
+@dataclass(frozen=True)
+class CharacterParams:
+    name: str
+    upload: UploadedFile
+
+
 class RequestValidator:
     """Validates bodies and query strings for one set of ``Rules``."""
 
@@ -70,6 +86,53 @@ class RequestValidator:
         name = self._schema_name(REMIX, body.media_type)
         self.check_object(name, self.rules.spec.schema(name), body.fields)
         return body.fields["prompt"]
+
+    def edit(self, body: Body) -> SourceParams:
+        return self._source_params(EDIT, body)
+
+    def extend(self, body: Body) -> SourceParams:
+        return self._source_params(EXTEND, body, choices={"seconds": self.rules.choices.get("seconds")})
+
+    def character(self, body: Body) -> CharacterParams:
+        name = self._schema_name(CREATE_CHARACTER, body.media_type)
+        self.check_object(name, self.rules.spec.schema(name), body.fields)
+        return CharacterParams(name=body.fields["name"], upload=body.fields["video"])
+
+    def _source_params(self, operation: tuple[str, str], body: Body, choices: Mapping[str, Any] | None = None) -> SourceParams:
+        """The prompt, the source (``video`` as ``{"id"}``, ``video[id]`` or a file) and ``seconds``."""
+        name = self._schema_name(operation, body.media_type)
+        schema = self.rules.spec.schema(name)
+        fields = body.fields
+        self.check_object(name, schema, fields, choices=choices)
+        self._check_one_reference(schema, fields)
+        video = fields.get("video", fields.get("video[id]"))
+        if video is None:
+            raise APIError(400, "Missing required parameter: 'video'.", param="video", code="missing_required_parameter")
+        if isinstance(video, UploadedFile):
+            return SourceParams(fields["prompt"], upload=video, seconds=fields.get("seconds"))
+        video_id = video["id"] if isinstance(video, dict) else video
+        return SourceParams(fields["prompt"], video_id=video_id, seconds=fields.get("seconds"))
+
+    def check_video(self, upload: UploadedFile, param: str = "video") -> VideoInfo:
+        """An uploaded video: a container of a type the spec accepts (MP4, QuickTime, WebM)."""
+        accepted = self.rules.video_media_types
+        try:
+            info = inspect_video(upload.data)
+        except NotAVideo as exc:
+            raise APIError(
+                400,
+                f"Invalid '{param}': the uploaded file is not a video ({exc}). Supported formats are: {_list(accepted)}.",
+                param=param,
+                code="invalid_video",
+            ) from None
+        if accepted and info.media_type not in accepted:
+            raise APIError(
+                400,
+                f"Invalid '{param}': unsupported video format '{info.media_type}'. Supported formats are: {_list(accepted)}.",
+                param=param,
+                code="invalid_video_format",
+            )
+        return info
 
     def query(self, operation: tuple[str, str], query: QueryParams) -> dict[str, Any]:
         """The operation's documented query parameters, coerced, checked, defaults filled in."""
@@ -142,8 +205,9 @@ class RequestValidator:
         for name, sub in properties.items():
             if name in value:
                 self.check_value(f"{key}.{name}", sub, value[name], prefix + name, (choices or {}).get(name))
-        # Whole-object constraints (e.g. ImageReference's "exactly one of"), on the JSON part.
-        plain = {k: v for k, v in value.items() if not isinstance(v, UploadedFile)}
+        # Whole-object constraints (e.g. ImageReference's "exactly one of"), on the JSON part; an
+        # uploaded file stands in as an empty string (its part was checked above, its bytes later).
+        plain = {k: "" if isinstance(v, UploadedFile) else v for k, v in value.items()}
         violations = self._validator(key, schema).errors(plain)
         if violations:
             raise self._error(prefix.rstrip(".") or None, schema, plain, violations)

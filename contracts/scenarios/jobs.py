@@ -48,10 +48,12 @@ def retrieve_and_not_ready(ctx: RunContext, state: RunState) -> None:
             status = again.json().get("status") if again.ok and again.status == 200 else None
             if status == "completed":
                 raise NotVerifiable("the job completed while its content was being asked for")
-        if not response.ok or not 400 <= response.status < 500:
-            raise ContractViolation("content.not-ready-rejected", "content of an unfinished job was not refused",
-                                    field="status", received=response.status or response.transport_error,
-                                    expected="a 4xx with the error envelope")
+        if not response.ok or response.status != 404:
+            retried = " (the openai SDK retries 409: an early download waits instead of failing)" \
+                if response.status == 409 else ""
+            raise ContractViolation("content.not-ready-rejected", f"content of an unfinished job was not refused with "
+                                    f"404{retried}", field="status", received=response.status or response.transport_error,
+                                    expected="404 with the error envelope")
 
 
 def follow_jobs(ctx: RunContext, state: RunState) -> None:

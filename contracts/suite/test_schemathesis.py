@@ -24,7 +24,8 @@ from contracts.spec import default_spec_path
 pytestmark = pytest.mark.contract
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]
-CREATING = {("POST", "/videos"), ("POST", "/videos/{video_id}/remix")}
+CREATING = {("POST", "/videos"), ("POST", "/videos/{video_id}/remix"), ("POST", "/videos/edits"),
+            ("POST", "/videos/extensions"), ("POST", "/videos/characters")}
 
 
 @pytest.fixture(scope="session")

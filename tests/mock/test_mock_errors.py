@@ -6,8 +6,10 @@ Every answer must validate against the spec's ErrorResponse schema: never a 422,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import httpx
@@ -20,6 +22,7 @@ NOTSET: Any = object()
 UNKNOWN_ID = "video_" + "f" * 32
 PNG_720x1280 = image_bytes((720, 1280))
 OVER_64_KIB = 100 * 1024
+MP4 = (resources.files("contracts.mock") / "assets" / "video.mp4").read_bytes()
 
 
 @dataclass
@@ -265,8 +268,8 @@ CASES = [
     Bad("remix-unknown-id", "POST", f"/videos/{UNKNOWN_ID}/remix", 404, "video_id", "video_not_found", json={"prompt": "p"}),
     # ---- content and remix -----------------------------------------------------------------
     Bad("content-bad-variant", "GET", "/videos/{pending}/content", 400, "variant", "invalid_value", params={"variant": "gif"}, server="strict"),
-    Bad("content-not-ready", "GET", "/videos/{pending}/content", 409, None, "video_not_ready", server="strict"),
-    Bad("remix-not-completed", "POST", "/videos/{pending}/remix", 409, None, "video_not_ready", json={"prompt": "p"}, server="strict"),
+    Bad("content-not-ready", "GET", "/videos/{pending}/content", 404, "video_id", "video_not_ready", server="strict"),
+    Bad("remix-not-completed", "POST", "/videos/{pending}/remix", 400, "video_id", "video_not_ready", json={"prompt": "p"}, server="strict"),
     Bad("remix-missing-prompt", "POST", "/videos/{pending}/remix", 400, "prompt", "missing_required_parameter", json={}, server="strict"),
     Bad("remix-empty-prompt", "POST", "/videos/{pending}/remix", 400, "prompt", "empty_string", files=form(prompt=""), server="strict"),
     Bad(
@@ -279,7 +282,48 @@ CASES = [
         json={"prompt": "p", "seconds": "8"},
         server="strict",
     ),
+    # ---- edits and extensions --------------------------------------------------------------
+    Bad("edit-missing-video", "POST", "/videos/edits", 400, "video", "missing_required_parameter", json={"prompt": "p"}),
+    Bad("edit-missing-prompt", "POST", "/videos/edits", 400, "prompt", "missing_required_parameter", json={"video": {"id": UNKNOWN_ID}}),
+    Bad("edit-video-a-string", "POST", "/videos/edits", 400, "video", "invalid_type", json={"prompt": "p", "video": UNKNOWN_ID}),
+    Bad("edit-video-empty-id", "POST", "/videos/edits", 400, "video.id", "empty_string", json={"prompt": "p", "video": {"id": ""}}),
+    Bad("edit-video-no-id", "POST", "/videos/edits", 400, "video.id", "missing_required_parameter", json={"prompt": "p", "video": {}}),
+    Bad("edit-unknown-id", "POST", "/videos/edits", 404, "video", "video_not_found", json={"prompt": "p", "video": {"id": UNKNOWN_ID}}),
+    Bad("edit-not-completed", "POST", "/videos/edits", 400, "video", "video_not_ready", json={"prompt": "p", "video": {"id": "{pending}"}}, server="strict"),
+    Bad("edit-form-missing-video", "POST", "/videos/edits", 400, "video", "missing_required_parameter", files=form(prompt="p")),
+    Bad("edit-form-not-a-video", "POST", "/videos/edits", 400, "video", "invalid_video", files=form(prompt="p", video=("clip.mp4", b"plain text", "video/mp4"))),
+    Bad("edit-form-image", "POST", "/videos/edits", 400, "video", "invalid_video", files=form(prompt="p", video=("clip.png", PNG_720x1280, "image/png"))),
+    Bad("edit-form-file-and-id", "POST", "/videos/edits", 400, "video", "invalid_value", **raw([("prompt", "p"), ("video[id]", UNKNOWN_ID), ("video", ("c.mp4", b"x", "video/mp4"))])),
+    Bad("edit-form-video-as-text", "POST", "/videos/edits", 400, "video", "invalid_type", files=form(prompt="p", video=UNKNOWN_ID)),
+    Bad("edit-form-unknown-id", "POST", "/videos/edits", 404, "video", "video_not_found", files=form(prompt="p", **{"video[id]": UNKNOWN_ID})),
+    Bad("extend-missing-seconds", "POST", "/videos/extensions", 400, "seconds", "missing_required_parameter", json={"prompt": "p", "video": {"id": UNKNOWN_ID}}),
+    Bad("extend-seconds-10", "POST", "/videos/extensions", 400, "seconds", "invalid_value", json={"prompt": "p", "seconds": "10", "video": {"id": UNKNOWN_ID}}),
+    Bad("extend-seconds-integer", "POST", "/videos/extensions", 400, "seconds", "invalid_type", json={"prompt": "p", "seconds": 4, "video": {"id": UNKNOWN_ID}}),
+    Bad("extend-empty-prompt", "POST", "/videos/extensions", 400, "prompt", "empty_string", files=form(prompt="", seconds="4", **{"video[id]": UNKNOWN_ID})),
+    Bad("extend-unknown-id", "POST", "/videos/extensions", 404, "video", "video_not_found", json={"prompt": "p", "seconds": "4", "video": {"id": UNKNOWN_ID}}),
+    Bad("extend-not-completed", "POST", "/videos/extensions", 400, "video", "video_not_ready", json={"prompt": "p", "seconds": "4", "video": {"id": "{pending}"}}, server="strict"),
+    Bad("extend-oversize", "POST", "/videos/extensions", 413, None, "request_too_large", files=form(prompt="p", seconds="4", video=("c.mp4", b"\0" * OVER_64_KIB, "video/mp4")), server="strict"),
+    # ---- characters ------------------------------------------------------------------------
+    Bad("character-json", "POST", "/videos/characters", 415, "Content-Type", "unsupported_media_type", json={"name": "Mossy"}),
+    Bad("character-missing-name", "POST", "/videos/characters", 400, "name", "missing_required_parameter", files=form(video=("c.mp4", MP4, "video/mp4"))),
+    Bad("character-empty-name", "POST", "/videos/characters", 400, "name", "empty_string", files=form(name="", video=("c.mp4", MP4, "video/mp4"))),
+    Bad("character-name-81", "POST", "/videos/characters", 400, "name", "string_above_max_length", files=form(name="n" * 81, video=("c.mp4", MP4, "video/mp4"))),
+    Bad("character-missing-video", "POST", "/videos/characters", 400, "video", "missing_required_parameter", files=form(name="Mossy")),
+    Bad("character-video-as-text", "POST", "/videos/characters", 400, "video", "invalid_type", files=form(name="Mossy", video="clip.mp4")),
+    Bad("character-not-a-video", "POST", "/videos/characters", 400, "video", "invalid_video", files=form(name="Mossy", video=("c.mp4", b"plain text", "video/mp4"))),
+    Bad("character-image", "POST", "/videos/characters", 400, "video", "invalid_video", files=form(name="Mossy", video=("c.png", PNG_720x1280, "image/png"))),
+    Bad("character-truncated-mp4", "POST", "/videos/characters", 400, "video", "invalid_video", files=form(name="Mossy", video=("c.mp4", MP4[:200], "video/mp4"))),
+    Bad("character-unknown-parameter", "POST", "/videos/characters", 400, "voice", "unknown_parameter", files=form(name="Mossy", voice="deep", video=("c.mp4", MP4, "video/mp4"))),
+    Bad("character-oversize", "POST", "/videos/characters", 413, None, "request_too_large", files=form(name="Mossy", video=("c.mp4", b"\0" * OVER_64_KIB, "video/mp4")), server="strict"),
+    Bad("character-unknown-id", "GET", "/videos/characters/char_" + "f" * 32, 404, "character_id", "character_not_found"),
     # ---- routing ---------------------------------------------------------------------------
+    Bad("get-edits", "GET", "/videos/edits", 405, None, "method_not_allowed"),
+    Bad("get-extensions", "GET", "/videos/extensions", 405, None, "method_not_allowed"),
+    Bad("get-characters", "GET", "/videos/characters", 405, None, "method_not_allowed"),
+    Bad("delete-character", "DELETE", "/videos/characters/char_1", 405, None, "method_not_allowed"),
+    Bad("edit-subroute", "POST", "/videos/edits/video_1", 404, None, "unknown_url", json={"prompt": "p"}),
+    Bad("character-subroute", "GET", "/videos/characters/char_1/video", 404, None, "unknown_url"),
+    Bad("unknown-video-subroute", "GET", f"/videos/{UNKNOWN_ID}/thumbnail", 404, None, "unknown_url"),
     Bad("put-videos", "PUT", "/videos", 405, None, "method_not_allowed", json={"prompt": "p"}),
     Bad("patch-video", "PATCH", f"/videos/{UNKNOWN_ID}", 405, None, "method_not_allowed", json={}),
     Bad("get-remix", "GET", f"/videos/{UNKNOWN_ID}/remix", 405, None, "method_not_allowed"),
@@ -339,6 +383,8 @@ def send(request: pytest.FixtureRequest, case: Bad) -> httpx.Response:
     kwargs: dict[str, Any] = {"params": case.params, "headers": headers}
     if case.json is not NOTSET:
         kwargs["json"] = case.json
+        if "{pending}" in json.dumps(case.json):  # a source video that never completes
+            kwargs["json"] = json.loads(json.dumps(case.json).replace("{pending}", request.getfixturevalue("pending_video")))
     elif case.files is not None:
         kwargs["files"] = case.files
     elif case.content is not None:

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Request], Awaitable[Response]]
 Around = Callable[["VideosAPI", Request, Handler], Awaitable[Response]]
-OPERATIONS = ("create", "retrieve", "list", "delete", "content", "remix")
+OPERATIONS = ("create", "retrieve", "list", "delete", "content", "remix", "edit", "extend", "create_character",
+              "get_character")
 CREATE_SCHEMAS = ("CreateVideoRequest", "CreateVideoMultipartRequest")
 RATE_LIMIT_EVERY = 10  # the rate-limit modes answer every 10th request 429
 HANG_LIMIT_SECONDS = 600.0  # a "hanging" request gives up after this long even if nobody disconnects

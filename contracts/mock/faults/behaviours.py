@@ -305,13 +305,13 @@ async def _content_octet_stream(api: VideosAPI, request: Request, call_next: Han
     return response
 
 
-async def _not_ready_404(api: VideosAPI, request: Request, call_next: Handler) -> Response:
+async def _not_ready_409(api: VideosAPI, request: Request, call_next: Handler) -> Response:
     try:
         return await call_next(request)
     except APIError as exc:
         if exc.code == "video_not_ready":
-            raise APIError(404, f"Video content not found for '{request.path_params.get('video_id')}'.",
-                           param="video_id", code="content_not_found") from None
+            raise APIError(409, f"Video '{request.path_params.get('video_id')}' is not completed yet.",
+                           param="video_id", code="video_not_ready") from None
         raise
 
 

@@ -46,7 +46,7 @@ from contracts.mock.faults.behaviours import (
     _nfc,
     _no_date,
     _no_poll_header,
-    _not_ready_404,
+    _not_ready_409,
     _nulls_omitted,
     _progress_99,
     _progress_per_stage,
@@ -272,6 +272,9 @@ _ENTRIES = [
           around={"content": _content_octet_stream}),
     Fault("content-variant-ignored", "variant is ignored: thumbnail and spritesheet are the MP4",
           "SGLang diffusion (one file per job)", ("content.download",), around={"content": _variant_ignored}),
+    Fault("not-ready-409", "content of an unfinished job is 409 Conflict, not 404: the openai SDK retries it "
+          "and an early download waits, then quietly succeeds", "the mock's own earlier answer; REST habits",
+          ("content.not-ready-rejected", "response.status-documented"), around={"content": _not_ready_409}),
     Fault("content-before-completion", "content is served (200) before the job completes",
           "a placeholder file served early", ("content.not-ready-rejected",), around={"content": _content_early}),
     # ---- list -----------------------------------------------------------------------------
@@ -358,8 +361,6 @@ _ENTRIES = [
           rules=tolerate_unknown_parameters),
     Fault("error-code-is-status", "error.code is the HTTP status as a string ('404')", "LiteLLM proxy",
           error=_code_is_status),
-    Fault("not-ready-404", "content of an unfinished job is 404, not 409", "servers that only know the file is missing",
-          around={"content": _not_ready_404}),
     Fault("expires-null", "expires_at stays null (assets never expire)", "self-hosted servers",
           video=set_fields(expires_at=None)),
     Fault("seconds-actual-duration", "a completed video reports its actual duration ('4.04')",
