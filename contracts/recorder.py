@@ -71,22 +71,27 @@ class Recorder:
     def skipped(self, clause_id: str, note: str) -> None:
         self._get(clause_id).skipped = note
 
-    def blocked(self, clause_id: str, by: str, reason: str | None = None) -> None:
-        """Mark ``clause_id`` blocked by the clause ``by`` (its prerequisite, which failed): its
-        verdict is then BLOCKED whatever it recorded, and reports list it under its root cause.
-        ``by`` may itself be blocked: results name the root of the chain. The first call wins."""
+    def blocked(self, clause_id: str, by: str, note: str | None = None) -> None:
+        """Mark ``clause_id`` blocked by the clause ``by`` (its prerequisite, which failed). It may be
+        called for one probe of a clause: the verdict is BLOCKED only if nothing of the clause was
+        checked (FAILED > PASSED > BLOCKED > SKIPPED / NOT_VERIFIED). ``by`` may itself be blocked:
+        results name the root of the chain. The first call wins."""
         self._get(by)
         state = self._get(clause_id)
-        if by == clause_id or self.root_cause(by) == clause_id:
+        chain, link = [by], self._state[by].blocked_by
+        while link is not None:
+            chain.append(link)
+            link = self._state[link].blocked_by
+        if clause_id in chain:
             raise ValueError(f"clause {clause_id!r} cannot block itself (through {by!r})")
         if state.blocked_by is None:
-            state.blocked_by, state.blocked_reason = by, reason
+            state.blocked_by, state.blocked_reason = by, note
 
     def root_cause(self, clause_id: str) -> str | None:
         """The clause at the root of ``clause_id``'s blocking chain, or None if it is not blocked."""
         root = self._get(clause_id).blocked_by
-        while root is not None and self._state[root].blocked_by is not None:
-            root = self._state[root].blocked_by  # no cycle: blocked() refuses to close one
+        while root is not None and self.verdict_of(root) is Verdict.BLOCKED:
+            root = self._state[root].blocked_by  # ends: blocked() refuses to close a cycle
         return root
 
     @contextlib.contextmanager
@@ -103,12 +108,12 @@ class Recorder:
 
     def verdict_of(self, clause_id: str) -> Verdict:
         state = self._get(clause_id)
-        if state.blocked_by is not None:
-            return Verdict.BLOCKED  # whatever it saw is a consequence of the prerequisite's failure
         if state.failures:
             return Verdict.FAILED
         if state.checks:
             return Verdict.PASSED
+        if state.blocked_by is not None:
+            return Verdict.BLOCKED
         return Verdict.SKIPPED if state.skipped else Verdict.NOT_VERIFIED
 
     def results(self, interrupted: str | None = None, profile_changed: frozenset[str] = frozenset()) -> list[ClauseResult]:
@@ -117,7 +122,7 @@ class Recorder:
             state = self._state[cid]
             verdict = self.verdict_of(cid)
             note = None
-            root = self.root_cause(cid)
+            root = self.root_cause(cid) if verdict is Verdict.BLOCKED else None
             if verdict is Verdict.BLOCKED:
                 note = f"blocked: {root} {self.verdict_of(root).value.replace('_', ' ')}"
                 if state.blocked_reason:

@@ -18,13 +18,12 @@ def _results(rec: Recorder) -> dict:
     return {r.clause.id: r for r in rec.results()}
 
 
-def test_blocked_overrides_what_the_clause_recorded():
+def test_blocked_when_nothing_of_the_clause_was_checked():
     rec = Recorder()
     rec.failed(ContractViolation(DELETE, "DELETE answered 405", field="status"))
-    rec.failed(ContractViolation(GONE, "the video is still there"))  # the cascade
-    rec.passed(AUTH)
+    rec.skipped(GONE, "no key")
     rec.blocked(GONE, by=DELETE)
-    rec.blocked(AUTH, by=DELETE, reason="no route for DELETE")
+    rec.blocked(AUTH, by=DELETE, note="no route for DELETE")
     results = _results(rec)
     assert rec.verdict_of(DELETE) is Verdict.FAILED
     assert [(results[c].verdict, results[c].blocked_by, results[c].note) for c in (GONE, AUTH)] == [
@@ -32,6 +31,24 @@ def test_blocked_overrides_what_the_clause_recorded():
         (Verdict.BLOCKED, DELETE, f"blocked: {DELETE} failed (no route for DELETE)"),
     ]
     assert results[DELETE].blocked_by is None
+
+
+@pytest.mark.parametrize(
+    "record, verdict",
+    [
+        pytest.param(lambda rec: rec.passed(AUTH), Verdict.PASSED, id="checked-elsewhere-passed"),
+        pytest.param(lambda rec: rec.failed(ContractViolation(AUTH, "200 without a key")), Verdict.FAILED,
+                     id="checked-elsewhere-failed"),
+    ],
+)
+def test_a_clause_checked_on_other_probes_keeps_its_own_verdict(record, verdict):
+    """Auth blocked on the route that does not exist, checked on the routes that do."""
+    rec = Recorder()
+    rec.failed(ContractViolation(DELETE, "DELETE answered 405"))
+    rec.blocked(AUTH, by=DELETE, note="no route for DELETE")
+    record(rec)
+    (result,) = [r for r in rec.results() if r.clause.id == AUTH]
+    assert (result.verdict, result.blocked_by) == (verdict, None)
 
 
 def test_a_chain_names_its_root_and_the_first_call_wins():
