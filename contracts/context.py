@@ -9,6 +9,7 @@ from typing import Any, Callable
 from contracts.cases import Case
 from contracts.checks import run_checks
 from contracts.client import Client, Response
+from contracts.cost import JobCost
 from contracts.failures import ContractViolation, NotVerifiable, RunAborted
 from contracts.recorder import Coverage, Recorder
 from contracts.rules import Rules
@@ -48,6 +49,10 @@ class RunContext:
     tracks: list[Any] = field(default_factory=list)  # jobs followed through the run (lifecycle.Track)
     before_send: list[Callable[["RunContext"], None]] = field(default_factory=list)  # e.g. polls that are due
     _in_hook: bool = False
+    cost: JobCost = field(init=False)  # what the run cost the target's GPU (watches every answer)
+
+    def __post_init__(self) -> None:
+        self.cost = JobCost(created=self.created)  # the same list: one record of the jobs created
 
     @property
     def creates_left(self) -> int | None:
@@ -84,6 +89,7 @@ class RunContext:
                         raise ContractViolation("video.ids-unique", "a create returned the id of an earlier job",
                                                 field="$.id", received=video_id, expected="a new id")
                     self.created.append(video_id)
+        self.cost.observe(case, response)
         return response
 
     def _count_transport_error(self, response: Response) -> None:

@@ -40,6 +40,8 @@ def track(ctx: RunContext, job: dict[str, Any]) -> None:
     progress = job.get("progress")
     ctx.tracks.append(Track(job["id"], history=[(job.get("status"), progress if isinstance(progress, int) else None)],
                             last=job, done=job.get("status") in TERMINAL))
+    if job.get("status") in TERMINAL:
+        ctx.cost.job_followed(job["id"])
     if len(ctx.tracks) == 1:
         ctx.before_send.append(poll_due)
 
@@ -139,3 +141,4 @@ def poll_once(ctx: RunContext, each: Track) -> None:
                                     field="$.progress", received=progress, expected=f">= {previous[1]}")
     if status in TERMINAL:
         each.done = True
+        ctx.cost.job_followed(each.video_id)

@@ -111,6 +111,7 @@ def run(
         interrupted=interrupted,
         interrupted_kind=interrupted_kind,
         embedded=options.embedded,
+        cost=ctx.cost.as_dict(),
         options={"examples": options.examples, "seed": options.seed, "budget_seconds": options.budget_seconds,
                  "max_creates": options.max_creates, "request_timeout": options.request_timeout,
                  "job_timeout": options.job_timeout},

@@ -100,6 +100,9 @@ class RunResult:
     interrupted_kind: str | None = None  # "budget", "target-down" or "ctrl-c"
     options: dict[str, Any] = field(default_factory=dict)  # seed, examples, budget... to reproduce
     embedded: bool = False  # the target was the embedded reference server
+    # what the run cost the target's GPU: jobs_created, jobs_followed (to the end),
+    # generation_seconds (completed_at - created_at of the jobs seen completed), jobs_deleted_unfinished
+    cost: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[ClauseResult]:

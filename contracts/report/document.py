@@ -251,6 +251,7 @@ def build_report(result: RunResult, *, baseline: Baseline | BaselineOutcome | No
         "areas": [{"area": a, "counts": _counts(cs)} for a, cs in areas.items()],
         "requests_sent": int(result.requests_sent),
         "videos_created": int(result.videos_created),
+        "cost": {key: int(value) for key, value in (result.cost or empty_cost()).items()},
         "interrupted": interrupted,
         "interrupted_kind": result.interrupted_kind,
         "options": clean_tree(result.options or {}),
@@ -263,6 +264,19 @@ def build_report(result: RunResult, *, baseline: Baseline | BaselineOutcome | No
         doc["baseline"] = clean_tree(doc["baseline"])
     doc["outcome_text"] = outcome_text(doc)
     return doc
+
+
+def empty_cost() -> dict[str, int]:
+    """The cost line of a result that recorded none (built by hand, or an older engine)."""
+    return {"jobs_created": 0, "jobs_followed": 0, "generation_seconds": 0, "jobs_deleted_unfinished": 0}
+
+
+def cost_text(doc: dict[str, Any]) -> str:
+    """The cost line, as every report words it: what the run cost the target's GPU."""
+    cost = doc.get("cost") or empty_cost()
+    return (f"{_plural(cost['jobs_created'], 'job')} created, {cost['jobs_followed']} followed to the end, "
+            f"{cost['generation_seconds']} s of generation observed, "
+            f"{cost['jobs_deleted_unfinished']} deleted before they finished")
 
 
 def fill_not_run(result: RunResult, catalogue: Iterable[Clause]) -> RunResult:

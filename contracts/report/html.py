@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from contracts.report.document import cost_text
 from contracts.report.redact import printable
 
 _VERDICT_LABEL = {
@@ -386,6 +387,7 @@ def render_html(doc: dict[str, Any]) -> str:
         ("Duration", _duration(doc["duration_seconds"])),
         ("Requests sent", str(doc["requests_sent"])),
         ("Videos created", str(doc["videos_created"])),
+        ("GPU cost", cost_text(doc)),
     ]
     meta = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in meta_items)
     parts = [f'<dl class="panel meta">{meta}</dl>']

@@ -13,6 +13,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from contracts.report.document import cost_text
 from contracts.report.redact import one_line, printable
 
 
@@ -106,6 +107,7 @@ def render_junit(doc: dict[str, Any]) -> str:
         "outcome_text": doc["outcome_text"],
         "requests_sent": doc["requests_sent"],
         "videos_created": doc["videos_created"],
+        "gpu_cost": cost_text(doc),
     }
     if doc.get("interrupted"):
         props["interrupted"] = doc["interrupted"]

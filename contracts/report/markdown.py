@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from contracts.report.document import cost_text
 from contracts.report.redact import one_line, printable
 
 MAX_FAILURE_ROWS = 50
@@ -63,6 +64,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f" \u00b7 spec {md_code(doc['spec_version'], table=False)}"
         f" \u00b7 {_duration(doc['duration_seconds'])} \u00b7 {doc['requests_sent']} requests"
         f" \u00b7 {doc['videos_created']} videos created",
+        "",
+        f"GPU cost: {md_text(cost_text(doc), 300)}",
         "",
     ]
     # the Blocked column only when something was blocked: most runs have nothing to say there

@@ -1,0 +1,61 @@
+"""The cost line (``RunResult.cost``): in conformance.json (and its schema) and in every renderer."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from report_factory import make_run
+
+from contracts.report import build_report, render_html, render_junit, render_markdown, render_summary, schema_errors
+
+COST = {"jobs_created": 9, "jobs_followed": 1, "generation_seconds": 12, "jobs_deleted_unfinished": 7}
+LINE = "9 jobs created, 1 followed to the end, 12 s of generation observed, 7 deleted before they finished"
+
+
+def doc_with(cost):
+    return build_report(dataclasses.replace(make_run(), cost=cost))
+
+
+def test_json_carries_the_cost_and_validates():
+    doc = doc_with(COST)
+    assert doc["cost"] == COST
+    assert schema_errors(doc) == []
+
+
+def test_a_result_without_cost_reports_zeros():
+    assert doc_with({})["cost"] == dict.fromkeys(COST, 0)
+
+
+def test_a_report_of_an_earlier_version_without_cost_still_validates():
+    doc = doc_with(COST)
+    del doc["cost"]
+    assert schema_errors(doc) == []
+
+
+@pytest.mark.parametrize("cost,error", [
+    ({**COST, "jobs_created": -1}, "$.cost.jobs_created: -1 is less than the minimum of 0"),
+    ({k: v for k, v in COST.items() if k != "jobs_followed"}, "$.cost: 'jobs_followed' is a required property"),
+    ({**COST, "dollars": 3}, "$.cost: Additional properties are not allowed ('dollars' was unexpected)"),
+], ids=["negative", "missing-key", "extra-key"])
+def test_a_broken_cost_does_not_validate(cost, error):
+    doc = doc_with(COST)
+    doc["cost"] = cost
+    assert schema_errors(doc) == [error]
+
+
+def test_console_summary_has_the_cost_line_under_the_header():
+    lines = render_summary(dataclasses.replace(make_run(), cost=COST)).splitlines()
+    assert lines[2] == f"GPU cost: {LINE}"
+
+
+def test_markdown_has_the_cost_line():
+    assert f"\nGPU cost: {LINE}\n" in render_markdown(doc_with(COST))
+
+
+def test_html_has_the_cost_in_the_run_facts():
+    assert f"<div><dt>GPU cost</dt><dd>{LINE}</dd></div>" in render_html(doc_with(COST))
+
+
+def test_junit_has_the_cost_as_a_property():
+    assert f'<property name="gpu_cost" value="{LINE}"' in render_junit(doc_with(COST))
