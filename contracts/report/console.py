@@ -190,7 +190,6 @@ def render_summary(
         f"profile {doc['profile']} | spec {doc['spec_version']} | {doc['duration_seconds']:.1f}s"
         f" | {doc['requests_sent']} requests | {doc['videos_created']} videos created"
     )
-    out.append(f"GPU cost: {cost_text(doc)}")
     out.append("")
 
     cols = [
@@ -284,6 +283,7 @@ def render_summary(
         out.append(paint(f"Run interrupted: {one_line(doc['interrupted'], 200)}", "yellow"))
 
     out.append("")
+    out.append(f"GPU cost: {cost_text(doc)}")
     word, style = _VERDICT_WORD.get(doc["outcome"], (doc["outcome"].upper(), "bold"))
     c = doc["counts"]
     text = "conforms" if doc["outcome"] == "conforms" else doc["outcome_text"]

@@ -44,9 +44,10 @@ def test_a_broken_cost_does_not_validate(cost, error):
     assert schema_errors(doc) == [error]
 
 
-def test_console_summary_has_the_cost_line_under_the_header():
+def test_console_summary_has_the_cost_line_above_the_verdict():
     lines = render_summary(dataclasses.replace(make_run(), cost=COST)).splitlines()
-    assert lines[2] == f"GPU cost: {LINE}"
+    verdict = next(i for i, line in enumerate(lines) if line.startswith("Verdict: "))
+    assert lines[verdict - 1] == f"GPU cost: {LINE}"
 
 
 def test_markdown_has_the_cost_line():
