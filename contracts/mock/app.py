@@ -41,7 +41,7 @@ from contracts.mock.gpu import GpuWorkers
 from contracts.mock.media import Assets
 from contracts.mock.middleware import BearerAuth, RequestId
 from contracts.mock.rules import CONTENT, CREATE, CREATE_CHARACTER, EDIT, EXTEND, LIST, REMIX, Rules
-from contracts.mock.store import Job, UnknownCursor, VideoStore
+from contracts.mock.store import Job, UnknownCursor, open_store
 from contracts.mock.validation import CreateParams, RequestValidator, SourceParams
 from contracts.spec import load_spec
 
@@ -122,7 +122,7 @@ class VideosAPI:
         workers = None
         if config.gpu_workers is not None:
             workers = GpuWorkers(config.gpu_workers, delete_cancels=config.delete_cancels)
-        self.store = VideoStore(config.job_seconds, policy=self.faults, workers=workers)
+        self.store = open_store(config.store, config.job_seconds, policy=self.faults, workers=workers)
         self.validator = RequestValidator(rules)
         self.assets = Assets.load(rules.variants, rules.variant_media_types)
         self.poll_after_ms = max(MIN_POLL_AFTER_MS, int(config.job_seconds * 1000 * POLL_AFTER_SHARE))
@@ -241,6 +241,7 @@ class VideosAPI:
         character = self.store.create_character(
             params.name,
             {"filename": upload.filename, "media_type": info.media_type, "bytes": len(upload.data), "seconds": info.seconds},
+            media=upload.data,
         )
         return JSONResponse(character.resource())
 

@@ -8,17 +8,25 @@ uvicorn until interrupted. Bad values end with a one-line error on stderr and ex
 ``--fault NAME`` (repeatable) turns on a fault mode or clean variant; ``--list-faults`` lists them.
 ``--gpu-workers N`` behaves like a GPU server: N jobs run at a time, each ``--job-seconds`` long,
 the others wait ``queued``; ``--delete-cancels`` makes a delete take a queued job off the queue.
+``--store PATH`` keeps the jobs in an SQLite file (across restarts); ``--workers N`` serves one
+store from N uvicorn worker processes, which build their app from the settings the parent
+checked (``worker_app``, reading ``WORKER_CONFIG_ENV``).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import ipaddress
+import json
 import math
+import os
 import socket
 import sys
 
 READY = "videos-contract mock listening on {url}"
+WORKER_CONFIG_ENV = "VIDEOS_CONTRACT_MOCK_WORKER_CONFIG"  # the checked MockConfig, as JSON, for workers
+MAX_WORKERS = 64
 
 
 class UsageError(Exception):
@@ -79,6 +87,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         const=False,
         help="with --gpu-workers: a deleted queued job still runs when its turn comes (the default)",
     )
+    parser.add_argument(
+        "--store",
+        default=None,
+        metavar="PATH",
+        help="keep videos in this SQLite file (created if missing): they survive restarts and are shared "
+        "by --workers (default: in memory)",
+    )
+    parser.add_argument(
+        "--workers", default="1", metavar="N", help="serve with N worker processes on one --store (default: 1)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,6 +128,8 @@ def _serve(args: argparse.Namespace) -> int:
     port = _integer("--port", args.port, 0, 65535)
     job_seconds = _number("--job-seconds", args.job_seconds)
     max_body = _integer("--max-body-bytes", getattr(args, "max_body_bytes", None) or DEFAULT_MAX_BODY_BYTES, 1, 2**40)
+    workers = _integer("--workers", getattr(args, "workers", None) or 1, 1, MAX_WORKERS)
+    store = getattr(args, "store", None)
     if args.api_key is not None and not str(args.api_key).strip():
         raise UsageError("--api-key must not be empty")
     gpu_workers = getattr(args, "gpu_workers", None)
@@ -119,6 +139,8 @@ def _serve(args: argparse.Namespace) -> int:
     if delete_cancels is not None and gpu_workers is None:
         flag = "--delete-cancels" if delete_cancels else "--no-delete-cancels"
         raise UsageError(f"{flag} needs --gpu-workers N: without GPU workers no job waits in a queue")
+    if workers > 1 and store is None:
+        raise UsageError(f"--workers {workers} needs --store PATH: worker processes share their videos through it")
     try:
         config = MockConfig(
             api_key=args.api_key,
@@ -128,21 +150,49 @@ def _serve(args: argparse.Namespace) -> int:
             faults=frozenset(getattr(args, "fault", None) or ()),
             gpu_workers=gpu_workers,
             delete_cancels=bool(delete_cancels),
+            store=store,
         )
-        app = create_app(config)
+        app = create_app(config)  # also opens (creates, checks) the store, before any worker starts
     except (SpecError, ProfileError, ValueError) as exc:
         raise UsageError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
     sock = _bind(str(args.host), port)
     bound_port = sock.getsockname()[1]
     url = f"http://{_url_host(str(args.host))}:{bound_port}/v1"
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=3)
-    server = uvicorn.Server(config)
-    print(READY.format(url=url), flush=True)  # the socket is listening: connections queue until served
+    settings = {"log_level": "warning", "access_log": False, "lifespan": "off", "timeout_graceful_shutdown": 3}
     try:
-        server.run(sockets=[sock])
+        if workers == 1:
+            server = uvicorn.Server(uvicorn.Config(app, **settings))
+            print(READY.format(url=url), flush=True)  # the socket is listening: connections queue until served
+            server.run(sockets=[sock])
+        else:
+            from uvicorn.supervisors import Multiprocess
+
+            app.state.store.close()  # each worker opens its own connection
+            os.environ[WORKER_CONFIG_ENV] = json.dumps(_config_data(config))
+            supervisor = Multiprocess(
+                uvicorn.Config(f"{__name__}:worker_app", factory=True, workers=workers, **settings), sockets=[sock]
+            )
+            print(READY.format(url=url), flush=True)
+            supervisor.run()
     finally:
+        app.state.store.close()
         sock.close()
     return 0
+
+
+def _config_data(config) -> dict:
+    data = {field.name: getattr(config, field.name) for field in dataclasses.fields(config) if field.name != "rules"}
+    data["faults"] = sorted(data["faults"])
+    return data
+
+
+def worker_app():
+    """The app of one worker process (``--workers``): built from the settings the parent checked."""
+    from contracts.mock.app import create_app
+    from contracts.mock.config import MockConfig
+
+    data = json.loads(os.environ[WORKER_CONFIG_ENV])
+    return create_app(MockConfig(**{**data, "faults": frozenset(data["faults"])}))
 
 
 def _bind(host: str, port: int) -> socket.socket:

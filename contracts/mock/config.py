@@ -28,6 +28,8 @@ class MockConfig:
     gpu_workers: int | None = None
     # with gpu_workers: does a delete take a queued job off the queue? (a started job always runs on)
     delete_cancels: bool = False
+    # an SQLite file that keeps the jobs across restarts and worker processes (None = in memory)
+    store: str | None = None
 
     def __post_init__(self) -> None:
         if not (isinstance(self.job_seconds, (int, float)) and math.isfinite(self.job_seconds)) or self.job_seconds < 0:
@@ -50,3 +52,5 @@ class MockConfig:
         check_names(self.faults)  # ValueError naming the unknown fault
         if self.profile is not None:
             object.__setattr__(self, "profile", str(self.profile))
+        if self.store is not None:
+            object.__setattr__(self, "store", str(self.store))

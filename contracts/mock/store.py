@@ -1,11 +1,12 @@
-"""The job store: videos in memory, their status derived from elapsed time.
+"""The job store: videos (in memory, or in an SQLite file), their status derived from elapsed time.
 
 Nothing runs in the background: a job is ``queued`` for the first part of ``job_seconds``, then
 ``in_progress`` with a rising integer progress, then ``completed`` (progress 100, ``completed_at``
 and ``expires_at`` set). A job given an ``error`` fails instead, half-way through, its progress
-frozen. Status and progress are a function of a monotonic clock, so they only ever move forward.
-A lock guards the maps so concurrent requests lose nothing; list order uses a sequence number
-because ``created_at`` seconds collide.
+frozen. Status and progress are a function of a clock (monotonic in memory; the wall clock in a
+store file, so that jobs running when the server stopped finish by their clock after a restart),
+so they only ever move forward. List order uses a sequence number because ``created_at`` seconds
+collide.
 
 With ``GpuWorkers`` (``mock --gpu-workers N``) a job instead waits ``queued`` until a worker takes
 it, then runs ``job_seconds`` on it (``contracts.mock.gpu``).
@@ -26,6 +27,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -177,28 +179,36 @@ class UnknownCursor(KeyError):
     pass
 
 
-@dataclass
-class VideoStore:
-    job_seconds: float
-    monotonic: Callable[[], float] = time.monotonic
-    wall: Callable[[], float] = time.time
-    policy: JobPolicy = DEFAULT_POLICY
-    workers: GpuWorkers | None = None  # None: every job runs at once (no GPU queue)
-    _jobs: dict[str, Job] = field(default_factory=dict)
-    _deleted: dict[str, int] = field(default_factory=dict)  # id -> seq, so `after` survives deletion
-    _characters: dict[str, Character] = field(default_factory=dict)
-    _seq: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+class VideoStore(ABC):
+    """The jobs of one server, whatever keeps them: the app talks to this interface only.
+
+    The job logic lives here (ids and outcomes from the policy, creation time, list order by
+    sequence number); a subclass only keeps the jobs: ``MemoryStore`` in a dict (the default),
+    ``SQLiteStore`` in a file shared by worker processes and kept across restarts
+    (``contracts.mock.sqlite_store``). ``open_store`` picks one from the server's settings.
+    """
+
+    def __init__(
+        self,
+        job_seconds: float,
+        *,
+        policy: JobPolicy = DEFAULT_POLICY,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ):
+        self.job_seconds = job_seconds
+        self.policy = policy
+        self.monotonic = monotonic  # the clock job states are measured on
+        self.wall = wall  # the clock of created_at
 
     def now(self) -> float:
         return self.monotonic()
 
     def create(self, *, prompt: str | None, model: str, size: str, seconds: str, **extra: Any) -> Job:
-        with self._lock:
-            self._seq += 1
+        def make(seq: int) -> Job:
             job = Job(
                 id=self.policy.new_id(prompt),
-                seq=self._seq,
+                seq=seq,
                 prompt=prompt,
                 model=model,
                 size=size,
@@ -210,6 +220,67 @@ class VideoStore:
                 **extra,
             )
             self.policy.setup(job)
+            return job
+
+        return self._add(make)
+
+    @abstractmethod
+    def _add(self, make: Callable[[int], Job]) -> Job:
+        """Store ``make(seq)`` with the next sequence number, atomically."""
+
+    @abstractmethod
+    def get(self, video_id: str) -> Job | None: ...
+
+    @abstractmethod
+    def delete(self, video_id: str) -> Job | None:
+        """Remove the job; its id stays usable as a list cursor."""
+
+    @abstractmethod
+    def page(self, *, limit: int, order: str, after: str | None = None) -> Page:
+        """Up to ``limit`` jobs in creation order (``asc``/``desc``), starting after ``after``
+        (raises UnknownCursor if no job ever had that id)."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    def create_character(self, name: str, video: dict[str, Any], media: bytes | None = None) -> Character:
+        """A character made from an uploaded video: ``video`` describes the upload, ``media`` is
+        the file itself (kept beside a store file; in memory only its description is kept)."""
+        character = Character(id=new_character_id(), name=name, created_wall=self.wall(), video=dict(video))
+        self._add_character(character, media)
+        return character
+
+    @abstractmethod
+    def _add_character(self, character: Character, media: bytes | None) -> None: ...
+
+    @abstractmethod
+    def get_character(self, character_id: str) -> Character | None: ...
+
+    def gpu_stats(self) -> dict[str, Any] | None:
+        """What the GPU workers did and still owe (None without workers)."""
+        return None
+
+    def close(self) -> None:
+        """Release what the store holds open (nothing, in memory)."""
+
+
+class MemoryStore(VideoStore):
+    """Jobs in a dict: fast, and gone when the server stops. A lock guards the maps so
+    concurrent requests lose nothing. ``workers`` (GPU workers) keep their queue here too."""
+
+    def __init__(self, job_seconds: float, *, workers: GpuWorkers | None = None, **kwargs: Any):
+        super().__init__(job_seconds, **kwargs)
+        self.workers = workers  # None: every job runs at once (no GPU queue)
+        self._jobs: dict[str, Job] = {}
+        self._deleted: dict[str, int] = {}  # id -> seq, so `after` survives deletion
+        self._characters: dict[str, Character] = {}
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def _add(self, make: Callable[[int], Job]) -> Job:
+        with self._lock:
+            self._seq += 1
+            job = make(self._seq)
             if self.workers is not None:
                 self.workers.submit(job, job.created_mono)
             self._jobs[job.id] = job
@@ -239,11 +310,9 @@ class VideoStore:
         with self._lock:
             return None if self.workers is None else self.workers.stats(self.monotonic())
 
-    def create_character(self, name: str, video: dict[str, Any]) -> Character:
+    def _add_character(self, character: Character, media: bytes | None) -> None:
         with self._lock:
-            character = Character(id=new_character_id(), name=name, created_wall=self.wall(), video=dict(video))
             self._characters[character.id] = character
-            return character
 
     def get_character(self, character_id: str) -> Character | None:
         with self._lock:
@@ -254,7 +323,6 @@ class VideoStore:
             return len(self._jobs)
 
     def page(self, *, limit: int, order: str, after: str | None = None) -> Page:
-        """Up to ``limit`` jobs in creation order (``asc``/``desc``), starting after ``after``."""
         with self._lock:
             self._advance()
             jobs = sorted(self._jobs.values(), key=lambda j: j.seq, reverse=(order == "desc"))
@@ -270,3 +338,21 @@ class VideoStore:
                 else:
                     jobs = [j for j in jobs if j.seq > cursor]
         return Page(jobs[:limit], has_more=len(jobs) > limit)
+
+
+def open_store(
+    path: str | None, job_seconds: float, *, policy: JobPolicy = DEFAULT_POLICY, workers: GpuWorkers | None = None
+) -> VideoStore:
+    """The store a server keeps its jobs in: in memory without ``path``, else the SQLite file
+    at ``path`` (created if missing). Raises StoreError (one line) for a path that cannot be used."""
+    if path is None:
+        return MemoryStore(job_seconds, policy=policy, workers=workers)
+    if workers is not None:  # the GPU queue is the state of one process, not of a store file
+        raise StoreError("--gpu-workers cannot be combined with --store: the GPU queue is kept in memory")
+    from contracts.mock.sqlite_store import SQLiteStore
+
+    return SQLiteStore.open(path, job_seconds, policy=policy)
+
+
+class StoreError(ValueError):
+    """A store file that cannot be used (unwritable, not ours, newer, damaged): one line."""

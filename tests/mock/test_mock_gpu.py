@@ -19,7 +19,7 @@ from mock_helpers import TERMINAL
 from contracts.embedded import EmbeddedServer
 from contracts.mock import MockConfig, create_app
 from contracts.mock.gpu import GpuWorkers
-from contracts.mock.store import VideoStore
+from contracts.mock.store import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,16 +32,16 @@ class FakeClock:
         return self.now
 
 
-def gpu_store(clock: FakeClock, workers: int = 1, *, cancels: bool = False, seconds: float = 10.0) -> VideoStore:
-    return VideoStore(job_seconds=seconds, monotonic=clock, wall=lambda: 1_700_000_000.0,
+def gpu_store(clock: FakeClock, workers: int = 1, *, cancels: bool = False, seconds: float = 10.0) -> MemoryStore:
+    return MemoryStore(job_seconds=seconds, monotonic=clock, wall=lambda: 1_700_000_000.0,
                       workers=GpuWorkers(workers, delete_cancels=cancels))
 
 
-def make(store: VideoStore):
+def make(store: MemoryStore):
     return store.create(prompt="p", model="sora-2", size="720x1280", seconds="4")
 
 
-def status(store: VideoStore, job) -> tuple[str, int]:
+def status(store: MemoryStore, job) -> tuple[str, int]:
     store.get(job.id)  # brings the schedule up to now, as every request does
     return job.state(store.now())
 
@@ -109,7 +109,7 @@ def test_a_started_job_runs_on_after_its_delete(cancels):
 
 def test_without_workers_jobs_run_at_once():
     clock = FakeClock()
-    store = VideoStore(job_seconds=10.0, monotonic=clock)
+    store = MemoryStore(job_seconds=10.0, monotonic=clock)
     a, b = make(store), make(store)
     clock.now += 5
     assert [status(store, j)[0] for j in (a, b)] == ["in_progress", "in_progress"]

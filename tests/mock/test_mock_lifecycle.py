@@ -10,7 +10,7 @@ import time
 import pytest
 from mock_helpers import STATUS_ORDER
 
-from contracts.mock.store import VideoStore
+from contracts.mock.store import MemoryStore
 
 
 def test_status_and_progress_only_move_forward(http, assert_schema):
@@ -49,12 +49,12 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def make(store: VideoStore):
+def make(store: MemoryStore):
     return store.create(prompt="p", model="sora-2", size="720x1280", seconds="4")
 
 
 def test_phases_over_job_seconds(clock):
-    store = VideoStore(job_seconds=10.0, monotonic=clock, wall=lambda: 1_700_000_000.5)
+    store = MemoryStore(job_seconds=10.0, monotonic=clock, wall=lambda: 1_700_000_000.5)
     job = make(store)
     timeline = []
     for elapsed in [0, 1, 1.99, 2, 3, 5, 9.99, 10, 11, 500]:
@@ -73,21 +73,21 @@ def test_phases_over_job_seconds(clock):
 
 
 def test_zero_job_seconds_creates_queued_then_completes(clock):
-    store = VideoStore(job_seconds=0.0, monotonic=clock)
+    store = MemoryStore(job_seconds=0.0, monotonic=clock)
     job = make(store)
     assert (job.video(clock.now, just_created=True)["status"], job.video(clock.now, just_created=True)["progress"]) == ("queued", 0)
     assert job.video(clock.now)["status"] == "completed"
 
 
 def test_a_clock_going_backwards_does_not_rewind(clock):
-    store = VideoStore(job_seconds=1.0, monotonic=clock)
+    store = MemoryStore(job_seconds=1.0, monotonic=clock)
     job = make(store)
     clock.now -= 50  # cannot happen with time.monotonic, but the state must not go negative
     assert job.state(clock.now) == ("queued", 0)
 
 
 def test_page_order_uses_sequence_not_seconds(clock):
-    store = VideoStore(job_seconds=1.0, monotonic=clock, wall=lambda: 1_700_000_000.0)  # same second for all
+    store = MemoryStore(job_seconds=1.0, monotonic=clock, wall=lambda: 1_700_000_000.0)  # same second for all
     ids = [make(store).id for _ in range(5)]
     assert [j.id for j in store.page(limit=10, order="asc").jobs] == ids
     assert [j.id for j in store.page(limit=10, order="desc").jobs] == ids[::-1]
