@@ -6,6 +6,8 @@ uvicorn until interrupted. Bad values end with a one-line error on stderr and ex
 
 ``--profile FILE.toml`` serves a target profile (its models, sizes, seconds and defaults);
 ``--fault NAME`` (repeatable) turns on a fault mode or clean variant; ``--list-faults`` lists them.
+``--persona NAME`` turns on a persona's faults (a realistic server deviating in several ways at
+once, composable with ``--fault``); ``--list-personas`` lists them.
 ``--gpu-workers N`` behaves like a GPU server: N jobs run at a time, each ``--job-seconds`` long,
 the others wait ``queued``; ``--delete-cancels`` makes a delete take a queued job off the queue.
 ``--store PATH`` keeps the jobs in an SQLite file (across restarts); ``--workers N`` serves one
@@ -65,6 +67,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--list-faults", action="store_true", help="list the fault modes and clean variants, then exit")
     parser.add_argument(
+        "--persona",
+        default=None,
+        metavar="NAME",
+        help="behave like a real server that deviates in several ways at once (from --list-personas); "
+        "combines with --fault",
+    )
+    parser.add_argument("--list-personas", action="store_true", help="list the personas, then exit")
+    parser.add_argument(
         "--gpu-workers",
         default=None,
         metavar="N",
@@ -100,11 +110,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    listing = None
     if getattr(args, "list_faults", False):
-        from contracts.mock.faults import describe
-
+        from contracts.mock.faults import describe as listing
+    elif getattr(args, "list_personas", False):
+        from contracts.mock.personas import describe as listing
+    if listing is not None:
         try:
-            print(describe(), flush=True)
+            print(listing(), flush=True)
         except BrokenPipeError:  # e.g. piped into head
             sys.stdout = None  # type: ignore[assignment]  # nothing more can be written
         return 0
@@ -135,6 +148,14 @@ def _serve(args: argparse.Namespace) -> int:
     gpu_workers = getattr(args, "gpu_workers", None)
     if gpu_workers is not None:
         gpu_workers = _integer("--gpu-workers", gpu_workers, 1, 4096)
+    faults = list(getattr(args, "fault", None) or ())
+    if getattr(args, "persona", None) is not None:
+        from contracts.mock.personas import UnknownPersona, get
+
+        try:
+            faults += get(str(args.persona)).faults
+        except UnknownPersona as exc:
+            raise UsageError(str(exc)) from None
     delete_cancels = getattr(args, "delete_cancels", None)
     if delete_cancels is not None and gpu_workers is None:
         flag = "--delete-cancels" if delete_cancels else "--no-delete-cancels"
@@ -147,7 +168,7 @@ def _serve(args: argparse.Namespace) -> int:
             job_seconds=job_seconds,
             max_body_bytes=max_body,
             profile=getattr(args, "profile", None),
-            faults=frozenset(getattr(args, "fault", None) or ()),
+            faults=frozenset(faults),
             gpu_workers=gpu_workers,
             delete_cancels=bool(delete_cancels),
             store=store,

@@ -6,9 +6,10 @@
 
 Each run is real: a ``python -m contracts.mock --fault NAME`` process (EmbeddedServer, uvicorn over
 loopback) checked by the engine (``contracts.runner.run``) with a key, so auth is checked too.
-Runs go to a pool of worker processes, longest first, so that the slow modes (rate limits, slow
-answers, hangs) overlap with the rest. Shared by ``tests/test_detection.py`` and
-``benchmarks/detection.py``.
+``persona=True`` runs a persona instead (``--persona NAME``: several faults at once, see
+``contracts.mock.personas``). Runs go to a pool of worker processes, longest first, so that the
+slow modes (rate limits, slow answers, hangs) overlap with the rest. Shared by
+``tests/test_detection.py``, ``tests/test_detection_personas.py`` and ``benchmarks/detection.py``.
 
 When does the suite first see a fault? The engine records, for each clause, how many requests had
 been sent and how long the run had taken when it first failed (``ClauseResult.first_failure``).
@@ -51,6 +52,7 @@ class Outcome:
     expected: tuple[str, ...]  # the clauses the mode breaks (empty for a clean variant)
     exit_code: int | None = None  # as `videos-contract run` would exit: 0 conforms, 1 violations
     failed: list[str] = field(default_factory=list)  # failed clause ids, catalogue order
+    blocked: list[str] = field(default_factory=list)  # blocked clause ids (a prerequisite failed)
     not_verified: list[str] = field(default_factory=list)
     messages: dict[str, str] = field(default_factory=dict)  # clause -> first evidence, one line
     fields: dict[str, str | None] = field(default_factory=dict)  # clause -> the field its evidence names
@@ -76,22 +78,34 @@ class Outcome:
         return min(hits) if hits else None
 
 
+def _target(name: str, persona: bool) -> tuple[Outcome, list[str], float]:
+    """An empty outcome for ``name`` (a catalogue entry, or a persona), the server's options, and
+    its job duration (a persona's jobs are as long as its slowest-to-see fault needs)."""
+    if persona:
+        from contracts.mock.personas import PERSONAS
+
+        p = PERSONAS[name]
+        seconds = max(MID_JOB_SECONDS.get(f, JOB_SECONDS) for f in p.faults)
+        return Outcome(name, "persona", p.root_causes), ["--persona", name], seconds
+    fault = CATALOGUE[name]
+    return Outcome(name, fault.kind, fault.breaks), ["--fault", name], MID_JOB_SECONDS.get(name, JOB_SECONDS)
+
+
 def run_one(name: str, *, examples: int = EXAMPLES, job_seconds: float | None = None,
             request_timeout: float = REQUEST_TIMEOUT, job_timeout: float = JOB_TIMEOUT, seed: int = 0,
-            measure: bool = True) -> Outcome:
-    """Start the server with ``--fault name`` and run the whole suite against it."""
+            measure: bool = True, persona: bool = False) -> Outcome:
+    """Start the server with ``--fault name`` (``--persona name``) and run the whole suite against it."""
     from contracts.context import RunOptions
     from contracts.embedded import EmbeddedServer, EmbeddedServerError
     from contracts.runner import SetupError, run
     from contracts.types import Verdict
 
-    fault = CATALOGUE[name]
-    outcome = Outcome(name, fault.kind, fault.breaks)
+    outcome, server_args, default_job_seconds = _target(name, persona)
     key = "sk-detect-" + secrets.token_hex(6)
     try:
         if job_seconds is None:
-            job_seconds = MID_JOB_SECONDS.get(name, JOB_SECONDS)
-        with EmbeddedServer(api_key=key, job_seconds=job_seconds, extra_args=["--fault", name]) as server:
+            job_seconds = default_job_seconds
+        with EmbeddedServer(api_key=key, job_seconds=job_seconds, extra_args=server_args) as server:
             options = RunOptions(base_url=server.base_url, api_key=key, max_creates=None, examples=examples, seed=seed,
                                  job_timeout=job_timeout, request_timeout=request_timeout,
                                  budget_seconds=BUDGET_SECONDS, embedded=True)
@@ -107,6 +121,7 @@ def run_one(name: str, *, examples: int = EXAMPLES, job_seconds: float | None = 
     outcome.requests = result.requests_sent
     outcome.interrupted = result.interrupted
     outcome.failed = [r.clause.id for r in result.results if r.verdict is Verdict.FAILED]
+    outcome.blocked = [r.clause.id for r in result.results if r.verdict is Verdict.BLOCKED]
     outcome.not_verified = [r.clause.id for r in result.results if r.verdict is Verdict.NOT_VERIFIED]
     outcome.fields = {r.clause.id: r.evidence[0].field for r in result.results
                       if r.verdict is Verdict.FAILED and r.evidence}
@@ -127,8 +142,9 @@ def _run_by_name(args: tuple[str, dict]) -> Outcome:
     try:
         return run_one(name, **options)
     except Exception as exc:  # noqa: BLE001 - report it as the run's error, keep the others going
-        fault = CATALOGUE[name]
-        return Outcome(name, fault.kind, fault.breaks, error=f"{type(exc).__name__}: {exc}")
+        outcome = _target(name, options.get("persona", False))[0]
+        outcome.error = f"{type(exc).__name__}: {exc}"
+        return outcome
 
 
 def default_workers() -> int:
@@ -141,7 +157,13 @@ def run_many(names: Iterable[str], *, workers: int | None = None, **options) -> 
     names = list(dict.fromkeys(names))
     if not names:
         return []
-    order = sorted(names, key=lambda n: -LONG_RUNS.get(n, 0))
+    if options.get("persona"):
+        from contracts.mock.personas import PERSONAS
+
+        length = {n: max(LONG_RUNS.get(f, 0) for f in PERSONAS[n].faults) for n in names}
+    else:
+        length = {n: LONG_RUNS.get(n, 0) for n in names}
+    order = sorted(names, key=lambda n: -length[n])
     workers = min(workers or default_workers(), len(names))
     if workers == 1:
         results = {name: _run_by_name((name, options)) for name in order}

@@ -178,3 +178,18 @@ def test_rate_limits(fault, retry_after):
     assert limited == [RATE_LIMIT_EVERY, 2 * RATE_LIMIT_EVERY]
     assert answers[RATE_LIMIT_EVERY - 1].headers.get("retry-after") == retry_after
     assert answers[RATE_LIMIT_EVERY - 1].json()["error"]["code"] == "rate_limit_exceeded"
+
+
+@pytest.mark.parametrize(
+    "fault, method, suffix, status",
+    [("no-delete-route", "DELETE", "", 405), ("no-remix-route", "POST", "/remix", 404)],
+)
+def test_missing_route_answers_before_auth_and_leaves_the_rest(fault, method, suffix, status):
+    app = app_with(fault, api_key=KEY, job_seconds=0)
+    auth = {"Authorization": f"Bearer {KEY}"}
+    video = call(app, "POST", "/videos", json={"prompt": "a cat"}, headers=auth).json()
+    for headers in (auth, {}):  # the same answer with or without the key: routing comes first
+        answer = call(app, method, f"/videos/{video['id']}{suffix}", json={"prompt": "a dog"}, headers=headers)
+        assert answer.status_code == status and answer.json()["error"]["code"] in ("method_not_allowed", "unknown_url")
+    assert call(app, "GET", f"/videos/{video['id']}", headers=auth).status_code == 200
+    assert call(app, "GET", "/videos/characters/char_1", headers={}).status_code == 401  # sibling routes untouched

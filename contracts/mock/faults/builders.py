@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -326,3 +327,30 @@ async def _chunked(app, api, scope, receive, send) -> None:
 
 def _gzip(app: ASGIApp, api: VideosAPI) -> ASGIApp:
     return GZipMiddleware(app, minimum_size=0)
+
+
+def route_missing(method: str, path: str, allow: tuple[str, ...] = ()) -> Callable[[ASGIApp, VideosAPI], ASGIApp]:
+    """An ``asgi`` hook: the server has no route for ``method`` on ``path`` (a regular expression
+    under /v1): 405 with ``Allow`` when the path has other methods (``allow``), else 404. Routing
+    comes before auth, as in FastAPI with per-route dependencies: the same answer with any key."""
+    pattern = re.compile(f"^/v1{path}$")
+
+    def hook(app: ASGIApp, api: VideosAPI) -> ASGIApp:
+        async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http" or scope["method"] != method or not pattern.match(scope["path"]):
+                await app(scope, receive, send)
+                return
+            target = f"{method} {scope['path']}"
+            if allow:
+                error = APIError(405, f"Method not allowed ({target}).", code="method_not_allowed",
+                                 headers={"Allow": ", ".join(allow)})
+            else:
+                error = APIError(404, f"Invalid URL ({target}).", code="unknown_url")
+            await error.response()(scope, receive, send)
+
+        return wrapped
+
+    return hook
+
+
+VIDEO_PATH = "/videos/(?!characters$|edits$|extensions$)[^/]+"  # /videos/{video_id}, not its sibling routes

@@ -89,6 +89,7 @@ from contracts.mock.faults.builders import (
     rate_limit,
     refuse_media_type,
     require,
+    route_missing,
     set_component,
     set_default,
     set_enum,
@@ -98,6 +99,7 @@ from contracts.mock.faults.builders import (
     transform_json,
     unrequire,
     with_authorization,
+    VIDEO_PATH,
 )
 
 # ============================================================================================
@@ -142,6 +144,9 @@ _ENTRIES = [
     Fault("sizes-two-only", "only 720x1280 and 1280x720 are accepted (checked as the full OpenAI contract)",
           "Azure OpenAI Sora 2 (two sizes)", ("create.size.every-value-accepted",),
           spec=set_enum("VideoSize", ["720x1280", "1280x720"])),
+    Fault("model-required", "model has no default: a create without it is refused (400)",
+          "gateways that route by model (LiteLLM), request models with `model: str` required",
+          ("create.optional-fields-omittable",), spec=require("model")),
     Fault("seconds-required", "seconds has no default: a create without it is refused (400)",
           "a request model with `seconds: str` required", ("create.optional-fields-omittable",), spec=require("seconds")),
     Fault("image-size-transposed", "the reference image is compared as height x width: a correct image is refused",
@@ -294,6 +299,9 @@ _ENTRIES = [
           ("response.deleted.schema", "delete.returns-deletion"), around={"delete": _delete_returns_video}),
     Fault("delete-204", "DELETE answers 204 No Content", "REST habits", ("delete.returns-deletion",),
           around={"delete": _delete_204}),
+    Fault("no-delete-route", "there is no DELETE route: DELETE /videos/{id} is 405 (before any key check)",
+          "servers that leave deletion out (contract-notes: no DELETE route)", ("delete.returns-deletion",),
+          asgi=route_missing("DELETE", VIDEO_PATH, allow=("GET", "HEAD"))),
     Fault("delete-soft", "DELETE answers the deletion but the video stays retrievable (200)",
           "soft deletes", ("delete.then-not-found",), around={"delete": _delete_soft}),
     # ---- errors ---------------------------------------------------------------------------
@@ -332,6 +340,9 @@ _ENTRIES = [
     Fault("auth-skipped-on-content", "GET /videos/{id}/content needs no API key (served like a static file)",
           "downloads routed around the auth middleware", ("auth.missing-key-rejected",),
           asgi=_content_without_key),
+    Fault("no-remix-route", "there is no remix route: POST /videos/{id}/remix is 404 (before any key check)",
+          "servers that leave remix out (contract-notes: no remix route)", ("remix.sets-source",),
+          asgi=route_missing("POST", VIDEO_PATH + "/remix")),
     Fault("remix-no-source", "a remix does not name its source (remixed_from_video_id null)",
           "remix implemented as a plain create", ("remix.sets-source",),
           video=set_fields(remixed_from_video_id=None)),

@@ -1,0 +1,123 @@
+"""Personas: catalogue faults composed into a realistic server that deviates in several ways at once.
+
+    videos-contract mock --persona sglang --api-key sk-x
+    videos-contract mock --list-personas
+    create_app(MockConfig(faults=PERSONAS["sglang"].faults))
+
+Real servers rarely deviate once (``contract-notes.md``, "How real servers deviate"): one root cause
+then fails many clauses unless the suite attributes each failure to its own clause. A persona is the
+proof: it names its faults (single-fault entries of the catalogue, deviations and clean variants),
+the clauses that must fail (its root causes: exactly these, no more), and the clauses those root
+causes block (a prerequisite failed, so they are neither passed nor failed). Every other clause
+must pass or be skipped. ``tests/test_detection_personas.py`` runs every persona;
+``benchmarks/detection.py --personas`` prints the table of docs/faults.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from contracts.mock.faults import CATALOGUE
+
+MIN_FAULTS, MAX_FAULTS = 4, 12  # fewer is a single fault; more is no longer one server's story
+
+
+class UnknownPersona(ValueError):
+    """A persona name that is not in ``PERSONAS``."""
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    summary: str  # one line: what kind of server this is
+    source: str  # where its deviations come from
+    faults: tuple[str, ...]  # catalogue entries (faults and clean variants) it composes
+    root_causes: tuple[str, ...]  # clause ids that must fail: exactly these
+    blocked: tuple[str, ...] = ()  # clause ids a root cause blocks: verdict blocked, not failed
+
+    @property
+    def deviations(self) -> tuple[str, ...]:
+        """The faults that are deviations (not clean variants)."""
+        return tuple(name for name in self.faults if not CATALOGUE[name].clean)
+
+    @property
+    def breaks(self) -> tuple[str, ...]:
+        """What the single-fault catalogue says its deviations break, in catalogue order."""
+        return tuple(dict.fromkeys(cid for name in self.deviations for cid in CATALOGUE[name].breaks))
+
+
+_ENTRIES = [
+    Persona(
+        "sglang", "SGLang diffusion serving a video model: integer seconds, free-form size, no prompt in the "
+        "Video, DELETE answers the Video, FastAPI error bodies, one file per job", "SGLang diffusion (contract-notes)",
+        ("seconds-integer", "size-any-string", "prompt-field-missing", "delete-returns-video", "fastapi-detail",
+         "content-variant-ignored", "extra-fields", "unknown-parameters-ignored", "no-poll-after-header"),
+        root_causes=("create.size.invalid-value-rejected", "response.video.schema", "response.deleted.schema",
+                     "response.error.envelope", "content.download", "delete.returns-deletion"),
+    ),
+    Persona(
+        "vllm-omni", "vLLM-Omni: multipart only, seconds and size checked by pattern, video_gen_ ids, size null, "
+        "FastAPI 422 validation errors", "vLLM-Omni (contract-notes)",
+        ("json-refused", "seconds-pattern", "id-video-gen-hex", "size-null", "fastapi-422",
+         "unknown-parameters-ignored"),
+        root_causes=("create.json-accepted", "create.seconds.invalid-value-rejected", "response.status-documented",
+                     "response.video.schema", "response.error.envelope"),
+    ),
+    Persona(
+        "litellm", "LiteLLM proxy: requires model to route, forwards every other field unchecked, status a free "
+        "string, rewritten ids, error code the HTTP status", "LiteLLM proxy (contract-notes)",
+        ("model-required", "prompt-only-validation", "status-processing", "id-uuid", "error-code-is-status",
+         "rate-limited"),
+        root_causes=("create.optional-fields-omittable", "create.generated-invalid-rejected",
+                     "create.seconds.invalid-value-rejected", "create.size.invalid-value-rejected",
+                     "response.video.schema"),
+    ),
+    Persona(
+        "new-api", "new-api gateway (Go): nullable fields omitted, an extra status 'unknown', the prompt limit in "
+        "bytes, 403 for a wrong key", "new-api gateway (contract-notes); Go's len(string)",
+        ("nulls-omitted", "status-unknown", "prompt-length-in-bytes", "auth-403", "id-uuid", "rate-limited"),
+        root_causes=("create.prompt.multibyte-max-length-accepted", "response.video.schema",
+                     "auth.wrong-key-rejected"),
+    ),
+    Persona(
+        "azure", "Azure OpenAI Sora 2: OpenAI's shape plus usage, two sizes only, deployments refuse unknown "
+        "models, 429 with Retry-After", "Azure OpenAI (contract-notes)",
+        ("sizes-two-only", "extra-fields", "unknown-model-rejected", "rate-limited"),
+        root_causes=("create.size.every-value-accepted",),
+    ),
+    Persona(
+        "fastapi-wan", "a hand-written FastAPI wrapper around a video model: JSON only, model required, no remix "
+        "route, 422 validation errors, integer seconds", "FastAPI servers in general (contract-notes)",
+        ("multipart-refused", "model-required", "no-remix-route", "fastapi-422", "seconds-integer", "id-uuid",
+         "expires-null"),
+        root_causes=("create.multipart-accepted", "create.optional-fields-omittable", "remix.sets-source",
+                     "response.status-documented", "response.error.envelope", "response.video.schema"),
+    ),
+]
+
+PERSONAS: Mapping[str, Persona] = MappingProxyType({p.name: p for p in _ENTRIES})
+assert len(PERSONAS) == len(_ENTRIES), "duplicate persona names"
+
+
+def get(name: str) -> Persona:
+    """The persona called ``name``; :class:`UnknownPersona` names the known ones."""
+    try:
+        return PERSONAS[name]
+    except KeyError:
+        raise UnknownPersona(f"unknown persona {name!r}; known personas: {', '.join(PERSONAS)}") from None
+
+
+def describe() -> str:
+    """The personas as ``--list-personas`` prints them: name, summary, faults, expected verdicts."""
+    width = max(len(name) for name in PERSONAS)
+    lines = [f"Personas ({len(PERSONAS)}): catalogue faults composed into realistic servers"]
+    for p in PERSONAS.values():
+        pad = " " * (width + 4)
+        lines.append(f"  {p.name.ljust(width)}  {p.summary} [{p.source}]")
+        lines.append(f"{pad}faults: {', '.join(p.faults)}")
+        lines.append(f"{pad}must fail: {', '.join(p.root_causes)}")
+        if p.blocked:
+            lines.append(f"{pad}blocked: {', '.join(p.blocked)}")
+    return "\n".join(lines)
