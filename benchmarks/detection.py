@@ -7,7 +7,7 @@
 
 For each mode: a real server (``python -m contracts.mock --fault NAME``, uvicorn, loopback, an API
 key) and a real run of the suite (the engine in-process, examples 5, jobs of 0.2 s, request
-timeout 2 s, job timeout 3 s; see contracts/mock/detection.py). Columns:
+timeout 2 s, job timeout 3 s; see contracts/detection.py). Columns:
 
 * verdict: a fault is ``caught`` when the run exits 1 with all its clauses failed, ``partly``
   when it exits 1 without all of them, ``MISSED`` when it exits 0; a clean variant is ``passes``
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from contracts.mock.detection import Outcome, default_workers, run_many  # noqa: E402
+from contracts.detection import Outcome, default_workers, run_many  # noqa: E402
 from contracts.mock.faults import CATALOGUE  # noqa: E402
 
 

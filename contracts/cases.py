@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from contracts.rules import CREATE
+
 _MISSING = object()
 
 FileField = tuple[str, str, str, bytes]  # (field name, filename, content type, bytes)
@@ -75,7 +77,7 @@ def encode_multipart(fields: list[tuple[str, str]], files: list[FileField], boun
 
 def create(name: str, encoding: str, params: dict[str, Any], files: list[FileField] | None = None) -> Case:
     """A POST /videos case sending ``params`` in the given encoding ("json" or "multipart")."""
-    case = Case(name=f"create {encoding}: {name}", method="POST", path="/videos", operation=("POST", "/videos"),
+    case = Case(name=f"create {encoding}: {name}", method="POST", path="/videos", operation=CREATE,
                 params=dict(params))
     if encoding == "json":
         case.json_body = params
@@ -86,7 +88,7 @@ def create(name: str, encoding: str, params: dict[str, Any], files: list[FileFie
 
 
 def raw_create(name: str, body: bytes, content_type: str) -> Case:
-    return Case(name=f"create raw: {name}", method="POST", path="/videos", operation=("POST", "/videos"),
+    return Case(name=f"create raw: {name}", method="POST", path="/videos", operation=CREATE,
                 raw=body, content_type=content_type)
 
 

@@ -6,6 +6,8 @@ baselines, so add new clauses rather than renaming old ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from contracts.types import Clause
 
 _CATALOGUE: list[tuple[str, str, str]] = [
@@ -137,6 +139,15 @@ _CATALOGUE: list[tuple[str, str, str]] = [
      "With a wrong API key, a request is refused with 401 and the envelope."),
 ]
 
+# What a target profile can replace (contracts/profile.py) -> the clauses whose expectations follow it.
+PROFILE_TOUCHES: dict[str, tuple[str, ...]] = {
+    "models": ("create.model.every-value-accepted", "create.unknown-model-handled"),
+    "seconds": ("create.seconds.every-value-accepted", "create.seconds.invalid-value-rejected"),
+    "sizes": ("create.size.every-value-accepted", "create.size.invalid-value-rejected",
+              "create.image-reference-accepted", "response.video.schema"),
+    "defaults": ("create.defaults-applied",),
+}
+
 CLAUSES: dict[str, Clause] = {cid: Clause(id=cid, area=area, statement=text) for area, cid, text in _CATALOGUE}
 AREAS: list[str] = list(dict.fromkeys(area for area, _, _ in _CATALOGUE))
 
@@ -146,3 +157,8 @@ def get(clause_id: str) -> Clause:
         return CLAUSES[clause_id]
     except KeyError:
         raise KeyError(f"unknown clause id {clause_id!r}") from None
+
+
+def changed_by_profile(changed: Iterable[str]) -> frozenset[str]:
+    """Clauses whose expectations a target profile altered (``Rules.changed``), for the reports."""
+    return frozenset(cid for key in changed for cid in PROFILE_TOUCHES[key])

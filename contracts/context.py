@@ -12,11 +12,9 @@ from contracts.client import Client, Response
 from contracts.cost import JobCost
 from contracts.failures import ContractViolation, NotVerifiable, RunAborted
 from contracts.recorder import Coverage, Recorder
-from contracts.rules import Rules
+from contracts.rules import CREATING, Rules
 from contracts.spec import Spec
 
-CREATING_OPERATIONS = {("POST", "/videos"), ("POST", "/videos/{video_id}/remix"), ("POST", "/videos/edits"),
-                       ("POST", "/videos/extensions")}
 MAX_CONSECUTIVE_TRANSPORT_ERRORS = 3  # then the target is down or hanging: stop, do not wait out the budget
 
 
@@ -68,7 +66,7 @@ class RunContext:
                     hook(self)
             finally:
                 self._in_hook = False
-        creating = case.operation in CREATING_OPERATIONS
+        creating = case.operation in CREATING
         if creating and self.creates_left == 0:
             raise NotVerifiable(f"--max-creates ({self.options.max_creates}) reached: '{case.name}' was not sent")
         headers, body = case.encode()

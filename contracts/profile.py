@@ -19,17 +19,14 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from contracts.rules import Rules
+from contracts.rules import DEFAULT_PROFILE, Rules, create_schema_names
 from contracts.spec import Spec
-
-DEFAULT_PROFILE = "openai"
 LISTS = {"models": "VideoModel", "seconds": "VideoSeconds", "sizes": "VideoSize"}
 DEFAULT_KEYS = {"model": "models", "seconds": "seconds", "size": "sizes"}
 ALLOWED_KEYS = ("name", "description", *LISTS, "defaults")
-CREATE_SCHEMAS = ("CreateVideoRequest", "CreateVideoMultipartRequest")
 _SIZE = re.compile(r"^[1-9][0-9]*x[1-9][0-9]*$")
 _SECONDS = re.compile(r"^[1-9][0-9]*$")
 
@@ -66,7 +63,7 @@ class Profile:
             values = getattr(self, key)
             if values is not None:
                 schemas[component]["enum"] = list(values)
-        for name in CREATE_SCHEMAS:
+        for name in create_schema_names(document):
             props = schemas[name]["properties"]
             for key, value in self.defaults.items():
                 props[key]["default"] = value
@@ -75,9 +72,17 @@ class Profile:
 
     def rules(self, profiled: Spec) -> Rules:
         """The values a target under this profile must accept, read from the spec that
-        ``apply`` returned (its enums and defaults are already the profile's)."""
+        ``apply`` returned (its enums and defaults are already the profile's).
+
+        A profile that lists ``models`` also closes the create's model field to them: a server
+        that serves one model cannot honestly echo another (the reference server refuses other
+        names with 400, as OpenAI refused unknown models; the contract tolerates both answers).
+        """
         rules = Rules.from_spec(profiled)
-        return rules if self.is_default else replace(rules, profile=self.name, changed=self.changed())
+        if self.is_default:
+            return rules
+        return rules.replace(profile=self.name, changed=self.changed(),
+                             choices={"model": self.models} if self.models else {})
 
 
 def load_profile(reference: str | None) -> Profile:

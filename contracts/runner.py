@@ -6,6 +6,7 @@ import time
 from typing import Callable
 
 from contracts import cases
+from contracts.clauses import changed_by_profile
 from contracts.client import Client, ClientOptions
 from contracts.context import RunContext, RunOptions
 from contracts.failures import RunAborted
@@ -104,7 +105,7 @@ def run(
         profile=rules.profile,
         started_at=started,
         finished_at=time.time(),
-        results=ctx.recorder.results(interrupted, _profile_changed(rules)),
+        results=ctx.recorder.results(interrupted, changed_by_profile(rules.changed)),
         coverage=ctx.coverage.as_dict(),
         requests_sent=client.requests_sent,
         videos_created=len(ctx.created),
@@ -132,15 +133,3 @@ def cleanup(ctx: RunContext) -> None:
         except RunAborted:
             return
         ctx.deleted.add(video_id)
-
-
-def _profile_changed(rules: Rules) -> frozenset[str]:
-    """Clauses whose expectations a target profile altered (for the reports)."""
-    touched = {
-        "models": ["create.model.every-value-accepted", "create.unknown-model-handled"],
-        "seconds": ["create.seconds.every-value-accepted", "create.seconds.invalid-value-rejected"],
-        "sizes": ["create.size.every-value-accepted", "create.size.invalid-value-rejected",
-                  "create.image-reference-accepted", "response.video.schema"],
-        "defaults": ["create.defaults-applied"],
-    }
-    return frozenset(cid for key in rules.changed for cid in touched[key])

@@ -4,7 +4,7 @@ the false alarms it avoids.
 For every fault in ``contracts.mock.faults`` the real suite runs (engine in-process, server as a
 real ``python -m contracts.mock --fault NAME`` uvicorn process over loopback, with an API key)
 and must exit 1 with the fault's clauses among the failures; against every clean variant it must
-exit 0 with no failed clause. Runs are spread over worker processes (``contracts.mock.detection``),
+exit 0 with no failed clause. Runs are spread over worker processes (``contracts.detection``),
 so the module takes about a minute on 2 cores.
 
 A fault the suite does not catch yet stays in the catalogue and is listed in EXPECTED_UNDETECTED
@@ -19,7 +19,7 @@ import os
 import pytest
 
 from contracts.clauses import CLAUSES
-from contracts.mock.detection import Outcome, run_many, run_one
+from contracts.detection import Outcome, run_many, run_one
 from contracts.mock.faults import CATALOGUE, FAULTS, VARIANTS
 
 # fault -> (strict, why the suite misses it). See docs/faults.md.

@@ -12,6 +12,6 @@ server deviate on purpose (``contracts.mock.faults``; docs/faults.md).
 from contracts.mock.app import create_app
 from contracts.mock.config import DEFAULT_MAX_BODY_BYTES, MockConfig
 from contracts.mock.errors import APIError
-from contracts.mock.rules import Rules
+from contracts.rules import Rules
 
 __all__ = ["APIError", "DEFAULT_MAX_BODY_BYTES", "MockConfig", "Rules", "create_app"]

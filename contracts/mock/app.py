@@ -36,13 +36,14 @@ from contracts.mock.errors import (
     not_found,
     source_not_ready,
 )
-from contracts.mock.faults import FaultSet, View
+from contracts.mock.faults import FaultContext, FaultSet, View, fault_set
 from contracts.mock.gpu import GpuWorkers
 from contracts.mock.media import Assets
 from contracts.mock.middleware import BearerAuth, RequestId
-from contracts.mock.rules import CONTENT, CREATE, CREATE_CHARACTER, EDIT, EXTEND, LIST, REMIX, Rules
 from contracts.mock.store import Job, UnknownCursor, open_store
 from contracts.mock.validation import CreateParams, RequestValidator, SourceParams
+from contracts.profile import load_profile
+from contracts.rules import CONTENT, CREATE, CREATE_CHARACTER, EDIT, EXTEND, LIST, REMIX, Rules
 from contracts.spec import load_spec
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -55,12 +56,12 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     """A new, empty reference server. Raises SpecError if the spec cannot be loaded, ProfileError
     if the profile cannot be used."""
     config = config or MockConfig()
-    faults = FaultSet.named(config.faults)
+    faults = fault_set(config.faults)
     rules = build_rules(config, faults)
     api = VideosAPI(config, rules, faults)
     middleware = [Middleware(RequestId), Middleware(BearerAuth, api_key=config.api_key)]
     if faults:
-        middleware.insert(0, Middleware(faults.middleware, api=api))
+        middleware.insert(0, Middleware(faults.middleware, ctx=api.fault_context))
     app = Starlette(
         routes=[Mount("/v1", app=Router(api.routes(), redirect_slashes=False))],
         middleware=middleware,
@@ -73,7 +74,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     app.router.redirect_slashes = False
     app.state.config, app.state.rules, app.state.store = config, rules, api.store
     app.state.faults = faults
-    faults.start(api)
+    faults.start(api.fault_context)
     return app
 
 
@@ -81,21 +82,14 @@ def build_rules(config: MockConfig, faults: FaultSet | None = None) -> Rules:
     """The rules the server enforces: explicit ``config.rules``, else the spec patched by the
     profile (its enums and defaults) and then by the faults.
 
-    Under a profile that lists ``models``, other model names are refused with 400 (as OpenAI
-    refused unknown models): a server that serves one model cannot honestly echo another. The
-    contract tolerates both answers; without a profile any non-empty model name is accepted.
+    Under a profile that lists ``models``, other model names are refused with 400 (``Profile.rules``);
+    without a profile any non-empty model name is accepted.
     """
     faults = faults or FaultSet()
     if config.rules is not None:
         return faults.patch_rules(config.rules)
-    from contracts.profile import load_profile
-
     profile = load_profile(config.profile)
-    spec = faults.patch_spec(profile.apply(load_spec(config.spec_path)))
-    rules = Rules.from_spec(spec)
-    if not profile.is_default:
-        rules = rules.override(profile=profile.name, choices={"model": profile.models} if profile.models else None)
-    return faults.patch_rules(rules)
+    return faults.patch_rules(profile.rules(faults.patch_spec(profile.apply(load_spec(config.spec_path)))))
 
 
 @dataclass(frozen=True)
@@ -126,6 +120,12 @@ class VideosAPI:
         self.validator = RequestValidator(rules)
         self.assets = Assets.load(rules.variants, rules.variant_media_types)
         self.poll_after_ms = max(MIN_POLL_AFTER_MS, int(config.job_seconds * 1000 * POLL_AFTER_SHARE))
+        # all that fault hooks may see and do (never this object)
+        self.fault_context = FaultContext(
+            rules=rules, key=config.api_key, store=self.store, render=self.render,
+            content=lambda job, request: self.asset_response(job, self.variant(request)),
+            check_reference_image=self.validator.check_reference_image,
+        )
 
     def routes(self) -> list[Route]:
         op = self._operation
@@ -142,13 +142,13 @@ class VideosAPI:
         ]
 
     def _operation(self, name: str) -> Handler:
-        return self.faults.around(name, getattr(self, name), self)
+        return self.faults.around(name, getattr(self, name), self.fault_context)
 
     # ---- operations ----------------------------------------------------------------------
     async def create(self, request: Request) -> Response:
         body = await parse_body(request, self.rules.media_types(CREATE), self.config.max_body_bytes)
-        self.faults.check_body(body, self)
-        params = self.faults.adjust_params(self.validator.create(body), self)
+        self.faults.check_body(body, self.fault_context)
+        params = self.faults.adjust_params(self.validator.create(body), self.fault_context)
         if params.upload is not None:
             await run_in_threadpool(self.check_reference_image, params)
         job = self.store.create(
@@ -255,14 +255,14 @@ class VideosAPI:
     # ---- helpers (also the faults' building blocks) --------------------------------------
     def render(self, job: Job, op: str, *, just_created: bool = False) -> dict:
         """The job's Video as the operation ``op`` answers it."""
-        return self.faults.render(job.video(self.store.now(), just_created=just_created), View(op, job, self))
+        return self.faults.render(job.video(self.store.now(), just_created=just_created), View(op, job, self.fault_context))
 
     def check_reference_image(self, params: CreateParams) -> None:
         check = self.faults.image_check()
         if check is None:
             self.validator.check_reference_image(params)
         else:
-            check(params, self)
+            check(params, self.fault_context)
 
     def source(self, params: SourceParams, action: str) -> Source:
         """The source of an edit or extension: a completed video by id (404 unknown, 400 not

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from contracts.mock.rules import Rules
+from contracts.rules import Rules
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024  # 32 MiB: room for a 1792x1024 reference image
 DEFAULT_JOB_SECONDS = 1.0

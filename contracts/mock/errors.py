@@ -80,6 +80,10 @@ def source_not_ready(video_id: str, status: str, action: str, param: str = "vide
     )
 
 
+def unknown_url(method: str, path: str) -> APIError:
+    return APIError(404, f"Invalid URL ({method} {path}).", code="unknown_url")
+
+
 def method_not_allowed(method: str, path: str, allowed: list[str]) -> APIError:
     return APIError(
         405,
@@ -99,11 +103,12 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     """Starlette's own errors (unknown route, wrong method...) in the envelope."""
     assert isinstance(exc, HTTPException)
     headers = dict(exc.headers or {})
-    target = f"{request.method} {request.url.path}"
     if exc.status_code == 404:
-        error = APIError(404, f"Invalid URL ({target}).", code="unknown_url", headers=headers)
-    elif exc.status_code == 405:
-        error = APIError(405, f"Method not allowed ({target}).", code="method_not_allowed", headers=headers)
+        error = unknown_url(request.method, request.url.path)
+        error.headers.update(headers)
+    elif exc.status_code == 405:  # the same answer as the routes' own (app.Methods)
+        allowed = sorted(m.strip() for m in headers.get("Allow", "").split(",") if m.strip())
+        error = method_not_allowed(request.method, request.url.path, allowed)
     else:
         error = APIError(exc.status_code, str(exc.detail), headers=headers)
     return error.response()

@@ -204,7 +204,10 @@ class VideoStore(ABC):
     def now(self) -> float:
         return self.monotonic()
 
-    def create(self, *, prompt: str | None, model: str, size: str, seconds: str, **extra: Any) -> Job:
+    def create(self, *, prompt: str | None, model: str, size: str, seconds: str, age: float = 0.0,
+               **extra: Any) -> Job:
+        """A new job; ``age`` > 0 makes it one created that many seconds ago (e.g. someone else's)."""
+
         def make(seq: int) -> Job:
             job = Job(
                 id=self.policy.new_id(prompt),
@@ -213,8 +216,8 @@ class VideoStore(ABC):
                 model=model,
                 size=size,
                 seconds=seconds,
-                created_wall=self.wall(),
-                created_mono=self.monotonic(),
+                created_wall=self.wall() - age,
+                created_mono=self.monotonic() - age,
                 job_seconds=self.job_seconds,
                 policy=self.policy,
                 **extra,

@@ -19,7 +19,7 @@ from starlette.datastructures import QueryParams
 from contracts.mock.bodies import Body, UploadedFile, json_kind
 from contracts.mock.errors import APIError
 from contracts.mock.media import NotAnImage, NotAVideo, VideoInfo, decode_image, inspect_image, inspect_video
-from contracts.mock.rules import CREATE, CREATE_CHARACTER, EDIT, EXTEND, REMIX, Rules
+from contracts.rules import CREATE, CREATE_CHARACTER, EDIT, EXTEND, REMIX, Rules
 from contracts.spec import SchemaValidator, SchemaViolation
 
 # When one value breaks several keywords, report the most basic problem first.

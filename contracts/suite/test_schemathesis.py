@@ -19,13 +19,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from contracts.rules import CREATE_CHARACTER
+from contracts.rules import CREATING as RULES_CREATING
 from contracts.spec import default_spec_path
 
 pytestmark = pytest.mark.contract
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]
-CREATING = {("POST", "/videos"), ("POST", "/videos/{video_id}/remix"), ("POST", "/videos/edits"),
-            ("POST", "/videos/extensions"), ("POST", "/videos/characters")}
+# Operations that create something on the server: jobs, and characters.
+CREATING = RULES_CREATING | {CREATE_CHARACTER}
 
 
 @pytest.fixture(scope="session")

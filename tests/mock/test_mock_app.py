@@ -16,7 +16,7 @@ from PIL import Image
 
 from contracts.mock import MockConfig, Rules, create_app
 from contracts.mock.media import Assets
-from contracts.mock.rules import closed_values
+from contracts.rules import closed_values
 
 ASSETS = Path(__file__).resolve().parents[2] / "contracts" / "mock" / "assets"
 
@@ -64,7 +64,7 @@ def test_closed_values():
 
 def test_a_profile_narrows_values_and_changes_defaults():
     base = Rules.from_spec()
-    profile = base.override(
+    profile = base.replace(
         profile="two-sizes", choices={"size": ("1280x720", "720x1280"), "model": ("wan-2.2",)}, defaults={"model": "wan-2.2"}
     )
     app = create_app(MockConfig(rules=profile))
@@ -75,7 +75,7 @@ def test_a_profile_narrows_values_and_changes_defaults():
     created = call(app, "POST", "/videos", files={"prompt": (None, "p")}).json()
     assert created["model"] == "wan-2.2"
     with pytest.raises(ValueError):
-        base.override(profile="bad", choices={"quality": ("hd",)})
+        base.replace(profile="bad", choices={"quality": ("hd",)})
 
 
 def top_level_boxes(data: bytes) -> list[str]:
@@ -114,7 +114,7 @@ def test_assets_refuse_a_variant_without_a_file():
 
 
 def test_a_profile_can_ignore_unknown_parameters(assert_schema):
-    app = create_app(MockConfig(rules=Rules.from_spec().override(profile="lenient", reject_unknown_parameters=False)))
+    app = create_app(MockConfig(rules=Rules.from_spec().replace(profile="lenient", reject_unknown_parameters=False)))
     response = call(app, "POST", "/videos", json={"prompt": "p", "quality": "hd", "input_reference": {"file_id": "f", "x": 1}})
     assert response.status_code == 200, response.text
     assert_schema("Video", response.json())

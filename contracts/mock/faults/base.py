@@ -1,5 +1,12 @@
-"""The fault machinery: what a fault is (``Fault``), the hook points the server calls
-(``FaultSet``), and the small types the hooks share."""
+"""The fault machinery: what a fault is (``Fault``), what its hooks may see and do
+(``FaultContext``), and the hook points the server calls (``FaultSet``).
+
+Hooks never see the server itself: they get a ``FaultContext`` (the rules with their limits and
+defaults, the API key, the clock, the jobs through a narrow view, the renderer). The hooks
+themselves live in one module per hook kind: ``spec_edits`` (spec, rules), ``creates`` (body,
+params, image), ``jobs`` (new_id, setup, state, startup), ``videos`` (video), ``operations``
+(around), ``error_shapes`` (error), ``transport`` (asgi).
+"""
 
 from __future__ import annotations
 
@@ -14,21 +21,19 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.mock.bodies import Body
-from contracts.mock.store import JobPolicy, State, new_video_id
+from contracts.mock.errors import SERVER_ERROR, APIError
+from contracts.mock.store import Job, JobPolicy, State, VideoStore, new_video_id
+from contracts.spec import Spec
 
 if TYPE_CHECKING:
-    from contracts.mock.app import VideosAPI
-    from contracts.mock.rules import Rules
-    from contracts.mock.store import Job
     from contracts.mock.validation import CreateParams
-    from contracts.spec import Spec
+    from contracts.rules import Rules
 
 
 Handler = Callable[[Request], Awaitable[Response]]
-Around = Callable[["VideosAPI", Request, Handler], Awaitable[Response]]
+Around = Callable[["FaultContext", Request, Handler], Awaitable[Response]]
 OPERATIONS = ("create", "retrieve", "list", "delete", "content", "remix", "edit", "extend", "create_character",
               "get_character")
-CREATE_SCHEMAS = ("CreateVideoRequest", "CreateVideoMultipartRequest")
 RATE_LIMIT_EVERY = 10  # the rate-limit modes answer every 10th request 429
 HANG_LIMIT_SECONDS = 600.0  # a "hanging" request gives up after this long even if nobody disconnects
 ENDLESS_CAP_BYTES = 256 * 1024 * 1024  # an "endless" body stops here if the client never hangs up
@@ -39,13 +44,72 @@ class UnknownFault(ValueError):
     """A fault name that is not in the catalogue."""
 
 
+class FaultContext:
+    """What a fault's hooks may see and do, and nothing more: the server's rules (limits,
+    defaults), its API key, its clock, its jobs (look up, add, delete), and its renderers."""
+
+    def __init__(
+        self,
+        *,
+        rules: Rules,
+        key: str | None,
+        store: VideoStore,
+        render: Callable[[Job, str], dict],
+        content: Callable[[Job, Request], Response],
+        check_reference_image: Callable[[CreateParams], None],
+    ):
+        self.rules = rules
+        self.key = key
+        self._store = store
+        self._render = render
+        self._content = content
+        self._check_reference_image = check_reference_image
+
+    # ---- the clock and the jobs ----------------------------------------------------------
+    def now(self) -> float:
+        """The server's monotonic clock (job states derive from it)."""
+        return self._store.now()
+
+    def job(self, video_id: str) -> Job | None:
+        return self._store.get(video_id)
+
+    def status(self, job: Job) -> str:
+        return job.state(self.now())[0]
+
+    def age(self, job: Job) -> float:
+        """Seconds since the job was created."""
+        return self.now() - job.created_mono
+
+    def add_job(self, *, prompt: str, model: str, age: float = 0.0, error: dict[str, Any] | None = None) -> Job:
+        """A new job of the default size and duration, created ``age`` seconds ago (someone else's)."""
+        defaults = self.rules.defaults
+        return self._store.create(prompt=prompt, model=model, size=defaults["size"], seconds=defaults["seconds"],
+                                  age=age, error=error)
+
+    def delete_job(self, video_id: str) -> None:
+        self._store.delete(video_id)
+
+    # ---- answers -------------------------------------------------------------------------
+    def render(self, job: Job, op: str) -> dict:
+        """The job's Video as the operation ``op`` answers it (other faults' video hooks included)."""
+        return self._render(job, op)
+
+    def content(self, job: Job, request: Request) -> Response:
+        """The job's content for the variant the request asks for, whatever the job's status."""
+        return self._content(job, request)
+
+    def check_reference_image(self, params: CreateParams) -> None:
+        """The faithful server's check of an uploaded reference image (400 when it is wrong)."""
+        self._check_reference_image(params)
+
+
 @dataclass(frozen=True)
 class View:
     """Why a Video is being rendered: the operation and the job."""
 
     op: str  # create, retrieve, list, remix, delete
     job: Job
-    api: VideosAPI
+    ctx: FaultContext
 
 
 @dataclass
@@ -66,6 +130,16 @@ class ErrorAnswer:
         return error if isinstance(error, dict) else {}
 
 
+def crash(detail: str) -> APIError:
+    """What a server's unhandled exception looks like from outside: a 500 envelope."""
+    return APIError(500, f"The server had an error while processing your request ({detail}).", type=SERVER_ERROR,
+                    code="internal_error")
+
+
+def invalid(message: str, param: str | None, code: str = "invalid_value") -> APIError:
+    return APIError(400, message, param=param, code=code)
+
+
 @dataclass(frozen=True)
 class Fault:
     """One fault mode (``breaks`` non-empty) or clean variant (``breaks`` empty)."""
@@ -76,17 +150,17 @@ class Fault:
     breaks: tuple[str, ...] = ()  # clause ids a correct suite must fail against it
     spec: Callable[[dict], None] | None = None
     rules: Callable[[Rules], Rules] | None = None
-    body: Callable[[Body, VideosAPI], None] | None = None
-    params: Callable[[CreateParams, VideosAPI], CreateParams] | None = None
-    image: Callable[[CreateParams, VideosAPI], None] | None = None
+    body: Callable[[Body, FaultContext], None] | None = None
+    params: Callable[[CreateParams, FaultContext], CreateParams] | None = None
+    image: Callable[[CreateParams, FaultContext], None] | None = None
     new_id: Callable[[str | None], str] | None = None
     setup: Callable[[Job], None] | None = None
     state: Callable[[Job, float, State, bool], State] | None = None
     video: Callable[[dict, View], dict] | None = None
     around: Mapping[str, Around] = field(default_factory=dict)
     error: Callable[[ErrorAnswer], None] | None = None
-    asgi: Callable[[ASGIApp, VideosAPI], ASGIApp] | None = None
-    startup: Callable[[VideosAPI], None] | None = None
+    asgi: Callable[[ASGIApp, FaultContext], ASGIApp] | None = None
+    startup: Callable[[FaultContext], None] | None = None
 
     @property
     def clean(self) -> bool:
@@ -106,14 +180,6 @@ class FaultSet(JobPolicy):
     def __init__(self, faults: Iterable[Fault] = ()):
         self.faults = tuple(faults)
 
-    @classmethod
-    def named(cls, names: Iterable[str]) -> FaultSet:
-        names = sorted(set(names))
-        check_names(names)
-        from contracts.mock.faults.catalogue import CATALOGUE  # the catalogue is built on this module
-
-        return cls(CATALOGUE[name] for name in names)
-
     def __bool__(self) -> bool:
         return bool(self.faults)
 
@@ -125,8 +191,6 @@ class FaultSet(JobPolicy):
         hooks = self._hooks("spec")
         if not hooks:
             return spec
-        from contracts.spec import Spec
-
         document = json.loads(json.dumps(spec.document))  # a deep copy of plain data
         for hook in hooks:
             hook(document)
@@ -137,21 +201,21 @@ class FaultSet(JobPolicy):
             rules = hook(rules)
         return rules
 
-    def start(self, api: VideosAPI) -> None:
+    def start(self, ctx: FaultContext) -> None:
         for hook in self._hooks("startup"):
-            hook(api)
+            hook(ctx)
 
     # ---- create --------------------------------------------------------------------------
-    def check_body(self, body: Body, api: VideosAPI) -> None:
+    def check_body(self, body: Body, ctx: FaultContext) -> None:
         for hook in self._hooks("body"):
-            hook(body, api)
+            hook(body, ctx)
 
-    def adjust_params(self, params: CreateParams, api: VideosAPI) -> CreateParams:
+    def adjust_params(self, params: CreateParams, ctx: FaultContext) -> CreateParams:
         for hook in self._hooks("params"):
-            params = hook(params, api)
+            params = hook(params, ctx)
         return params
 
-    def image_check(self) -> Callable[[CreateParams, VideosAPI], None] | None:
+    def image_check(self) -> Callable[[CreateParams, FaultContext], None] | None:
         hooks = self._hooks("image")
         return hooks[-1] if hooks else None
 
@@ -175,37 +239,29 @@ class FaultSet(JobPolicy):
             video = hook(video, view)
         return video
 
-    def around(self, op: str, handler: Handler, api: VideosAPI) -> Handler:
+    def around(self, op: str, handler: Handler, ctx: FaultContext) -> Handler:
         """``handler`` wrapped by every fault's hook for ``op`` (the first fault outermost)."""
         for fault in reversed(self.faults):
             hook = fault.around.get(op)
             if hook is not None:
-                handler = _bind(hook, api, handler)
+                handler = _bind(hook, ctx, handler)
         return handler
 
-    def middleware(self, app: ASGIApp, api: VideosAPI) -> ASGIApp:
+    def middleware(self, app: ASGIApp, ctx: FaultContext) -> ASGIApp:
         """The app wrapped by the error rewrites, then by every ``asgi`` hook."""
         errors = self._hooks("error")
         if errors:
             app = ErrorRewrite(app, errors)
         for hook in reversed(self._hooks("asgi")):
-            app = hook(app, api)
+            app = hook(app, ctx)
         return app
 
 
-def _bind(hook: Around, api: VideosAPI, inner: Handler) -> Handler:
+def _bind(hook: Around, ctx: FaultContext, inner: Handler) -> Handler:
     async def handler(request: Request) -> Response:
-        return await hook(api, request, inner)
+        return await hook(ctx, request, inner)
 
     return handler
-
-
-def check_names(names: Iterable[str]) -> None:
-    from contracts.mock.faults.catalogue import CATALOGUE
-
-    unknown = sorted(set(names) - set(CATALOGUE))
-    if unknown:
-        raise UnknownFault(f"unknown fault {unknown[0]!r}; `videos-contract mock --list-faults` lists them")
 
 
 class ErrorRewrite:

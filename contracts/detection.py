@@ -1,6 +1,6 @@
 """Run the real suite against the reference server in each fault mode or clean variant.
 
-    from contracts.mock.detection import run_many
+    from contracts.detection import run_many
     for outcome in run_many(["seconds-integer", "extra-fields"]):
         print(outcome.name, outcome.exit_code, outcome.failed)
 

@@ -1,0 +1,217 @@
+"""``around`` hooks: one operation's handler wrapped (statuses, bodies, headers, hangs)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from contracts.mock.errors import APIError
+from contracts.mock.faults.base import (
+    ENDLESS_CAP_BYTES,
+    HANG_LIMIT_SECONDS,
+    REPLICATION_LAG_SECONDS,
+    Around,
+    FaultContext,
+    Handler,
+    crash,
+)
+
+
+def on_not_found(answer: Callable[[str], APIError]) -> Around:
+    """Around hook: an unknown id gets ``answer(video_id)`` instead of the 404."""
+
+    async def hook(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+        try:
+            return await call_next(request)
+        except APIError as exc:
+            if exc.code == "video_not_found":
+                raise answer(request.path_params.get("video_id", "")) from None
+            raise
+
+    return hook
+
+
+def transform_json(change: Callable[[Any], Any]) -> Around:
+    """Around hook: a 200 JSON answer's body passed through ``change``."""
+
+    async def hook(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+        response = await call_next(request)
+        if response.status_code != 200 or not response.headers.get("content-type", "").startswith("application/json"):
+            return response
+        body = change(json.loads(response.body))
+        headers = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+        return JSONResponse(body, status_code=response.status_code, headers=headers)
+
+    return hook
+
+
+def drop_query(*names: str) -> Around:
+    """Around hook: the request is handled as if these query parameters were not given."""
+
+    async def hook(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in names]
+        scope = dict(request.scope, query_string=urlencode(kept).encode())
+        return await call_next(Request(scope, request.receive))
+
+    return hook
+
+
+def refuse_media_type(media_type: str, status: int = 415) -> Around:
+    async def hook(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+        given = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if given == media_type:
+            raise APIError(status, f"Unsupported Content-Type: '{given}'. This server takes "
+                           f"{'multipart/form-data' if media_type == 'application/json' else 'application/json'} only.",
+                           param="Content-Type", code="unsupported_media_type")
+        return await call_next(request)
+
+    return hook
+
+
+async def malformed_json_crash(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    try:
+        return await call_next(request)
+    except APIError as exc:
+        if exc.code == "invalid_json" or (exc.code == "invalid_type" and exc.param is None):
+            raise crash("JSONDecodeError" if exc.code == "invalid_json" else "AttributeError: 'list' object has no "
+                        "attribute 'get'") from None
+        raise
+
+
+async def created_201(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    response = await call_next(request)
+    if response.status_code == 200:
+        response.status_code = 201
+    return response
+
+
+async def retrieve_lag(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    job = ctx.job(request.path_params["video_id"])
+    if job is not None and ctx.age(job) < REPLICATION_LAG_SECONDS:
+        raise APIError(404, f"No video found with id '{job.id}'.", param="video_id", code="video_not_found")
+    return await call_next(request)
+
+
+def failed_job_answer(status: int) -> Around:
+    """Around retrieve: a failed job is answered ``status`` instead of 200 + status failed."""
+
+    async def hook(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+        job = ctx.job(request.path_params["video_id"])
+        if job is not None and ctx.status(job) == "failed":
+            reason = job.error.get("message") if job.error else "unknown error"
+            if status >= 500:
+                raise crash(f"video generation failed: {reason}")
+            raise APIError(status, f"Video '{job.id}' failed: {reason}", param="video_id", code="video_failed")
+        return await call_next(request)
+
+    return hook
+
+
+async def content_early(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    job = ctx.job(request.path_params["video_id"])
+    if job is None or ctx.status(job) == "completed":
+        return await call_next(request)
+    return ctx.content(job, request)
+
+
+async def content_octet_stream(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    response = await call_next(request)
+    if response.status_code == 200:
+        response.headers["content-type"] = "application/octet-stream"
+    return response
+
+
+async def not_ready_409(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    try:
+        return await call_next(request)
+    except APIError as exc:
+        if exc.code == "video_not_ready":
+            raise APIError(409, f"Video '{request.path_params.get('video_id')}' is not completed yet.",
+                           param="video_id", code="video_not_ready") from None
+        raise
+
+
+async def no_poll_header(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    response = await call_next(request)
+    del response.headers["openai-poll-after-ms"]
+    return response
+
+
+def list_change(change: Callable[[dict], None]) -> Around:
+    def apply(body: Any) -> Any:
+        change(body)
+        return body
+
+    return transform_json(apply)
+
+
+def extra_list_fields(body: dict) -> None:
+    body["total"] = len(body.get("data", []))
+
+
+def extra_deleted_fields(body: Any) -> Any:
+    return {**body, "deleted_at": int(datetime.now(UTC).timestamp())}
+
+
+async def delete_returns_video(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    job = ctx.job(request.path_params["video_id"])
+    response = await call_next(request)
+    if response.status_code != 200 or job is None:
+        return response
+    return JSONResponse({**ctx.render(job, "delete"), "status": "deleted"})
+
+
+async def delete_204(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    response = await call_next(request)
+    return Response(status_code=204) if response.status_code == 200 else response
+
+
+async def delete_soft(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    video_id = request.path_params["video_id"]
+    if ctx.job(video_id) is None:
+        return await call_next(request)
+    return JSONResponse({"id": video_id, "object": "video.deleted", "deleted": True})  # ...but kept
+
+
+async def _until_disconnected(request: Request) -> None:
+    async def wait() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(wait(), HANG_LIMIT_SECONDS)
+    except TimeoutError:
+        pass
+
+
+async def hang(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Never answer (until the client gives up)."""
+    await _until_disconnected(request)
+    return Response(status_code=504)  # nobody is listening any more
+
+
+async def endless_list(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Start the list body, then keep streaming Video objects and never close the array."""
+    first = await call_next(request)
+    if first.status_code != 200:
+        return first
+    page = json.loads(first.body)
+    item = json.dumps(page["data"][0] if page["data"] else {"object": "video"}).encode() + b", "
+    chunk = item * max(1, 32768 // len(item))  # about 32 KiB per write
+
+    async def stream():
+        yield b'{"object": "list", "data": ['
+        sent = 0
+        while sent < ENDLESS_CAP_BYTES:  # Starlette stops the stream when the client disconnects
+            yield chunk
+            sent += len(chunk)
+            await asyncio.sleep(0)
+
+    return StreamingResponse(stream(), media_type="application/json")
