@@ -40,7 +40,17 @@ from contracts.mock.faults import FaultContext, FaultSet, View, fault_set
 from contracts.mock.gpu import GpuWorkers
 from contracts.mock.media import Assets
 from contracts.mock.middleware import BearerAuth, RequestId
-from contracts.mock.store import Job, UnknownCursor, open_store
+from contracts.mock.sqlite_store import SQLiteStore
+from contracts.mock.store import (
+    DEFAULT_POLICY,
+    Job,
+    JobPolicy,
+    MemoryStore,
+    Scheduler,
+    StoreError,
+    UnknownCursor,
+    VideoStore,
+)
 from contracts.mock.validation import CreateParams, RequestValidator, SourceParams
 from contracts.profile import load_profile
 from contracts.rules import CONTENT, CREATE, CREATE_CHARACTER, EDIT, EXTEND, LIST, REMIX, Rules
@@ -90,6 +100,18 @@ def build_rules(config: MockConfig, faults: FaultSet | None = None) -> Rules:
         return faults.patch_rules(config.rules)
     profile = load_profile(config.profile)
     return faults.patch_rules(profile.rules(faults.patch_spec(profile.apply(load_spec(config.spec_path)))))
+
+
+def open_store(
+    path: str | None, job_seconds: float, *, policy: JobPolicy = DEFAULT_POLICY, workers: Scheduler | None = None
+) -> VideoStore:
+    """The store a server keeps its jobs in: in memory without ``path``, else the SQLite file
+    at ``path`` (created if missing). Raises StoreError (one line) for a path that cannot be used."""
+    if path is None:
+        return MemoryStore(job_seconds, policy=policy, workers=workers)
+    if workers is not None:  # the GPU queue is the state of one process, not of a store file
+        raise StoreError("--gpu-workers cannot be combined with --store: the GPU queue is kept in memory")
+    return SQLiteStore.open(path, job_seconds, policy=policy)
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from contracts.mock.gpu import GpuWorkers
+from typing import Any, Protocol
 
 QUEUED_SHARE = 0.2  # the first fifth of a job is spent queued
 FAIL_SHARE = 0.5  # a job that fails does so half-way through
@@ -69,6 +66,16 @@ class JobPolicy:
 
 
 DEFAULT_POLICY = JobPolicy()
+
+
+class Scheduler(Protocol):
+    """Who runs the jobs when they are not all run at once (``contracts.mock.gpu.GpuWorkers``);
+    declared here so that the store does not import its scheduler (which imports the store)."""
+
+    def submit(self, job: Job, now: float) -> None: ...
+    def advance(self, now: float) -> None: ...
+    def deleted(self, job: Job, now: float) -> None: ...
+    def stats(self, now: float) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -185,7 +192,8 @@ class VideoStore(ABC):
     The job logic lives here (ids and outcomes from the policy, creation time, list order by
     sequence number); a subclass only keeps the jobs: ``MemoryStore`` in a dict (the default),
     ``SQLiteStore`` in a file shared by worker processes and kept across restarts
-    (``contracts.mock.sqlite_store``). ``open_store`` picks one from the server's settings.
+    (``contracts.mock.sqlite_store``). ``open_store`` (in ``app``) picks one from the
+    server's settings.
     """
 
     def __init__(
@@ -271,7 +279,7 @@ class MemoryStore(VideoStore):
     """Jobs in a dict: fast, and gone when the server stops. A lock guards the maps so
     concurrent requests lose nothing. ``workers`` (GPU workers) keep their queue here too."""
 
-    def __init__(self, job_seconds: float, *, workers: GpuWorkers | None = None, **kwargs: Any):
+    def __init__(self, job_seconds: float, *, workers: Scheduler | None = None, **kwargs: Any):
         super().__init__(job_seconds, **kwargs)
         self.workers = workers  # None: every job runs at once (no GPU queue)
         self._jobs: dict[str, Job] = {}
@@ -341,20 +349,6 @@ class MemoryStore(VideoStore):
                 else:
                     jobs = [j for j in jobs if j.seq > cursor]
         return Page(jobs[:limit], has_more=len(jobs) > limit)
-
-
-def open_store(
-    path: str | None, job_seconds: float, *, policy: JobPolicy = DEFAULT_POLICY, workers: GpuWorkers | None = None
-) -> VideoStore:
-    """The store a server keeps its jobs in: in memory without ``path``, else the SQLite file
-    at ``path`` (created if missing). Raises StoreError (one line) for a path that cannot be used."""
-    if path is None:
-        return MemoryStore(job_seconds, policy=policy, workers=workers)
-    if workers is not None:  # the GPU queue is the state of one process, not of a store file
-        raise StoreError("--gpu-workers cannot be combined with --store: the GPU queue is kept in memory")
-    from contracts.mock.sqlite_store import SQLiteStore
-
-    return SQLiteStore.open(path, job_seconds, policy=policy)
 
 
 class StoreError(ValueError):

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from contracts.mock.sqlite_store import APPLICATION_ID, SCHEMA_VERSION, SQLiteStore
-from contracts.mock.store import Job, JobPolicy, MemoryStore, StoreError, UnknownCursor, VideoStore, open_store
+from contracts.mock.app import open_store
+from contracts.mock.store import Job, JobPolicy, MemoryStore, StoreError, UnknownCursor, VideoStore
 
 
 class Clock:
