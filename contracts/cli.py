@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--report-dir", default="reports", metavar="DIR", help="where reports go (default reports/)")
     output.add_argument("--baseline", metavar="FILE", help="accept the violations listed in FILE: only new ones fail")
     output.add_argument("--write-baseline", metavar="FILE", help="write the run's violations to FILE as a baseline")
-    output.add_argument("--quiet", action="store_true", help="no progress lines")
+    output.add_argument("--quiet", action="store_true", help="no progress (neither the live view on a terminal nor the line log)")
     output.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                         help="colour in the summary (default auto)")
     embedded = run.add_argument_group("embedded server")
@@ -169,18 +169,21 @@ def _run_against(args: argparse.Namespace, base_url: str | None, profile, server
         raise UsageError(str(exc)) from None
 
     api_key = args.api_key or os.environ.get(API_KEY_ENV) or None
-    progress = None if args.quiet else report.make_progress(sys.stderr)
+    # A live view when stdout is a terminal; the plain line log on stderr for CI and pipes.
+    progress = None if args.quiet else report.make_progress(sys.stderr, live=sys.stdout)
+    watch = progress.watch if progress is not None else None
     options = RunOptions(base_url=base_url or "", api_key=api_key, examples=args.examples, seed=args.seed,
                          job_timeout=args.job_timeout, request_timeout=args.request_timeout,
                          budget_seconds=args.budget, max_creates=args.max_creates or DEFAULT_MAX_CREATES)
     try:
         if server is None:
-            result = run(options, spec=spec, rules=rules, progress=progress)
+            result = run(options, spec=spec, rules=rules, progress=progress, watch=watch)
         else:
             # The embedded server serves the same profile, so that a profiled run checks a match.
             options.base_url = server.wait_ready().base_url
             options.api_key, options.max_creates, options.embedded = server.api_key, args.max_creates, True
-            result = run(options, spec=spec, rules=rules, progress=progress, target_label=options.base_url)
+            result = run(options, spec=spec, rules=rules, progress=progress, target_label=options.base_url,
+                         watch=watch)
             # Its graceful shutdown takes a moment: let it happen while the reports are written.
             threading.Thread(target=server.stop, name="embedded-server-stop", daemon=True).start()
     except SetupError as exc:

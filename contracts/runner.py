@@ -15,7 +15,7 @@ from contracts.rules import Rules
 from contracts.scenarios import auth, create_invalid, create_valid, generated, jobs, listing
 from contracts.scenarios.state import RunState
 from contracts.spec import Spec, load_spec
-from contracts.types import RunResult
+from contracts.types import RunResult, RunStats
 
 CLEANUP_SECONDS = 20.0  # granted to deleting the run's videos after the budget is spent
 
@@ -63,7 +63,10 @@ def run(
     rules: Rules | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     target_label: str | None = None,
+    watch: Callable[[Callable[[], RunStats]], None] | None = None,
 ) -> RunResult:
+    """One run. ``progress(stage, done, total)`` is told each step; ``watch`` is handed a probe
+    of the run's counters (``RunStats``) once, for a live view to read while the run goes on."""
     spec = spec or load_spec()
     rules = rules or Rules.from_spec(spec)
     client = Client(ClientOptions(base_url=options.base_url, api_key=options.api_key,
@@ -72,6 +75,8 @@ def run(
     recorder = Recorder(probe=lambda: (client.requests_sent, time.monotonic() - clock))
     ctx = RunContext(spec=spec, rules=rules, client=client, options=options, recorder=recorder, progress=progress)
     state = RunState()
+    if watch is not None:
+        watch(lambda: stats(ctx))
     interrupted: str | None = None
     interrupted_kind: str | None = None
     try:
@@ -117,6 +122,13 @@ def run(
                  "max_creates": options.max_creates, "request_timeout": options.request_timeout,
                  "job_timeout": options.job_timeout},
     )
+
+
+def stats(ctx: RunContext) -> RunStats:
+    """The run's counters now (safe to call from another thread: it only reads)."""
+    tracks = list(ctx.tracks)
+    return RunStats(requests_sent=ctx.client.requests_sent, jobs_created=len(ctx.created),
+                    jobs_followed=len(tracks), jobs_finished=sum(1 for track in tracks if track.done))
 
 
 def cleanup(ctx: RunContext) -> None:

@@ -117,3 +117,13 @@ class RunResult:
         for r in self.results:
             counts[r.verdict.value] += 1
         return counts
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """Counters of a run while it goes on, for a live view (``runner.run(watch=...)``)."""
+
+    requests_sent: int = 0
+    jobs_created: int = 0
+    jobs_followed: int = 0  # jobs whose lifecycle the run polls
+    jobs_finished: int = 0  # of those, seen completed or failed

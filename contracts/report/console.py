@@ -8,6 +8,7 @@ lines, only when a stage starts, ends, or every ``heartbeat`` seconds while it r
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import threading
@@ -80,6 +81,9 @@ class ProgressReporter:
                 self._last_out = now
             self._finished = complete
 
+    def watch(self, probe: Callable[[], Any]) -> None:
+        """The line log shows steps only: the run's counters are for the live view."""
+
     def close(self) -> None:
         """Finish the current line (call once the run is over, or interrupted)."""
         with self._lock:
@@ -132,9 +136,24 @@ class ProgressReporter:
             self._last_len = 0
 
 
-def make_progress(stream: TextIO | None = None, *, tty: bool | None = None) -> ProgressReporter:
-    """A progress callable for the engine: ``progress(stage, done, total)``."""
+def make_progress(stream: TextIO | None = None, *, tty: bool | None = None, live: TextIO | None = None):
+    """A progress callable for the engine: ``progress(stage, done, total)``, with ``watch(probe)``
+    and ``close()``. When ``live`` (stdout) is a terminal: the live view on it
+    (``contracts.report.live``); otherwise the line log on ``stream`` (stderr)."""
+    if live is not None and _is_terminal(live):
+        from contracts.report.live import LiveProgress  # rich is imported only for a terminal
+
+        return LiveProgress(live)
     return ProgressReporter(stream, tty=tty)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    if os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 # ----------------------------------------------------------------------------- summary

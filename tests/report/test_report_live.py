@@ -1,0 +1,128 @@
+"""The live view of a run: drawn with rich when stdout is a terminal (tested in a real
+pseudo-terminal), the plain line log for pipes, the same reports either way."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from contracts.report import ProgressReporter, make_progress
+from contracts.report.live import LiveProgress
+from contracts.types import RunStats
+
+ROOT = Path(__file__).resolve().parents[2]
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+PLAIN_LINE = re.compile(r"^\[\s*\d+\.\d+s\] first creates: 0/\d+ \(0%\)$", re.M)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def frame(live: LiveProgress) -> str:
+    out = Console(file=io.StringIO(), width=100, color_system=None)
+    out.print(live.render())
+    return out.file.getvalue()
+
+
+def test_the_view_shows_step_requests_jobs_and_elapsed():
+    clock = Clock()
+    live = LiveProgress(io.StringIO(), clock=clock)
+    live.watch(lambda: RunStats(requests_sent=68, jobs_created=25, jobs_followed=4, jobs_finished=1))
+    live._stage, live._done, live._total = "lifecycle", 4, 12  # what progress("lifecycle", 4, 12) sets
+    clock.now += 2.5
+    text = frame(live)
+    assert "lifecycle" in text and "step 5 of 12" in text
+    assert "requests sent 68" in text and "jobs created 25" in text
+    assert "jobs followed 4 (1 finished)" in text and "elapsed 2.5 s" in text
+    live._stage, live._done = "done", 12
+    assert "finished" in frame(live) and "step 12 of 12" in frame(live)
+
+
+def test_make_progress_picks_the_live_view_only_for_a_terminal(monkeypatch):
+    monkeypatch.setenv("TERM", "xterm-256color")
+    primary, secondary = pty.openpty()
+    try:
+        with open(secondary, "w", closefd=False) as terminal:
+            assert isinstance(make_progress(io.StringIO(), live=terminal), LiveProgress)
+            monkeypatch.setenv("TERM", "dumb")
+            assert isinstance(make_progress(io.StringIO(), live=terminal), ProgressReporter)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert isinstance(make_progress(io.StringIO(), live=io.StringIO()), ProgressReporter)
+    assert isinstance(make_progress(io.StringIO()), ProgressReporter)
+
+
+# ---- the real command ----------------------------------------------------------------------
+def command(report_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "contracts.cli", "run", "--examples", "0", "--report-dir", str(report_dir)]
+
+
+def environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "NO_COLOR")}
+    return {**env, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "120"}
+
+
+def run_in_terminal(report_dir: Path) -> tuple[int, str]:
+    """The CLI with stdout and stderr on a pseudo-terminal; everything it drew, and its exit code."""
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(command(report_dir), stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary,
+                               cwd=ROOT, env=environment())
+    os.close(secondary)
+    chunks = []
+    try:
+        while True:
+            ready, _, _ = select.select([primary], [], [], 120)
+            if not ready:
+                raise AssertionError("the CLI drew nothing for 120 s")
+            try:
+                data = os.read(primary, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(primary)
+        code = process.wait(timeout=60)
+    return code, b"".join(chunks).decode("utf-8", "replace")
+
+
+def verdicts(report_dir: Path) -> dict[str, str]:
+    document = json.loads((report_dir / "conformance.json").read_text())
+    return {clause["id"]: clause["verdict"] for clause in document["clauses"]}
+
+
+def test_a_terminal_gets_the_live_view_and_a_pipe_the_plain_log(tmp_path):
+    code, drawn = run_in_terminal(tmp_path / "tty")
+    assert code == 0, drawn
+    text = ANSI.sub("", drawn)
+    for expected in ("videos-contract run", "requests sent", "jobs followed", "elapsed", "finished", "Verdict: PASS"):
+        assert expected in text, f"{expected!r} not drawn:\n{text[-3000:]}"
+    assert re.search(r"step 12 of 12", text), text[-3000:]
+    assert "\x1b[" in drawn, "drawn in place, with cursor movements"
+    assert not PLAIN_LINE.search(text), "no plain log lines on a terminal"
+
+    piped = subprocess.run(command(tmp_path / "pipe"), capture_output=True, text=True, timeout=180, cwd=ROOT,
+                           env=environment())
+    assert piped.returncode == 0, piped.stderr
+    assert PLAIN_LINE.search(piped.stderr), piped.stderr
+    assert "\x1b[" not in piped.stderr + piped.stdout
+    assert "requests sent" not in piped.stdout + piped.stderr
+
+    assert sorted(p.name for p in (tmp_path / "tty").iterdir()) == sorted(p.name for p in (tmp_path / "pipe").iterdir())
+    assert verdicts(tmp_path / "tty") == verdicts(tmp_path / "pipe"), "the view changes no report"
