@@ -36,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from pathlib import Path
 
     from contracts import report
-    from contracts.cli import EMBEDDED_JOB_SECONDS
-    from contracts.context import RunOptions
+    from contracts.options import EMBEDDED_JOB_SECONDS, RunOptions
     from contracts.embedded import EmbeddedServer
     from contracts.runner import STEPS, run
     from contracts.spec import load_spec
@@ -58,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             # Called before step `index`: the time since the last call belongs to the previous step.
             mark("preflight" if index == 0 else f"step: {names[index - 1]}")
 
-        result = run(options, spec=spec, progress=progress, target_label=server.base_url)
+        result = run(options, spec=spec, progress=progress)
         mark("clean-up (delete the run's videos)")
     finally:
         server.stop()

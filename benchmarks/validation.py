@@ -217,13 +217,14 @@ def response_pipeline(spec, args) -> list:
 
     from contracts import cases
     from contracts.checks import REGISTRY, run_checks
-    from contracts.client import Client, ClientOptions, Response
-    from contracts.context import RunContext, RunOptions
+    from contracts.client import Client, Response
+    from contracts.context import RunContext
+    from contracts.options import RunOptions
     from contracts.rules import Rules
     from contracts.types import Exchange, RecordedRequest
 
     options = RunOptions(base_url="http://127.0.0.1:9/v1")
-    client = Client(ClientOptions(base_url=options.base_url))
+    client = Client(options)
     ctx = RunContext(spec=spec, rules=Rules.from_spec(spec), client=client, options=options)
     case = cases.call("retrieve", "GET", "/videos/{video_id}", COMPLETED["id"])
     body = json.dumps(COMPLETED).encode()

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from contracts.failures import RunAborted
+from contracts.options import RunOptions
 from contracts.types import Exchange, RecordedRequest, RecordedResponse
 
 REDACTED = "<redacted>"
@@ -29,11 +30,9 @@ USER_AGENT = "videos-contract"
 
 @dataclass
 class ClientOptions:
-    base_url: str
-    api_key: str | None = None
-    request_timeout: float = 15.0
+    """How the client defends itself, beyond what the run options say (target, key, timeout, budget)."""
+
     connect_timeout: float = 5.0
-    budget_seconds: float = 240.0
     body_cap: int = DEFAULT_BODY_CAP
     max_429_retries: int = 3
     max_retry_after: float = 10.0
@@ -91,13 +90,14 @@ def excerpt(body: bytes, limit: int = EXCERPT_CHARS) -> str:
 
 
 class Client:
-    def __init__(self, options: ClientOptions):
+    def __init__(self, options: RunOptions, limits: ClientOptions | None = None):
         self.options = options
+        self.limits = limits or ClientOptions()
         self.base_url = options.base_url.rstrip("/")
         self.deadline = time.monotonic() + options.budget_seconds
         self.requests_sent = 0
         self._http = httpx.Client(
-            timeout=httpx.Timeout(options.request_timeout, connect=options.connect_timeout),
+            timeout=httpx.Timeout(options.request_timeout, connect=self.limits.connect_timeout),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
         )
@@ -139,11 +139,11 @@ class Client:
             sent_headers["Authorization"] = f"Bearer {key}"
         retried: list[Response] = []
         while True:
-            response = self._send_once(method, url, query, sent_headers, content, body_cap or self.options.body_cap)
-            if response.status != 429 or len(retried) >= self.options.max_429_retries:
+            response = self._send_once(method, url, query, sent_headers, content, body_cap or self.limits.body_cap)
+            if response.status != 429 or len(retried) >= self.limits.max_429_retries:
                 break
             wait = _retry_after_seconds(response.headers.get("retry-after"))
-            wait = min(wait if wait is not None else 1.0, self.options.max_retry_after)
+            wait = min(wait if wait is not None else 1.0, self.limits.max_retry_after)
             if wait >= self.remaining():
                 break
             retried.append(response)
@@ -159,7 +159,7 @@ class Client:
         params = {k: v for k, v in (query or {}).items() if v is not None}
         request = self._http.build_request(
             method, url, params=params, headers=headers, content=content,
-            timeout=httpx.Timeout(timeout, connect=min(self.options.connect_timeout, timeout)),
+            timeout=httpx.Timeout(timeout, connect=min(self.limits.connect_timeout, timeout)),
         )
         recorded = RecordedRequest(
             method=method,

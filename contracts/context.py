@@ -11,25 +11,12 @@ from contracts.checks import run_checks
 from contracts.client import Client, Response
 from contracts.cost import JobCost
 from contracts.failures import ContractViolation, NotVerifiable, RunAborted
+from contracts.options import RunOptions
 from contracts.recorder import Coverage, Recorder
 from contracts.rules import CREATING, Rules
 from contracts.spec import Spec
 
 MAX_CONSECUTIVE_TRANSPORT_ERRORS = 3  # then the target is down or hanging: stop, do not wait out the budget
-
-
-@dataclass
-class RunOptions:
-    base_url: str
-    api_key: str | None = None
-    max_creates: int | None = 25  # None: no cap (the embedded server)
-    examples: int = 20  # generated cases per mode
-    seed: int = 0
-    job_timeout: float = 120.0  # how long to poll one job before calling it unfinished
-    request_timeout: float = 15.0
-    budget_seconds: float = 240.0
-    poll_interval_cap: float = 5.0
-    embedded: bool = False
 
 
 @dataclass

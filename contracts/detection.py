@@ -95,9 +95,10 @@ def run_one(name: str, *, examples: int = EXAMPLES, job_seconds: float | None = 
             request_timeout: float = REQUEST_TIMEOUT, job_timeout: float = JOB_TIMEOUT, seed: int = 0,
             measure: bool = True, persona: bool = False) -> Outcome:
     """Start the server with ``--fault name`` (``--persona name``) and run the whole suite against it."""
-    from contracts.context import RunOptions
     from contracts.embedded import EmbeddedServer, EmbeddedServerError
-    from contracts.runner import SetupError, run
+    from contracts.failures import SetupError
+    from contracts.options import RunOptions
+    from contracts.runner import run
     from contracts.types import Verdict
 
     outcome, server_args, default_job_seconds = _target(name, persona)

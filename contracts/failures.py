@@ -52,3 +52,7 @@ class RunAborted(Exception):
     def __init__(self, message: str, kind: str = "budget"):
         super().__init__(message)
         self.kind = kind
+
+
+class SetupError(Exception):
+    """The run cannot start (unreachable target, bad options, unusable profile or spec): exit code 2."""

@@ -1,4 +1,4 @@
-"""The pytest face of the suite: ``pytest tests/contract --base-url URL``.
+"""The pytest face of the suite: ``pytest tests/contract --contract-base-url URL``.
 
 Registered as a pytest plugin (entry point ``contracts.pytest_plugin``), so another project's
 test run can use the ``contract_run`` fixture too. One conformance run per session, shared by
@@ -7,46 +7,18 @@ every clause test; reports are written when the session ends and summarised in t
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import pytest
 
+from contracts import options as run_options
+
 GROUP = "videos-contract"
-OPTION_BASE_URL = "--base-url"
-OPTION_API_KEY = "--api-key"
-OPTION_MAX_CREATES = "--max-creates"
-OPTION_EXAMPLES = "--contract-examples"
-OPTION_REPORT_DIR = "--contract-report-dir"
-OPTION_BUDGET = "--contract-budget"
-OPTION_JOB_SECONDS = "--contract-job-seconds"
-OPTION_PROFILE = "--contract-profile"
-API_KEY_ENV = "OPENAI_API_KEY"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, "videos-contract: the Videos API contract suite")
-    try:
-        group.addoption(OPTION_BASE_URL, metavar="URL", default=None,
-                        help="API root of the server under test, e.g. http://127.0.0.1:8000/v1 "
-                             "(default: the embedded reference server)")
-    except ValueError:
-        pass  # pytest-base-url already defines --base-url (same meaning, same dest): share it
-    group.addoption(OPTION_API_KEY, metavar="KEY", default=None,
-                    help=f"the target's API key (default: ${API_KEY_ENV}); never written to any output")
-    group.addoption(OPTION_MAX_CREATES, metavar="N", type=int, default=25,
-                    help="at most N jobs created on an external target (default 25)")
-    group.addoption(OPTION_EXAMPLES, metavar="N", type=int, default=20,
-                    help="generated cases per mode (default 20)")
-    group.addoption(OPTION_REPORT_DIR, metavar="DIR", default=None,
-                    help="write conformance reports there (default: reports/ when tests/contract runs)")
-    group.addoption(OPTION_BUDGET, metavar="SECONDS", type=float, default=180.0,
-                    help="total time budget of the contract run (default 180)")
-    group.addoption(OPTION_PROFILE, metavar="openai|FILE.toml", default="openai",
-                    help="the target's profile: 'openai' (default) or a TOML file (see profiles/)")
-    group.addoption(OPTION_JOB_SECONDS, metavar="S", type=float, default=0.3,
-                    help="job duration of the embedded server (default 0.3)")
+    run_options.add_to_pytest(group)
 
 
 class ContractSession:
@@ -59,63 +31,49 @@ class ContractSession:
         self.paths: dict[str, Path] = {}
         self.write_error: str | None = None
         self.worker_summaries: list[str] = []  # under pytest-xdist, from the workers
-        self._server = None
+        self._target = None
         self._options = None
+
+    def target(self):
+        """The target of the session (contracts.target.Target), from the --contract-* options."""
+        if self._target is None:
+            from contracts.failures import SetupError
+            from contracts.target import Target
+
+            try:
+                self._target = Target(run_options.values_from_pytest(self.config))
+            except SetupError as exc:
+                pytest.exit(f"videos-contract: {exc}", returncode=2)
+        return self._target
 
     def options(self):
         """RunOptions for the target, starting the embedded server if no --base-url was given."""
-        if self._options is not None:
-            return self._options
-        from contracts.context import RunOptions
-        from contracts.embedded import EmbeddedServer, EmbeddedServerError
+        if self._options is None:
+            from contracts.failures import SetupError
 
-        opt = self.config.getoption
-        base_url = opt(OPTION_BASE_URL)
-        options = RunOptions(base_url=(base_url or "").rstrip("/"),
-                             api_key=opt(OPTION_API_KEY) or os.environ.get(API_KEY_ENV) or None,
-                             max_creates=opt(OPTION_MAX_CREATES), examples=opt(OPTION_EXAMPLES),
-                             budget_seconds=opt(OPTION_BUDGET))
-        if not base_url:
-            # The embedded server always gets a key, so that the auth clauses are checked too.
-            options.api_key, options.max_creates, options.embedded = "sk-embedded-" + secrets.token_hex(8), None, True
-            profile = self.profile()
-            extra = [] if profile.is_default else ["--profile", str(profile.source)]
-            self._server = EmbeddedServer(api_key=options.api_key, job_seconds=opt(OPTION_JOB_SECONDS),
-                                          extra_args=extra)
             try:
-                options.base_url = self._server.start().base_url
-            except EmbeddedServerError as exc:
+                self._options = self.target().options()
+            except SetupError as exc:
                 pytest.exit(f"videos-contract: {exc}", returncode=2)
-        self._options = options
-        return options
-
-    def profile(self):
-        from contracts.profile import ProfileError, load_profile
-
-        try:
-            return load_profile(self.config.getoption(OPTION_PROFILE))
-        except ProfileError as exc:
-            pytest.exit(f"videos-contract: {exc}", returncode=2)
+        return self._options
 
     def run(self):
         if self.result is not None:
             return self.result
-        from contracts.runner import SetupError, run
-        from contracts.spec import SpecError, load_spec
+        from contracts.failures import SetupError
+        from contracts.runner import run
 
         try:
-            base = load_spec()
-            profile = self.profile()
-            spec = profile.apply(base)
-            self.result = run(self.options(), spec=spec, rules=profile.rules(spec))
-        except (SetupError, SpecError) as exc:
+            spec, rules = self.target().contract()
+            self.result = run(self.options(), spec=spec, rules=rules)
+        except SetupError as exc:
             pytest.exit(f"videos-contract: {exc}", returncode=2)
         return self.result
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
+        if self._target is not None:
+            self._target.stop()
+            self._target = None
 
 
 _SESSION_KEY = pytest.StashKey[ContractSession]()
@@ -165,7 +123,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     from contracts import report
 
-    report_dir = session.config.getoption(OPTION_REPORT_DIR) or "reports"
+    report_dir = run_options.values_from_pytest(session.config)["report_dir"]
     try:
         state.paths = report.write_reports(state.result, Path(report_dir))
     except OSError as exc:

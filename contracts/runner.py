@@ -7,9 +7,10 @@ from typing import Callable
 
 from contracts import cases
 from contracts.clauses import changed_by_profile
-from contracts.client import Client, ClientOptions
-from contracts.context import RunContext, RunOptions
-from contracts.failures import RunAborted
+from contracts.client import Client
+from contracts.context import RunContext
+from contracts.failures import RunAborted, SetupError
+from contracts.options import RunOptions
 from contracts.recorder import Recorder
 from contracts.rules import Rules
 from contracts.scenarios import auth, create_invalid, create_valid, generated, jobs, listing
@@ -37,10 +38,6 @@ STEPS: list[tuple[str, Callable[[RunContext, RunState], None]]] = [
 ]
 
 
-class SetupError(Exception):
-    """The run cannot start (unreachable target, bad options): exit code 2."""
-
-
 def preflight(client: Client) -> None:
     """Fail fast, with one line, when nothing listens at the base URL. A server that accepts the
     connection but hangs is not a setup error: the run goes on and reports it as a violation."""
@@ -62,15 +59,13 @@ def run(
     spec: Spec | None = None,
     rules: Rules | None = None,
     progress: Callable[[str, int, int], None] | None = None,
-    target_label: str | None = None,
     watch: Callable[[Callable[[], RunStats]], None] | None = None,
 ) -> RunResult:
     """One run. ``progress(stage, done, total)`` is told each step; ``watch`` is handed a probe
     of the run's counters (``RunStats``) once, for a live view to read while the run goes on."""
     spec = spec or load_spec()
     rules = rules or Rules.from_spec(spec)
-    client = Client(ClientOptions(base_url=options.base_url, api_key=options.api_key,
-                                  request_timeout=options.request_timeout, budget_seconds=options.budget_seconds))
+    client = Client(options)
     started, clock = time.time(), time.monotonic()
     recorder = Recorder(probe=lambda: (client.requests_sent, time.monotonic() - clock))
     ctx = RunContext(spec=spec, rules=rules, client=client, options=options, recorder=recorder, progress=progress)
@@ -105,7 +100,7 @@ def run(
     if ctx.recorder.verdict_of("response.rate-limit.retry-after").value == "not_verified":
         ctx.recorder.skipped("response.rate-limit.retry-after", "the target answered no request with 429")
     return RunResult(
-        target=target_label or options.base_url,
+        target=options.base_url,
         spec_version=spec.version,
         profile=rules.profile,
         started_at=started,

@@ -11,7 +11,8 @@ import httpx
 
 from contracts.cases import Case
 from contracts.client import Response
-from contracts.context import RunContext, RunOptions
+from contracts.context import RunContext
+from contracts.options import RunOptions
 from contracts.rules import Rules
 from contracts.spec import load_spec
 from contracts.types import Exchange, RecordedRequest, Verdict

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from contracts.client import REDACTED, Client, ClientOptions
+from contracts.options import RunOptions
 from contracts.failures import RunAborted
 
 KEY = "sk-test-" + "k" * 40
@@ -78,7 +79,9 @@ def client():
     made: list[Client] = []
 
     def make(base_url: str, **options) -> Client:
-        made.append(Client(ClientOptions(base_url=base_url, api_key=KEY, **options)))
+        limits = {k: options.pop(k) for k in ("body_cap", "connect_timeout", "max_429_retries", "max_retry_after")
+                  if k in options}
+        made.append(Client(RunOptions(base_url=base_url, api_key=KEY, **options), ClientOptions(**limits)))
         return made[-1]
 
     yield make

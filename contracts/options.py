@@ -1,0 +1,138 @@
+"""Every run option, declared once: name, type, default, help.
+
+The CLI (``videos-contract run --NAME``) and the pytest plugin (``pytest --contract-NAME``) are both
+built from ``OPTIONS``, and ``RunOptions`` takes its defaults from it, so that a default or a help
+text cannot differ between the two faces. ``--base-url`` is also accepted by the plugin as it is
+(pytest-base-url's option of the same meaning, shared when that plugin is installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+API_KEY_ENV = "OPENAI_API_KEY"
+PLUGIN_PREFIX = "--contract-"
+PLUGIN_DEST = "contract_"
+
+
+def bounded(kind: type, flag: str, minimum: float = 0) -> Callable[[str], Any]:
+    """An argparse type: ``kind`` (int or float), at least ``minimum``; a one-line error otherwise."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} takes a {'whole ' if kind is int else ''}number, got {text!r}")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{flag} must be at least {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # the CLI flag without dashes (the plugin's is --contract-NAME)
+    dest: str  # the RunOptions field it sets, or the setting it names (profile, report_dir, job_seconds)
+    group: str  # where --help lists it
+    help: str
+    default: Any = None
+    kind: type | None = None  # int or float (checked against ``minimum``); None: a string
+    minimum: float = 0
+    metavar: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name
+
+    @property
+    def plugin_flag(self) -> str:
+        return PLUGIN_PREFIX + self.name
+
+    def arguments(self, flag: str) -> dict[str, Any]:
+        """The keyword arguments of ``add_argument`` (argparse) / ``addoption`` (pytest)."""
+        out: dict[str, Any] = {"dest": self.dest, "default": self.default, "help": self.help}
+        if self.kind is not None:
+            out["type"] = bounded(self.kind, flag, self.minimum)
+        if self.metavar:
+            out["metavar"] = self.metavar
+        return out
+
+
+DEFAULT_MAX_CREATES = 25
+EMBEDDED_JOB_SECONDS = 0.3  # the embedded server's jobs: long enough to watch them move
+
+OPTIONS: tuple[Option, ...] = (
+    Option("base-url", "base_url", "target", metavar="URL",
+           help="the API root of the server to check, e.g. http://127.0.0.1:8000/v1 (requests go to URL/videos); "
+                "default: the embedded reference server"),
+    Option("api-key", "api_key", "target", metavar="KEY",
+           help=f"the target's API key (default: ${API_KEY_ENV}); never written to any output"),
+    Option("profile", "profile", "target", default="openai", metavar="openai|FILE.toml",
+           help="what the target serves: 'openai' (the documented contract, default) or a profile file naming its "
+                "models, sizes, seconds and defaults (see profiles/)"),
+    Option("max-creates", "max_creates", "target", kind=int, minimum=1, metavar="N",
+           help=f"at most N jobs created on an external target (default {DEFAULT_MAX_CREATES}; the embedded server "
+                "has no cap)"),
+    Option("budget", "budget_seconds", "limits", default=180.0, kind=float, minimum=1, metavar="SECONDS",
+           help="total time budget of the run (default 180)"),
+    Option("request-timeout", "request_timeout", "limits", default=15.0, kind=float, minimum=0.1, metavar="SECONDS",
+           help="per-request timeout (default 15)"),
+    Option("job-timeout", "job_timeout", "limits", default=120.0, kind=float, minimum=0.1, metavar="SECONDS",
+           help="how long to follow one job before calling it unfinished (default 120)"),
+    Option("examples", "examples", "generation", default=20, kind=int, metavar="N",
+           help="generated cases per mode (positive, negative); 0 disables generation (default 20)"),
+    Option("seed", "seed", "generation", default=0, kind=int, metavar="SEED", help="generation seed (default 0)"),
+    Option("report-dir", "report_dir", "reports", default="reports", metavar="DIR",
+           help="where reports go (default reports/)"),
+    Option("job-seconds", "job_seconds", "embedded server", default=EMBEDDED_JOB_SECONDS, kind=float, metavar="S",
+           help=f"job duration of the embedded server (default {EMBEDDED_JOB_SECONDS})"),
+)
+BY_DEST: Mapping[str, Option] = {option.dest: option for option in OPTIONS}
+
+
+def default(dest: str) -> Any:
+    return BY_DEST[dest].default
+
+
+def add_to_parser(groups: Mapping[str, Any], options: Iterable[Option] = OPTIONS) -> None:
+    """Add the options to argparse groups (by group name), as ``--NAME``."""
+    for option in options:
+        groups[option.group].add_argument(option.flag, **option.arguments(option.flag))
+
+
+def add_to_pytest(group: Any, options: Iterable[Option] = OPTIONS) -> None:
+    """Add the options to a pytest option group, as ``--contract-NAME`` (dest ``contract_DEST``:
+    pytest's option namespace is shared by every plugin), and ``--base-url`` as it is."""
+    for option in options:
+        group.addoption(option.plugin_flag, **{**option.arguments(option.plugin_flag), "dest": PLUGIN_DEST + option.dest})
+    try:
+        group.addoption("--base-url", metavar="URL", default=None, help="the same as --contract-base-url")
+    except ValueError:
+        pass  # pytest-base-url already defines --base-url (same meaning, same dest): share it
+
+
+def values_from_pytest(config: Any) -> dict[str, Any]:
+    """The option values of a pytest run, by dest (as ``argparse`` gives them to the CLI)."""
+    values = {option.dest: config.getoption(PLUGIN_DEST + option.dest) for option in OPTIONS}
+    values["base_url"] = values["base_url"] or config.getoption("base_url", None)
+    return values
+
+
+@dataclass
+class RunOptions:
+    """What one run is told (the values of ``OPTIONS`` that reach the engine)."""
+
+    base_url: str
+    api_key: str | None = None
+    max_creates: int | None = DEFAULT_MAX_CREATES  # None: no cap (the embedded server)
+    examples: int = default("examples")  # generated cases per mode
+    seed: int = default("seed")
+    job_timeout: float = default("job_timeout")  # how long to poll one job before calling it unfinished
+    request_timeout: float = default("request_timeout")
+    budget_seconds: float = default("budget_seconds")
+    poll_interval_cap: float = 5.0
+    embedded: bool = False
