@@ -1,4 +1,4 @@
-"""The reference server as a mock under load: wrk against it, Prism and bare ASGI apps.
+"""The reference server as a mock under load: wrk against it, Steady, Prism and bare ASGI apps.
 
     .venv/bin/python benchmarks/mock_load.py            # every target, 3 x 3 s per measurement (~5 min)
     .venv/bin/python benchmarks/mock_load.py --quick    # the mock as shipped and the bare app, 1 s each
@@ -11,14 +11,18 @@ a 1 s warm-up. Reported: medians of requests per second, p50 and p99 latency, an
 request (from /proc). Everything listens on 127.0.0.1; every server is stopped afterwards.
 
 Targets: the mock exactly as ``videos-contract mock`` serves it (with and without uvloop and
-httptools importable), the mock under other uvicorn settings, a raw ASGI app and a bare
-Starlette app that answer a fixed Video without validating (the ceiling for a Python server
-here), and Prism 5.16.0 on spec/openapi.yaml (installed with npm under benchmarks/out/node).
-Targets: at least 4x Prism's requests per second on create and retrieve; p99 under 20 ms.
+httptools importable), the same with its videos in an SQLite file (``--store``, a new file per
+run) and with two worker processes on that file (``--store --workers 2``), the mock under other
+uvicorn settings, a raw ASGI app and a bare Starlette app that answer a fixed Video without
+validating (the ceiling for a Python server here), Steady 0.22.2 (``@stdy/cli``, the mock that
+openai-python's tests run against) and Prism 5.16.0 on spec/openapi.yaml (both installed with
+npm under benchmarks/out/node). Targets: the in-memory mock at least at Steady's requests per
+second on create and retrieve, and 4x Prism's; p99 under 20 ms; the cost of the store reported.
 
 Needs wrk (Debian: apt-get install -y wrk). Optional: uvloop and httptools in
-benchmarks/out/pydeps (pip install --target benchmarks/out/pydeps uvloop httptools), Prism
-(--install-prism, or npm install --prefix benchmarks/out/node @stoplight/prism-cli@5.16.0).
+benchmarks/out/pydeps (pip install --target benchmarks/out/pydeps uvloop httptools), Steady and
+Prism (--install, or npm install --prefix benchmarks/out/node @stdy/cli@0.22.2
+@stoplight/prism-cli@5.16.0).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -40,15 +45,19 @@ API_KEY = "sk-bench-load"
 CREATE_BODY = json.dumps({"prompt": "A calico cat playing a piano on stage", "model": "sora-2", "seconds": "4",
                           "size": "720x1280"})
 PRISM_VERSION = "5.16.0"
-TARGET_RATIO = 4.0
+STEADY_VERSION = "0.22.2"
+NPM_PACKAGES = {"prism": f"@stoplight/prism-cli@{PRISM_VERSION}", "steady": f"@stdy/cli@{STEADY_VERSION}"}
+STORE = "{store}"  # in a mock-cli target's options: a new SQLite file for this run
+TARGET_RATIO = 4.0  # vs Prism
+TARGET_STEADY_RATIO = 1.0
 TARGET_P99_MS = 20.0
 
 
 @dataclass
 class Target:
     name: str
-    kind: str  # "mock-cli" | "launcher" | "prism"
-    options: list[str] = field(default_factory=list)  # launcher or prism arguments
+    kind: str  # "mock-cli" | "launcher" | "prism" | "steady"
+    options: list[str] = field(default_factory=list)  # mock, launcher, prism or steady arguments
     pydeps: bool = False  # needs uvloop/httptools importable
     prefix: str = "/v1"  # where the API lives on this server
     note: str = ""
@@ -58,6 +67,10 @@ class Target:
 TARGETS = [
     Target("mock: videos-contract mock (as shipped, this venv)", "mock-cli", quick=True,
            note="the CLI's uvicorn settings; loop/http 'auto' resolve to what is importable"),
+    Target("mock: --store (SQLite file)", "mock-cli", ["--store", STORE], quick=True,
+           note="the same command with its videos in a new SQLite file (WAL)"),
+    Target("mock: --store --workers 2", "mock-cli", ["--store", STORE, "--workers", "2"],
+           note="two uvicorn worker processes on one SQLite file"),
     Target("mock: as shipped + uvloop/httptools importable", "mock-cli", pydeps=True,
            note="the same command; 'auto' now picks uvloop and httptools"),
     Target("mock: asyncio + httptools", "launcher", ["--app", "mock", "--loop", "asyncio", "--http", "httptools"],
@@ -66,9 +79,6 @@ TARGETS = [
     Target("mock: uvloop + httptools, access log on", "launcher",
            ["--app", "mock", "--loop", "uvloop", "--http", "httptools", "--log-level", "info", "--access-log"],
            pydeps=True, note="uvicorn's default logging (the mock turns it off)"),
-    Target("mock: uvloop + httptools, --workers 2", "launcher",
-           ["--app", "mock", "--loop", "uvloop", "--http", "httptools", "--workers", "2"], pydeps=True,
-           note="each worker has its own store: ids from one worker are 404 in the other"),
     Target("bare ASGI app: asyncio + h11", "launcher", ["--app", "bare-asgi", "--loop", "asyncio", "--http", "h11"],
            quick=True),
     Target("bare ASGI app: uvloop + httptools", "launcher",
@@ -77,6 +87,8 @@ TARGETS = [
            ["--app", "bare-starlette", "--loop", "asyncio", "--http", "h11"]),
     Target("bare Starlette app: uvloop + httptools", "launcher",
            ["--app", "bare-starlette", "--loop", "uvloop", "--http", "httptools"], pydeps=True),
+    Target(f"Steady {STEADY_VERSION} (-q)", "steady", ["-q"], prefix="",
+           note="paths without /v1, as Prism; -q: no line per request"),
     Target(f"Prism {PRISM_VERSION} (default logging)", "prism", prefix="",
            note="paths without /v1: Prism ignores the servers' base path"),
     Target(f"Prism {PRISM_VERSION} (-v error)", "prism", ["-v", "error"], prefix=""),
@@ -95,8 +107,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="wrk threads (default 1: one core for wrk, one for a one-process server)")
     parser.add_argument("--only", default=None, help="comma-separated words; measure the targets whose name has one")
     parser.add_argument("--no-prism", action="store_true", help="skip the Prism targets")
-    parser.add_argument("--install-prism", action="store_true",
-                        help=f"npm install @stoplight/prism-cli@{PRISM_VERSION} into benchmarks/out/node first")
+    parser.add_argument("--no-steady", action="store_true", help="skip the Steady target")
+    parser.add_argument("--install", "--install-prism", dest="install", action="store_true",
+                        help=f"npm install {' and '.join(NPM_PACKAGES.values())} into benchmarks/out/node first")
     parser.add_argument("--list", action="store_true", help="list the targets and exit")
     parser.add_argument("--source", type=Path, default=c.ROOT, help="the checkout whose mock is measured")
     parser.add_argument("--rev", default=None, help="measure the committed tree at REV (a clean snapshot)")
@@ -117,21 +130,25 @@ def selected(args) -> list[Target]:
         targets = [t for t in TARGETS if any(w in t.name.lower() for w in words)]
     if args.no_prism:
         targets = [t for t in targets if t.kind != "prism"]
+    if args.no_steady:
+        targets = [t for t in targets if t.kind != "steady"]
     return targets
 
 
 # ---- tools ---------------------------------------------------------------------------------
-def prism_bin() -> Path:
-    return c.NODE_DIR / "node_modules" / ".bin" / "prism"
+def node_bin(kind: str) -> Path:
+    """The installed command of an npm target (``prism`` or ``steady``)."""
+    return c.NODE_DIR / "node_modules" / ".bin" / kind
 
 
-def install_prism() -> None:
+def install_node_targets(kinds: list[str]) -> None:
     npm = c.require("npm", "install Node.js and npm (Debian: apt-get install -y nodejs npm)")
     c.NODE_DIR.mkdir(parents=True, exist_ok=True)
-    print(f"installing @stoplight/prism-cli@{PRISM_VERSION} into {c.NODE_DIR} ...", flush=True)
+    packages = [NPM_PACKAGES[kind] for kind in kinds]
+    print(f"installing {' '.join(packages)} into {c.NODE_DIR} ...", flush=True)
     try:
         result = subprocess.run([npm, "install", "--prefix", str(c.NODE_DIR), "--no-audit", "--no-fund",
-                                 "--loglevel=error", f"@stoplight/prism-cli@{PRISM_VERSION}"],
+                                 "--loglevel=error", *packages],
                                 capture_output=True, text=True, timeout=600)
     except subprocess.TimeoutExpired:
         raise c.BenchError("npm install did not finish within 600 s") from None
@@ -161,22 +178,30 @@ class Server:
         extra = [c.PYDEPS] if target.pydeps else []
         env = c.source_env(args.source, extra_paths=extra)
         if target.kind == "mock-cli":
+            store = log.with_suffix(".db")  # a new store for every run of the target
+            for old in log.parent.glob(store.name + "*"):
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
+            options = [str(store) if option == STORE else option for option in target.options]
             cmd = [sys.executable, "-m", "contracts.cli", "mock", "--host", c.HOST, "--port", str(self.port),
-                   "--api-key", API_KEY]
+                   "--api-key", API_KEY, *options]
             cwd = args.source
         elif target.kind == "launcher":
             cmd = [sys.executable, str(c.BENCH_DIR / "_server.py"), "--host", c.HOST, "--port", str(self.port),
                    "--api-key", API_KEY, *target.options]
             cwd = args.source
+        elif target.kind == "steady":
+            cmd = [str(node_bin("steady")), "--host", c.HOST, "-p", str(self.port), *target.options,
+                   str(args.source / "spec" / "openapi.yaml")]
+            cwd = c.NODE_DIR
         else:
-            cmd = [str(prism_bin()), "mock", str(args.source / "spec" / "openapi.yaml"), "-h", c.HOST,
+            cmd = [str(node_bin("prism")), "mock", str(args.source / "spec" / "openapi.yaml"), "-h", c.HOST,
                    "-p", str(self.port), *target.options]
             cwd = c.NODE_DIR
         with log.open("w") as out:
             self.proc = c.spawn(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
 
     def __enter__(self) -> "Server":
-        timeout = 90 if self.target.kind == "prism" else 30
+        timeout = 90 if self.target.kind in ("prism", "steady") else 30
         c.wait_http(f"{self.base}/videos/video_probe", self.proc, timeout=timeout, what=self.target.name, log=self.log)
         return self
 
@@ -273,11 +298,15 @@ def main(argv: list[str] | None = None) -> int:
     targets = selected(args)
     if not targets:
         raise c.BenchError(f"--only {args.only!r} matches no target (see --list)")
-    if args.install_prism and not prism_bin().exists():
-        install_prism()
-    if any(t.kind == "prism" for t in targets) and not prism_bin().exists():
-        raise c.ToolMissing(f"Prism is not installed in {c.NODE_DIR}: run with --install-prism (or npm install "
-                            f"--prefix {c.NODE_DIR} @stoplight/prism-cli@{PRISM_VERSION}), or pass --no-prism")
+    node_kinds = sorted({t.kind for t in targets} & set(NPM_PACKAGES))
+    missing = [kind for kind in node_kinds if not node_bin(kind).exists()]
+    if args.install and missing:
+        install_node_targets(missing)
+        missing = [kind for kind in node_kinds if not node_bin(kind).exists()]
+    if missing:
+        raise c.ToolMissing(f"{' and '.join(missing)} not installed in {c.NODE_DIR}: run with --install (or npm install "
+                            f"--prefix {c.NODE_DIR} {' '.join(NPM_PACKAGES[k] for k in missing)}), or pass "
+                            f"{' '.join('--no-' + k for k in missing)}")
     skipped = []
     if not pydeps_ok():
         skipped = [t.name for t in targets if t.pydeps]
@@ -324,16 +353,26 @@ def main(argv: list[str] | None = None) -> int:
 
     ok = {r["target"]: r for r in results if "error" not in r}
     shipped = ok.get(TARGETS[0].name)
-    prisms = [r for r in ok.values() if r["target"].startswith("Prism")]
+    others = [(r, TARGET_STEADY_RATIO if r["target"].startswith("Steady") else TARGET_RATIO) for r in ok.values()
+              if r["target"].startswith(("Steady", "Prism"))]
     if shipped:
-        print("\nTargets (the mock as shipped)")
+        print("\nTargets (the mock as shipped, in memory)")
         for op in ("create", "retrieve"):
             p99 = shipped[op]["p99"]
             print(f"  {op}: p99 {p99:.1f} ms < {TARGET_P99_MS:g} ms: {'MET' if p99 < TARGET_P99_MS else 'NOT MET'}")
-            for prism in prisms:
-                ratio = shipped[op]["rps"] / prism[op]["rps"]
-                print(f"  {op}: {shipped[op]['rps']:,.0f}/s vs {prism['target']} {prism[op]['rps']:,.0f}/s = "
-                      f"{ratio:.1f}x (target {TARGET_RATIO:g}x): {'MET' if ratio >= TARGET_RATIO else 'NOT MET'}")
+            for other, target in others:
+                ratio = shipped[op]["rps"] / other[op]["rps"]
+                print(f"  {op}: {shipped[op]['rps']:,.0f}/s vs {other['target']} {other[op]['rps']:,.0f}/s = "
+                      f"{ratio:.2f}x (target {target:g}x): {'MET' if ratio >= target else 'NOT MET'}")
+        stored = [r for r in ok.values() if r["target"].startswith("mock: --store")]
+        if stored:
+            print("\nThe cost of the store (vs the mock as shipped, in memory)")
+        for row in stored:
+            for op in ("create", "retrieve"):
+                print(f"  {row['target']}: {op} {row[op]['rps']:,.0f}/s ({row[op]['rps'] / shipped[op]['rps']:.0%} of "
+                      f"in memory), p99 {row[op]['p99']:.1f} ms, server CPU {row[op]['server_cpu_us']:,.0f} µs/request "
+                      f"({row[op]['server_cpu_us'] - shipped[op]['server_cpu_us']:+,.0f} µs)")
+    print(f"\nload average at the end: {c.machine_line()}")
     path = c.save_json("mock_load", {"machine": c.machine_line(), "source": c.git_describe(args.source),
                                      "wrk": {"threads": args.threads, "connections": args.connections,
                                              "duration": args.duration}, "results": results})
