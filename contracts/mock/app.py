@@ -84,7 +84,8 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     app.router.redirect_slashes = False
     app.state.config, app.state.rules, app.state.store = config, rules, api.store
     app.state.faults = faults
-    faults.start(api.fault_context)
+    if len(api.store) == 0:  # a store file with videos was set up when it was new (by a worker, or before a restart)
+        faults.start(api.fault_context)
     return app
 
 

@@ -152,6 +152,14 @@ def test_workers_share_one_store_and_lose_or_double_nothing(tmp_path):
         assert db.execute("SELECT count(*), count(DISTINCT seq) FROM videos").fetchone() == (300, 300)
 
 
+def test_fault_start_up_state_is_made_once_per_store(tmp_path):
+    store = tmp_path / "videos.db"
+    with serving(store, "--workers", "2", "--fault", "preexisting-videos") as client:
+        assert len(list_all(client, "asc")) == 150, "seeded once, not once per worker"
+    with serving(store, "--fault", "preexisting-videos") as client:
+        assert len(list_all(client, "asc")) == 150, "not seeded again after a restart"
+
+
 # ---- bad input -----------------------------------------------------------------------------
 def make_store_file(path: Path, videos: int = 0) -> Path:
     store = SQLiteStore.open(path, 1.0)
