@@ -35,6 +35,11 @@ class Case:
     auth: str | bool | None = True  # True: the run's key; None/False: none; str: that key
     params: dict[str, Any] = field(default_factory=dict)  # what was asked for, for echo checks
     partial_body: bool = False  # only the start of the body is read (content downloads)
+    # The one clause this case exists to test, and the answer that clause wants (EXPECTATIONS).
+    # Its outcome counts for that clause alone; every other clause judges only what the response
+    # itself shows (checks.py). A case without a clause serves the run (polls, clean-up, baseline).
+    clause: str | None = None
+    expect: str | None = None
 
     @property
     def encoding(self) -> str:
@@ -75,10 +80,14 @@ def encode_multipart(fields: list[tuple[str, str]], files: list[FileField], boun
     return out.getvalue()
 
 
-def create(name: str, encoding: str, params: dict[str, Any], files: list[FileField] | None = None) -> Case:
+EXPECTATIONS = ("accepted", "rejected", "tolerated", "not-found", "unauthorized")
+
+
+def create(name: str, encoding: str, params: dict[str, Any], files: list[FileField] | None = None, *,
+           clause: str | None = None, expect: str | None = None) -> Case:
     """A POST /videos case sending ``params`` in the given encoding ("json" or "multipart")."""
     case = Case(name=f"create {encoding}: {name}", method="POST", path="/videos", operation=CREATE,
-                params=dict(params))
+                params=dict(params), clause=clause, expect=expect)
     if encoding == "json":
         case.json_body = params
     else:
@@ -87,9 +96,10 @@ def create(name: str, encoding: str, params: dict[str, Any], files: list[FileFie
     return case
 
 
-def raw_create(name: str, body: bytes, content_type: str) -> Case:
+def raw_create(name: str, body: bytes, content_type: str, *, clause: str | None = None,
+               expect: str | None = None) -> Case:
     return Case(name=f"create raw: {name}", method="POST", path="/videos", operation=CREATE,
-                raw=body, content_type=content_type)
+                raw=body, content_type=content_type, clause=clause, expect=expect)
 
 
 def call(name: str, method: str, template: str, video_id: str | None = None, **kwargs: Any) -> Case:

@@ -93,6 +93,8 @@ _CATALOGUE: list[tuple[str, str, str]] = [
      "A created job starts queued or in_progress, not completed or failed."),
     ("semantics", "create.remixed-from-null",
      "remixed_from_video_id is null for a plain create."),
+    ("semantics", "create.queued-while-busy",
+     "A create sent while other jobs run is accepted and queued, not refused with 503 (what queued is for)."),
     ("semantics", "video.ids-unique",
      "Every create returns a new id."),
     ("semantics", "video.timestamps-unix-seconds",
@@ -148,8 +150,68 @@ PROFILE_TOUCHES: dict[str, tuple[str, ...]] = {
     "defaults": ("create.defaults-applied",),
 }
 
+# ---- prerequisites ----------------------------------------------------------------------------
+# What a clause needs before it can be judged, most specific first. When the engine cannot judge a
+# clause because what it needs is missing (no accepted create, no completed video, no DELETE
+# route...), the first of these that failed is its root cause: the clause is reported
+# ``blocked`` by it, never failed and never passed (``Recorder.unmet``).
+BASELINE = ("create.json-accepted", "create.multipart-accepted", "create.optional-fields-omittable")
+_VIDEO = ("lifecycle.retrieve-after-create", *BASELINE)  # a job that can be followed
+_COMPLETED = ("lifecycle.reaches-terminal", "lifecycle.retrieve-stable", "lifecycle.status-forward", *_VIDEO)
+_NEEDS_ACCEPTED_CREATE = (
+    "create.prompt.min-length-accepted", "create.prompt.max-length-accepted", "create.prompt.unusual-unicode-accepted",
+    "create.model.every-value-accepted", "create.seconds.every-value-accepted", "create.size.every-value-accepted",
+    "create.image-url-reference-accepted", "create.generated-valid-accepted", "create.prompt.missing-rejected",
+    "create.prompt.empty-rejected", "create.prompt.over-max-rejected", "create.seconds.invalid-value-rejected",
+    "create.size.invalid-value-rejected", "create.unknown-model-handled", "create.unknown-parameter-handled",
+    "create.echoes-request", "create.defaults-applied", "create.initial-status", "create.remixed-from-null",
+    "create.queued-while-busy", "video.ids-unique", "lifecycle.retrieve-after-create", "list.limit-honoured",
+    "list.order-honoured", "list.after-honoured", "delete.returns-deletion",
+)
+REQUIRES: dict[str, tuple[str, ...]] = {
+    **{cid: BASELINE for cid in _NEEDS_ACCEPTED_CREATE},
+    "create.multipart-accepted": ("create.json-accepted",),  # nothing accepted at all: said once, by json
+    "create.optional-fields-omittable": ("create.json-accepted", "create.multipart-accepted"),
+    # A multi-byte prompt of the maximum length is judged only when the ASCII one and a short prompt
+    # of the same characters were accepted: otherwise the length or the characters are the cause.
+    "create.prompt.multibyte-max-length-accepted": ("create.prompt.max-length-accepted",
+                                                    "create.prompt.unusual-unicode-accepted", *BASELINE),
+    "create.image-reference-accepted": ("create.multipart-accepted", *BASELINE),
+    "create.image-reference.not-image-rejected": ("create.multipart-accepted", *BASELINE),
+    # A server that does not even decode the upload cannot check its pixel size: one root cause.
+    "create.image-reference.wrong-size-rejected": ("create.image-reference.not-image-rejected",
+                                                   "create.multipart-accepted", *BASELINE),
+    "create.json.malformed-rejected": ("create.json-accepted",),
+    "create.seconds.wrong-type-rejected": ("create.json-accepted", *BASELINE),
+    "create.generated-invalid-rejected": ("create.json-accepted", *BASELINE),
+    "lifecycle.status-forward": _VIDEO,
+    "lifecycle.progress-monotonic": ("lifecycle.status-forward", *_VIDEO),
+    "lifecycle.reaches-terminal": ("lifecycle.retrieve-stable", *_VIDEO),
+    "lifecycle.retrieve-stable": _VIDEO,
+    "content.not-ready-rejected": _VIDEO,
+    "content.download": _COMPLETED,
+    "remix.sets-source": _COMPLETED,
+    # The answer to a deleted id is the answer to any missing id: judged only where that one is right.
+    "delete.then-not-found": ("delete.returns-deletion", "errors.unknown-id-not-found", *BASELINE),
+}
+
 CLAUSES: dict[str, Clause] = {cid: Clause(id=cid, area=area, statement=text) for area, cid, text in _CATALOGUE}
 AREAS: list[str] = list(dict.fromkeys(area for area, _, _ in _CATALOGUE))
+
+
+assert set(REQUIRES) <= set(CLAUSES) and {c for r in REQUIRES.values() for c in r} <= set(CLAUSES)
+
+
+def requires(clause_id: str) -> tuple[str, ...]:
+    """The clause's prerequisites, transitively, nearest first (see REQUIRES)."""
+    seen: list[str] = []
+    queue = list(REQUIRES.get(clause_id, ()))
+    while queue:
+        cid = queue.pop(0)
+        if cid != clause_id and cid not in seen:
+            seen.append(cid)
+            queue.extend(REQUIRES.get(cid, ()))
+    return tuple(seen)
 
 
 def get(clause_id: str) -> Clause:

@@ -1,18 +1,17 @@
 """The suite's HTTP client: real HTTP through httpx, defended against the target.
 
 Per-request timeout and a total time budget (a hanging server fails in bounded time), a cap on
-how much of a body is read (a server that streams without end is cut off), 429 retried after
-Retry-After within the budget, and the API key redacted from everything it records.
+how much of a body is read (a server that streams without end is cut off), back-pressure handled
+as the openai SDK does (429 and 503 retried after Retry-After, else with the SDK's exponential
+backoff, within the budget), and the API key redacted from everything it records.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import shlex
 import time
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ import httpx
 
 from contracts.failures import RunAborted
 from contracts.options import RunOptions
-from contracts.types import Exchange, RecordedRequest, RecordedResponse
+from contracts.types import BODY_FILE, Exchange, RecordedRequest, RecordedResponse
 
 REDACTED = "<redacted>"
 EXCERPT_CHARS = 2000
@@ -34,7 +33,7 @@ class ClientOptions:
 
     connect_timeout: float = 5.0
     body_cap: int = DEFAULT_BODY_CAP
-    max_429_retries: int = 3
+    max_retries: int = 2  # the openai SDK's default
     max_retry_after: float = 10.0
 
 
@@ -50,7 +49,7 @@ class Response:
     elapsed_ms: float = 0.0
     transport_error: str | None = None
     connect_failed: bool = False  # nothing accepted the connection (refused, DNS, connect timeout)
-    retried_429: list["Response"] = field(default_factory=list)
+    retried: list["Response"] = field(default_factory=list)  # 429/503 answers retried before this one
     _json: Any = field(default=None, repr=False)
     _json_error: str | None = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
@@ -140,15 +139,14 @@ class Client:
         retried: list[Response] = []
         while True:
             response = self._send_once(method, url, query, sent_headers, content, body_cap or self.limits.body_cap)
-            if response.status != 429 or len(retried) >= self.limits.max_429_retries:
+            if response.status not in RETRIED_STATUSES or len(retried) >= self.limits.max_retries:
                 break
-            wait = _retry_after_seconds(response.headers.get("retry-after"))
-            wait = min(wait if wait is not None else 1.0, self.limits.max_retry_after)
+            wait = retry_delay(response.headers.get("retry-after"), len(retried), self.limits.max_retry_after)
             if wait >= self.remaining():
                 break
             retried.append(response)
             time.sleep(wait)
-        response.retried_429 = retried
+        response.retried = retried
         return response
 
     def _send_once(self, method, url, query, headers, content, body_cap) -> Response:
@@ -169,6 +167,8 @@ class Client:
             body_size=len(content or b""),
         )
         exchange = Exchange(request=recorded, curl=self.curl(method, str(request.url), headers, content))
+        if BODY_FILE in exchange.curl:
+            exchange.body = content
         self.requests_sent += 1
         started = time.monotonic()
         body = bytearray()
@@ -232,12 +232,11 @@ class Client:
         if not content:
             return " ".join(parts)
         text = _printable(content) if len(content) <= 1500 else None
-        if text is not None:
+        if text is not None and "multipart/form-data" not in str(headers.get("Content-Type", "")):
             return " ".join(parts + ["--data-binary", shlex.quote(self.redact(text))])
-        # Large or binary bodies (a 32000-character prompt, an image): rebuild the exact bytes.
-        packed = base64.b64encode(zlib.compress(content, 9)).decode()
-        maker = f"python3 -c \"import base64,sys,zlib; sys.stdout.buffer.write(zlib.decompress(base64.b64decode('{packed}')))\""
-        return maker + " | " + " ".join(parts + ["--data-binary", "@-"])
+        # Multipart, binary or large bodies (an image, a 32000-character prompt): the exact bytes go
+        # to a file beside the report, which the report writer names in place of BODY_FILE.
+        return " ".join(parts + ["--data-binary", f"@{BODY_FILE}"])
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -250,6 +249,21 @@ def _printable(content: bytes) -> str | None:
     except UnicodeDecodeError:
         return None
     return None if _CONTROL.search(text) else text
+
+
+RETRIED_STATUSES = (429, 503)  # back-pressure: "slow down" and "busy, try again later"
+# The openai SDK's backoff when no usable Retry-After comes (openai/_constants.py), without its
+# random jitter so that runs are reproducible.
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+
+
+def retry_delay(retry_after: str | None, retries_so_far: int, cap: float) -> float:
+    """Seconds to wait before retrying: Retry-After when it is usable, else the SDK's backoff."""
+    given = _retry_after_seconds(retry_after)
+    if given is not None and 0 <= given <= 60:
+        return min(given, cap)
+    return min(INITIAL_RETRY_DELAY * 2 ** retries_so_far, MAX_RETRY_DELAY, cap)
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

@@ -42,6 +42,16 @@ class ContractViolation(AssertionError):
         return "\n".join(lines)
 
 
+class Blocked(Exception):
+    """A clause cannot be judged here because the clause ``by`` failed (its root cause): no answer
+    came (response.transport), the operation has no route, the job never completed..."""
+
+    def __init__(self, by: str, note: str | None = None):
+        super().__init__(note or f"blocked: {by} failed")
+        self.by = by
+        self.note = note
+
+
 class NotVerifiable(Exception):
     """A clause could not be checked in this run (e.g. every job failed, so there is no content)."""
 

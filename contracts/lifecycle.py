@@ -1,8 +1,9 @@
 """Following jobs from their creation to their end, honouring ``openai-poll-after-ms``.
 
 A job is tracked from its create answer on. Its polls are sent while the rest of the run goes on
-(the context calls ``poll_due`` before each request), so the suite watches the job move without
-waiting for it; ``follow`` then polls what is left until every job ends or the window closes.
+(the runner schedules ``poll_due`` between requests: ``RunContext.between_requests``), so the suite
+watches the job move without waiting for it; ``follow`` then polls what is left until every job
+ends or the window closes. The first poll of a job is its retrieve right after create.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class Track:
     next_poll: float = 0.0
     changed_at: float = field(default_factory=time.monotonic)  # when (status, progress) last changed
     polls_since_change: int = 0
+    polls: int = 0
+    retrievable: bool = False  # a poll was answered 200 (before that, a 404 is retrieve-after-create's)
 
 
 def track(ctx: RunContext, job: dict[str, Any]) -> None:
@@ -42,16 +45,24 @@ def track(ctx: RunContext, job: dict[str, Any]) -> None:
                             last=job, done=job.get("status") in TERMINAL))
     if job.get("status") in TERMINAL:
         ctx.cost.job_followed(job["id"])
-    if len(ctx.tracks) == 1:
-        ctx.before_send.append(poll_due)
+        ctx.finished.add(job["id"])
 
 
 def poll_due(ctx: RunContext) -> None:
-    """Poll the tracked jobs whose next poll is due (called before each request of the run)."""
+    """Poll the tracked jobs whose next poll is due (the runner calls this between requests)."""
     now = time.monotonic()
     for each in ctx.tracks:
-        if not each.done and each.next_poll <= now:
+        if not each.done and each.next_poll <= now and each.video_id not in ctx.deleted:
             poll_once(ctx, each)
+
+
+def wait_until_idle(ctx: RunContext) -> None:
+    """Poll until none of the run's jobs is running (a target that takes one job at a time), within
+    the job window and the budget. Jobs not tracked yet are tracked from their id."""
+    for video_id in ctx.running():
+        if not any(t.video_id == video_id for t in ctx.tracks):
+            ctx.tracks.append(Track(video_id, history=[(None, None)], polls=1, retrievable=True))
+    _poll_until(ctx, lambda: [t for t in ctx.tracks if not t.done and t.video_id in ctx.running()])
 
 
 def poll_after(response) -> float:
@@ -65,9 +76,21 @@ def poll_after(response) -> float:
 
 def follow(ctx: RunContext) -> list[Track]:
     """Poll every tracked job until it ends or ``job_timeout`` passes; decide reaches-terminal."""
+    _poll_until(ctx, lambda: [t for t in ctx.tracks if not t.done])
+    for each in ctx.tracks:
+        if not each.retrievable and not each.done:
+            ctx.recorder.unmet("lifecycle.reaches-terminal", f"{each.video_id} could never be retrieved")
+            continue
+        with ctx.recorder.clause("lifecycle.reaches-terminal"):
+            if not each.done:
+                unfinished(ctx, each)
+    return ctx.tracks
+
+
+def _poll_until(ctx: RunContext, pending_tracks) -> None:
     give_up = time.monotonic() + min(ctx.options.job_timeout, max(0.0, ctx.client.remaining() - 5))
     while True:
-        pending = [t for t in ctx.tracks if not t.done]
+        pending = pending_tracks()
         if not pending or time.monotonic() >= give_up:
             break
         due = min(pending, key=lambda t: t.next_poll)
@@ -77,11 +100,6 @@ def follow(ctx: RunContext) -> list[Track]:
             if time.monotonic() >= give_up:
                 break
         poll_once(ctx, due)
-    for each in ctx.tracks:
-        with ctx.recorder.clause("lifecycle.reaches-terminal"):
-            if not each.done:
-                unfinished(ctx, each)
-    return ctx.tracks
 
 
 def unfinished(ctx: RunContext, each: Track) -> None:
@@ -107,19 +125,40 @@ def unfinished(ctx: RunContext, each: Track) -> None:
 
 def poll_once(ctx: RunContext, each: Track) -> None:
     each.next_poll = float("inf")  # not due again while this poll is under way
+    first = each.polls == 0
+    each.polls += 1
     case = cases.call(f"poll {each.video_id}", "GET", "/videos/{video_id}", each.video_id)
-    response = ctx.send(case)
+    if first:
+        case.name, case.clause, case.expect = "retrieve right after create", "lifecycle.retrieve-after-create", "accepted"
+    response = ctx.transmit(case)
     each.next_poll = time.monotonic() + min(poll_after(response), ctx.options.poll_interval_cap)
-    if response.ok and response.status == 429:
+    if not response.ok or response.status == 429:
+        return  # no answer (response.transport's) or rate limited: poll again later
+    if response.status != 200:
+        if not each.retrievable:
+            # Not retrievable yet: the first poll already judged retrieve-after-create; later ones
+            # wait for the job to appear (a lagging store), unless it was retrievable at once.
+            if not first:
+                ctx.recorder.unmet("lifecycle.retrieve-stable", f"{each.video_id} was never retrievable")
+            return
+        with ctx.recorder.clause("lifecycle.retrieve-stable", case, response):
+            each.done = True  # a job that vanished cannot be followed further
+            ctx.video("lifecycle.retrieve-stable", response, f"retrieving {each.video_id} while polling")
         return
     try:
-        with ctx.recorder.clause("lifecycle.retrieve-stable", case, response):
-            video = ctx.video("lifecycle.retrieve-stable", response, f"retrieving {each.video_id} while polling")
-    finally:
-        if not (response.ok and response.status == 200):
-            each.done = True  # a job that vanished cannot be followed further
-    if not (response.ok and response.status == 200):
+        video = response.json()
+    except ValueError:
+        return  # the schema clause's
+    if not isinstance(video, dict):
         return
+    if first:
+        with ctx.recorder.clause("lifecycle.retrieve-after-create", case, response):
+            if video.get("id") != each.video_id:
+                raise ContractViolation("lifecycle.retrieve-after-create", "retrieve answered another video",
+                                        field="$.id", received=video.get("id"), expected=each.video_id)
+    elif each.retrievable:
+        ctx.recorder.passed("lifecycle.retrieve-stable")
+    each.retrievable = True
     status, progress = video.get("status"), video.get("progress")
     observed = (status, progress if isinstance(progress, int) else None)
     previous = each.history[-1]
@@ -129,16 +168,24 @@ def poll_once(ctx: RunContext, each: Track) -> None:
         each.changed_at, each.polls_since_change = time.monotonic(), 0
     else:
         each.polls_since_change += 1
-    with ctx.recorder.clause("lifecycle.status-forward", case, response):
-        if status in ORDER and previous[0] in ORDER and (
-            ORDER[status] < ORDER[previous[0]] or (previous[0] in TERMINAL and status != previous[0])
-        ):
-            raise ContractViolation("lifecycle.status-forward", f"status went back from {previous[0]} to {status}",
-                                    field="$.status", received=status, expected=f"{previous[0]} or later")
-    with ctx.recorder.clause("lifecycle.progress-monotonic", case, response):
-        if previous[1] is not None and observed[1] is not None and observed[1] < previous[1]:
-            raise ContractViolation("lifecycle.progress-monotonic", f"progress fell from {previous[1]} to {progress}",
-                                    field="$.progress", received=progress, expected=f">= {previous[1]}")
+    went_back = False
+    if previous[0] is not None:
+        with ctx.recorder.clause("lifecycle.status-forward", case, response):
+            if status in ORDER and previous[0] in ORDER and (
+                ORDER[status] < ORDER[previous[0]] or (previous[0] in TERMINAL and status != previous[0])
+            ):
+                went_back = True
+                raise ContractViolation("lifecycle.status-forward", f"status went back from {previous[0]} to {status}",
+                                        field="$.status", received=status, expected=f"{previous[0]} or later")
+    if went_back:
+        # A job sent back to an earlier status restarts its progress: one root cause, said once.
+        ctx.recorder.blocked("lifecycle.progress-monotonic", "lifecycle.status-forward")
+    else:
+        with ctx.recorder.clause("lifecycle.progress-monotonic", case, response):
+            if previous[1] is not None and observed[1] is not None and observed[1] < previous[1]:
+                raise ContractViolation("lifecycle.progress-monotonic", f"progress fell from {previous[1]} to {progress}",
+                                        field="$.progress", received=progress, expected=f">= {previous[1]}")
     if status in TERMINAL:
         each.done = True
         ctx.cost.job_followed(each.video_id)
+        ctx.finished.add(each.video_id)

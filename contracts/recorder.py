@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from contracts import clauses
-from contracts.failures import ContractViolation, NotVerifiable
+from contracts.failures import Blocked, ContractViolation, NotVerifiable
 from contracts.types import ClauseResult, Evidence, Verdict
 
 if TYPE_CHECKING:
@@ -94,13 +94,32 @@ class Recorder:
             root = self._state[root].blocked_by  # ends: blocked() refuses to close a cycle
         return root
 
+    def has_failed(self, clause_id: str) -> bool:
+        return self._get(clause_id).failures > 0
+
+    def failed_prerequisite(self, clause_id: str) -> str | None:
+        """The first of ``clause_id``'s prerequisites (clauses.REQUIRES) that failed, if any."""
+        return next((cid for cid in clauses.requires(clause_id) if self._state[cid].failures), None)
+
+    def unmet(self, clause_id: str, note: str) -> None:
+        """What ``clause_id`` needs is missing: blocked by its failed prerequisite when one failed
+        (the root cause, said once), else not verified with ``note``."""
+        cause = self.failed_prerequisite(clause_id)
+        if cause:
+            self.blocked(clause_id, cause, note)
+        else:
+            self.not_verified(clause_id, note)
+
     @contextlib.contextmanager
     def clause(self, clause_id: str, case: "Case | None" = None, response: "Response | None" = None) -> Iterator[None]:
-        """Evaluate ``clause_id``: a ContractViolation fails it, NotVerifiable marks it, else it passes."""
+        """Evaluate ``clause_id``: a ContractViolation fails it, Blocked or NotVerifiable marks it,
+        else it passes."""
         try:
             yield
         except ContractViolation as violation:
             self.failed(violation, case, response)
+        except Blocked as blocked:
+            self.blocked(clause_id, blocked.by, blocked.note)
         except NotVerifiable as reason:
             self.not_verified(clause_id, str(reason))
         else:

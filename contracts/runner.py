@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from contracts import cases
+from contracts import cases, lifecycle
 from contracts.clauses import changed_by_profile
 from contracts.client import Client
 from contracts.context import RunContext
@@ -21,20 +21,22 @@ from contracts.types import RunResult, RunStats
 CLEANUP_SECONDS = 20.0  # granted to deleting the run's videos after the budget is spent
 
 STEPS: list[tuple[str, Callable[[RunContext, RunState], None]]] = [
-    ("first creates", create_valid.minimal),
-    ("retrieve", jobs.retrieve_and_not_ready),
+    # The baseline first: every later create is built on what it learned (contracts/baseline.py).
+    ("baseline creates", create_valid.baseline),
+    ("content not ready", jobs.content_not_ready),
     ("valid creates", create_valid.run),
     ("invalid creates", create_invalid.run),
     ("lifecycle", jobs.follow_jobs),
     ("content", jobs.content),
     ("remix", jobs.remix),
-    ("list", listing.run),
+    ("unknown id", jobs.unknown_id),  # before delete: a deleted id is judged like any missing one
     ("delete", jobs.delete),
-    ("unknown ids", jobs.unknown_ids),
-    ("auth", auth.run),
-    # Generated creates last: under --max-creates they get what is left, and their drawing (in the
+    ("unknown ids", jobs.unknown_ids),  # after delete and remix: an operation without a route is not probed
+    ("auth", auth.run),  # on the completed video kept for it
+    # Generated creates late: under --max-creates they get what is left, and their drawing (in the
     # background since the start) overlaps every step before.
     ("generated creates", generated.run),
+    ("list", listing.run),  # last: the run's videos then span the most seconds (list order)
 ]
 
 
@@ -69,6 +71,10 @@ def run(
     started, clock = time.time(), time.monotonic()
     recorder = Recorder(probe=lambda: (client.requests_sent, time.monotonic() - clock))
     ctx = RunContext(spec=spec, rules=rules, client=client, options=options, recorder=recorder, progress=progress)
+    # Polling is the runner's: due polls go between two requests of the steps, and a target that
+    # takes one job at a time gets each create after the previous job ended.
+    ctx.between_requests = lambda: lifecycle.poll_due(ctx)
+    ctx.wait_until_idle = lambda: lifecycle.wait_until_idle(ctx)
     state = RunState()
     if watch is not None:
         watch(lambda: stats(ctx))
@@ -136,7 +142,7 @@ def cleanup(ctx: RunContext) -> None:
         if video_id in ctx.deleted:
             continue
         try:
-            ctx.send(cases.call("clean-up: delete", "DELETE", "/videos/{video_id}", video_id))
+            ctx.transmit(cases.call("clean-up: delete", "DELETE", "/videos/{video_id}", video_id))
         except RunAborted:
             return
         ctx.deleted.add(video_id)

@@ -50,6 +50,11 @@ class RecordedResponse:
     elapsed_ms: float = 0.0
 
 
+# In a curl command, the file that holds the request's body (multipart, binary or long): the report
+# writer puts each such body beside the report and names it here (contracts/report/bodies.py).
+BODY_FILE = "REQUEST_BODY.bin"
+
+
 @dataclass
 class Exchange:
     """One request and what came back: a response, or a transport error (timeout, refused...)."""
@@ -58,6 +63,9 @@ class Exchange:
     response: RecordedResponse | None = None
     transport_error: str | None = None
     curl: str = ""  # a command that reproduces the request (key replaced by $OPENAI_API_KEY)
+    # A request body the curl command reads from a file (multipart, binary, long): its bytes, written
+    # beside the report as requests/NNN.bin by the report writer (never serialised itself).
+    body: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

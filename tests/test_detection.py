@@ -3,8 +3,9 @@ the false alarms it avoids.
 
 For every fault in ``contracts.mock.faults`` the real suite runs (engine in-process, server as a
 real ``python -m contracts.mock --fault NAME`` uvicorn process over loopback, with an API key)
-and must exit 1 with the fault's clauses among the failures; against every clean variant it must
-exit 0 with no failed clause. Runs are spread over worker processes (``contracts.detection``),
+and must exit 1 with exactly the fault's clauses failed (one failure per root cause: a cascade or a
+misattribution fails the test as surely as a miss); against every clean variant it must exit 0
+with no failed clause. Runs are spread over worker processes (``contracts.detection``),
 so the module takes about a minute on 2 cores.
 
 A fault the suite does not catch yet stays in the catalogue and is listed in EXPECTED_UNDETECTED
@@ -21,26 +22,32 @@ import pytest
 from contracts.clauses import CLAUSES
 from contracts.detection import Outcome, run_many, run_one
 from contracts.mock.faults import CATALOGUE, FAULTS, VARIANTS
+from contracts.mock.personas import PERSONAS
 
 # fault -> (strict, why the suite misses it). See docs/faults.md.
 EXPECTED_UNDETECTED: dict[str, tuple[bool, str]] = {}
 
 
-def _selected_names(session: pytest.Session) -> list[str]:
-    """The modes whose tests are about to run in this session (honours -k and node ids)."""
+def _selected_names(session: pytest.Session, key: str = "name") -> list[str]:
+    """The modes (``key="persona"``: personas) whose tests are about to run in this session
+    (honours -k and node ids)."""
     names = []
     for item in session.items:
         callspec = getattr(item, "callspec", None)
-        if item.module.__name__ == __name__ and callspec is not None and "name" in callspec.params:
-            names.append(callspec.params["name"])
+        if item.module.__name__ == __name__ and callspec is not None and key in callspec.params:
+            names.append(callspec.params[key])
     return names
 
 
 class _Lazy(dict):
     """Outcomes computed on first use, one at a time (under pytest-xdist, which parallelises itself)."""
 
+    def __init__(self, persona: bool = False):
+        super().__init__()
+        self.persona = persona
+
     def __missing__(self, name: str) -> Outcome:
-        self[name] = run_one(name)
+        self[name] = run_one(name, persona=self.persona)
         return self[name]
 
 
@@ -50,6 +57,15 @@ def outcomes(request: pytest.FixtureRequest) -> dict[str, Outcome]:
         return _Lazy()
     found = _Lazy()
     found.update({o.name: o for o in run_many(_selected_names(request.session))})
+    return found
+
+
+@pytest.fixture(scope="module")
+def persona_outcomes(request: pytest.FixtureRequest) -> dict[str, Outcome]:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return _Lazy(persona=True)
+    found = _Lazy(persona=True)
+    found.update({o.name: o for o in run_many(_selected_names(request.session, "persona"), persona=True)})
     return found
 
 
@@ -78,6 +94,10 @@ def test_fault_is_detected(name: str, outcomes: dict[str, Outcome]) -> None:
         f"not verified: {outcome.not_verified}")
     assert not outcome.missing, (
         f"'{name}' ({fault.summary}) was detected, but not as {outcome.missing}; the run failed:\n{_failures(outcome)}")
+    extra = sorted(set(outcome.failed) - set(fault.breaks))
+    assert not extra, (
+        f"'{name}' ({fault.summary}) failed {extra} beyond its own clauses {list(fault.breaks)} (a cascade or a "
+        f"misattribution: those should pass, or be blocked by the root cause):\n{_failures(outcome)}")
     # The evidence says where: every failure of the fault's clauses names the field.
     unnamed = [cid for cid in fault.breaks if not outcome.fields.get(cid)]
     assert not unnamed, f"'{name}': evidence without a field for {unnamed}"
@@ -90,6 +110,22 @@ def test_clean_variant_passes(name: str, outcomes: dict[str, Outcome]) -> None:
     assert (outcome.exit_code, outcome.failed) == (0, []), (
         f"false alarm: the clean variant '{name}' ({VARIANTS[name].summary}) failed "
         f"(exit {outcome.exit_code}, interrupted: {outcome.interrupted}):\n{_failures(outcome)}")
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS), ids=list(PERSONAS))
+def test_persona_fails_exactly_its_root_causes(persona: str, persona_outcomes: dict[str, Outcome]) -> None:
+    """A server with several deviations at once: each root cause fails once, what it makes
+    impossible to judge is blocked by it, and nothing else fails (no cascade, no misattribution)."""
+    outcome, declared = persona_outcomes[persona], PERSONAS[persona]
+    assert outcome.error is None, f"the run against persona '{persona}' could not be made: {outcome.error}"
+    failed = sorted(outcome.failed)
+    assert failed == sorted(declared.root_causes), (
+        f"persona '{persona}': failed {failed}, declared root causes {sorted(declared.root_causes)}; "
+        f"beyond: {sorted(set(failed) - set(declared.root_causes))}, missing: "
+        f"{sorted(set(declared.root_causes) - set(failed))}\n{_failures(outcome)}")
+    assert sorted(outcome.blocked) == sorted(declared.blocked), (
+        f"persona '{persona}': blocked {sorted(outcome.blocked)}, declared {sorted(declared.blocked)}")
+    assert outcome.exit_code == 1
 
 
 def test_every_clause_is_broken_by_some_fault() -> None:

@@ -64,6 +64,8 @@ _ENTRIES = [
          "unknown-parameters-ignored"),
         root_causes=("create.json-accepted", "create.seconds.invalid-value-rejected", "response.status-documented",
                      "response.video.schema", "response.error.envelope"),
+        blocked=("create.json.malformed-rejected", "create.seconds.wrong-type-rejected",
+                 "create.generated-invalid-rejected"),
     ),
     Persona(
         "litellm", "LiteLLM proxy: requires model to route, forwards every other field unchecked, status a free "
@@ -71,15 +73,15 @@ _ENTRIES = [
         ("model-required", "prompt-only-validation", "status-processing", "id-uuid", "error-code-is-status",
          "rate-limited"),
         root_causes=("create.optional-fields-omittable", "create.generated-invalid-rejected",
-                     "create.seconds.invalid-value-rejected", "create.size.invalid-value-rejected",
-                     "response.video.schema"),
+                     "create.seconds.invalid-value-rejected", "create.seconds.wrong-type-rejected",
+                     "create.size.invalid-value-rejected", "response.video.schema"),
     ),
     Persona(
         "new-api", "new-api gateway (Go): nullable fields omitted, an extra status 'unknown', the prompt limit in "
         "bytes, 403 for a wrong key", "new-api gateway (contract-notes); Go's len(string)",
         ("nulls-omitted", "status-unknown", "prompt-length-in-bytes", "auth-403", "id-uuid", "rate-limited"),
         root_causes=("create.prompt.multibyte-max-length-accepted", "response.video.schema",
-                     "auth.wrong-key-rejected"),
+                     "auth.wrong-key-rejected", "response.status-documented"),
     ),
     Persona(
         "azure", "Azure OpenAI Sora 2: OpenAI's shape plus usage, two sizes only, deployments refuse unknown "
@@ -94,6 +96,8 @@ _ENTRIES = [
          "expires-null"),
         root_causes=("create.multipart-accepted", "create.optional-fields-omittable", "remix.sets-source",
                      "response.status-documented", "response.error.envelope", "response.video.schema"),
+        blocked=("create.image-reference-accepted", "create.image-reference.not-image-rejected",
+                 "create.image-reference.wrong-size-rejected"),
     ),
 ]
 

@@ -20,6 +20,7 @@ from contracts.report.baseline import (
     load_baseline,
     write_baseline,
 )
+from contracts.report.bodies import write_request_bodies
 from contracts.report.console import ProgressReporter, make_progress, render_summary
 from contracts.report.diff import DiffError, ReportDiff, diff_reports, render_diff
 from contracts.report.document import (
@@ -64,6 +65,7 @@ def write_reports(
 
     With ``baseline``, failures are split into new and known in every report."""
     report_dir = Path(report_dir)
+    write_request_bodies(result, report_dir)  # first: the curl commands then name the files
     doc = build_report(result, baseline=baseline)
     rendered = {
         "html": render_html(doc),

@@ -1,32 +1,57 @@
-"""Bearer auth: checked only when the run has a key (the embedded server always gets one)."""
+"""Bearer auth on every operation that has a route: checked only when the run has a key.
+
+The probes use the completed video the run kept for them (not deleted), so that they reach the
+real handlers, not a 404. An operation the target does not offer (its own clause found no route:
+404/405) is not probed: its auth clause is blocked by that operation's clause there.
+"""
 
 from __future__ import annotations
 
 from contracts import cases
 from contracts.context import RunContext
+from contracts.failures import NotVerifiable
 from contracts.scenarios.state import RunState
 
 WRONG_KEY = "sk-videos-contract-wrong-key"
+AUTH_CLAUSES = (("auth.missing-key-rejected", None, "without a key"), ("auth.wrong-key-rejected", WRONG_KEY, "with a wrong key"))
+
+
+def probes(ctx: RunContext, video_id: str | None, clause_id: str, auth: str | None, label: str) -> list[cases.Case | str]:
+    """The probes in order; an operation that needs a video when none is kept is named instead."""
+    out: list[cases.Case | str] = []
+    base = ctx.baseline.case(f"create {label}", clause_id, "unauthorized") if ctx.baseline.any else None
+    if base is not None:
+        base.auth = auth
+        out.append(base)
+    out.append(cases.call(f"list {label}", "GET", "/videos", query={"limit": 1}, auth=auth, clause=clause_id,
+                          expect="unauthorized"))
+    for name, method, template, extra in (
+        ("retrieve", "GET", "/videos/{video_id}", {}),
+        ("content", "GET", "/videos/{video_id}/content", {"partial_body": True}),
+        ("remix", "POST", "/videos/{video_id}/remix", {"json_body": {"prompt": "an unauthorized remix"}}),
+        ("delete", "DELETE", "/videos/{video_id}", {}),  # last: a target that accepts it loses the video
+    ):
+        out.append(cases.call(f"{name} {label}", method, template, video_id, auth=auth, clause=clause_id,
+                              expect="unauthorized", **extra) if video_id else f"{method} {template}")
+    return out
 
 
 def run(ctx: RunContext, state: RunState) -> None:
     if not ctx.options.api_key:
-        for cid in ("auth.missing-key-rejected", "auth.wrong-key-rejected"):
+        for cid, _, _ in AUTH_CLAUSES:
             ctx.recorder.skipped(cid, "no API key given (--api-key or OPENAI_API_KEY), so auth cannot be checked")
         return
-    # Every operation, not only the list: an open download endpoint is a leak too. The probes use
-    # a video the run created and has not deleted, so they hit the real handlers, not a 404.
-    alive = [v["id"] for v in state.jobs if isinstance(v.get("id"), str) and v["id"] not in ctx.deleted]
-    video_id = state.completed_id if state.completed_id in alive else (alive[0] if alive else None)
-    for clause_id, auth, label in (("auth.missing-key-rejected", None, "without a key"),
-                                   ("auth.wrong-key-rejected", WRONG_KEY, "with a wrong key")):
-        probes = [cases.call(f"list {label}", "GET", "/videos", query={"limit": 1}, auth=auth)]
-        if video_id:
-            probes += [
-                cases.call(f"retrieve {label}", "GET", "/videos/{video_id}", video_id, auth=auth),
-                cases.call(f"content {label}", "GET", "/videos/{video_id}/content", video_id, auth=auth,
-                           partial_body=True),
-                cases.call(f"delete {label}", "DELETE", "/videos/{video_id}", video_id, auth=auth),
-            ]
-        for case in probes:
-            ctx.send_expecting(clause_id, case, statuses=(401,))
+    kept = state.completed_id if state.completed_id not in ctx.deleted else None
+    for clause_id, auth, label in AUTH_CLAUSES:
+        for probe in probes(ctx, kept, clause_id, auth, label):
+            if isinstance(probe, str):
+                ctx.recorder.unmet(clause_id, f"{probe} was not probed: no completed video was kept for it")
+                continue
+            missing = ctx.missing_routes.get(probe.operation)
+            if missing:
+                ctx.recorder.blocked(clause_id, missing, f"{probe.method} {probe.operation[1]} has no route")
+                continue
+            try:
+                ctx.send(probe)
+            except NotVerifiable as reason:
+                ctx.recorder.not_verified(clause_id, str(reason))

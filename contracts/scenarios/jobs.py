@@ -1,12 +1,17 @@
-"""The job lifecycle: retrieve, poll, content, remix, delete, unknown ids."""
+"""The job lifecycle: content not ready, following jobs, content, remix, unknown ids, delete.
+
+One completed video is kept (``RunState.completed_id``): content and remix use it, the delete
+step deletes another one, and the auth probes run against it at the end.
+"""
 
 from __future__ import annotations
 
 import uuid
 
 from contracts import cases, lifecycle
-from contracts.context import RunContext
+from contracts.context import RunContext, answered
 from contracts.failures import ContractViolation, NotVerifiable
+from contracts.scenarios.create_valid import accepted_video
 from contracts.scenarios.state import RunState
 
 CONTENT = "/videos/{video_id}/content"
@@ -22,48 +27,43 @@ def variant_types(ctx: RunContext) -> dict[str, str]:
     return dict(response.get("x-variant-content-types", {}))
 
 
-def retrieve_and_not_ready(ctx: RunContext, state: RunState) -> None:
-    """Right after create: the job is retrievable, and its content is not ready yet."""
-    if not state.jobs:
-        for cid in ("lifecycle.retrieve-after-create", "content.not-ready-rejected"):
-            ctx.recorder.not_verified(cid, "no create was accepted, so there is no job to follow")
+def content_not_ready(ctx: RunContext, state: RunState) -> None:
+    """Right after the first creates: the content of a job still running is refused."""
+    clause_id = "content.not-ready-rejected"
+    # The youngest job, created a moment ago: the likeliest to be still running.
+    young = [v for v in reversed(state.jobs) if v.get("status") in ("queued", "in_progress")]
+    if not young:
+        if not state.jobs:
+            ctx.recorder.unmet(clause_id, "no create was accepted, so there is no job to ask early")
+        else:
+            ctx.recorder.not_verified(clause_id, "every job was finished at its create answer")
         return
-    job = state.jobs[0]
-    case = cases.call("retrieve right after create", "GET", "/videos/{video_id}", job["id"])
-    response = ctx.send(case)
-    video = None
-    with ctx.recorder.clause("lifecycle.retrieve-after-create", case, response):
-        video = ctx.video("lifecycle.retrieve-after-create", response, "retrieving a video just created")
-        if video.get("id") != job["id"]:
-            raise ContractViolation("lifecycle.retrieve-after-create", "retrieve answered another video", field="$.id",
-                                    received=video.get("id"), expected=job["id"])
-    if not video or video.get("status") not in ("queued", "in_progress"):
-        ctx.recorder.not_verified("content.not-ready-rejected", "the job finished before its content could be asked early")
-        return
-    case = cases.call("content of a job not completed", "GET", CONTENT, job["id"], partial_body=True)
-    response = ctx.send(case)
-    with ctx.recorder.clause("content.not-ready-rejected", case, response):
-        if response.ok and response.status == 200:
-            again = ctx.send(cases.call("retrieve after early content", "GET", "/videos/{video_id}", job["id"]))
+    video_id = young[0]["id"]
+    case = cases.call("content of a job not completed", "GET", CONTENT, video_id, partial_body=True)
+    response = ctx.transmit(case)  # now: the polls that are due can wait one request
+    with ctx.recorder.clause(clause_id, case, response):
+        answered(response, f"'{case.name}'", partial=True)
+        if response.status == 200:
+            again = ctx.send(cases.call("retrieve after early content", "GET", "/videos/{video_id}", video_id))
             status = again.json().get("status") if again.ok and again.status == 200 else None
             if status == "completed":
                 raise NotVerifiable("the job completed while its content was being asked for")
-        if not response.ok or response.status != 404:
+        if response.status != 404:
             retried = " (the openai SDK retries 409: an early download waits instead of failing)" \
                 if response.status == 409 else ""
-            raise ContractViolation("content.not-ready-rejected", f"content of an unfinished job was not refused with "
-                                    f"404{retried}", field="status", received=response.status or response.transport_error,
-                                    expected="404 with the error envelope")
+            raise ContractViolation(clause_id, f"content of an unfinished job was not refused with 404{retried}",
+                                    field="status", received=response.status, expected="404 with the error envelope")
 
 
 def follow_jobs(ctx: RunContext, state: RunState) -> None:
     """Finish following the jobs tracked since their creation (polled during the run so far)."""
     if not ctx.tracks:
-        for cid in ("lifecycle.status-forward", "lifecycle.progress-monotonic", "lifecycle.reaches-terminal"):
-            ctx.recorder.not_verified(cid, "no create was accepted, so there is no job to follow")
+        for cid in ("lifecycle.retrieve-after-create", "lifecycle.status-forward", "lifecycle.progress-monotonic",
+                    "lifecycle.reaches-terminal", "lifecycle.retrieve-stable"):
+            ctx.recorder.unmet(cid, "no create was accepted, so there is no job to follow")
         return
     for each in lifecycle.follow(ctx):
-        if each.last is not None:
+        if each.last is not None and each.retrievable:
             state.final[each.video_id] = each.last
             if each.last.get("status") == "completed" and state.completed_id is None:
                 state.completed_id = each.video_id
@@ -72,23 +72,22 @@ def follow_jobs(ctx: RunContext, state: RunState) -> None:
 def _no_completed_reason(state: RunState) -> str:
     statuses = [v.get("status") for v in state.final.values()]
     if statuses and all(s == "failed" for s in statuses):
-        return f"every followed job failed ({len(statuses)}), so there is no content to download"
+        return f"every followed job failed ({len(statuses)}), so there is no completed video"
     return "no followed job completed within the time budget"
 
 
 def content(ctx: RunContext, state: RunState) -> None:
     if state.completed_id is None:
-        ctx.recorder.not_verified("content.download", _no_completed_reason(state))
+        ctx.recorder.unmet("content.download", _no_completed_reason(state))
         return
     for variant, media_type in variant_types(ctx).items():
         case = cases.call(f"content variant={variant}", "GET", CONTENT, state.completed_id,
-                          query={"variant": variant}, partial_body=True)
+                          query={"variant": variant}, partial_body=True, clause="content.download", expect="accepted")
         response = ctx.send(case)
         ctx.coverage.enum("variant", variant, "query")
+        if not response.ok or not 200 <= response.status < 300:
+            continue  # judged by the case's own clause
         with ctx.recorder.clause("content.download", case, response):
-            if not response.ok or response.status != 200:
-                raise ContractViolation("content.download", f"variant={variant} of a completed video was not served",
-                                        field="status", received=response.status or response.transport_error, expected=200)
             if response.media_type != media_type:
                 raise ContractViolation("content.download", f"variant={variant} has the wrong Content-Type",
                                         field="Content-Type", received=response.media_type or "(none)", expected=media_type)
@@ -99,18 +98,21 @@ def content(ctx: RunContext, state: RunState) -> None:
 
 def remix(ctx: RunContext, state: RunState) -> None:
     if state.completed_id is None:
-        ctx.recorder.not_verified("remix.sets-source", _no_completed_reason(state))
+        ctx.recorder.unmet("remix.sets-source", _no_completed_reason(state))
         return
     source = state.completed_id
     case = cases.call("remix a completed video", "POST", "/videos/{video_id}/remix", source,
-                      json_body={"prompt": "the same scene, at night"})
+                      json_body={"prompt": "the same scene, at night"}, clause="remix.sets-source", expect="accepted")
     try:
         response = ctx.send(case)
     except NotVerifiable as reason:
         ctx.recorder.not_verified("remix.sets-source", str(reason))
         return
+    video = accepted_video(response)
+    if video is None:
+        return  # judged by the case's own clause
+    state.jobs.append(video)
     with ctx.recorder.clause("remix.sets-source", case, response):
-        video = ctx.video("remix.sets-source", response, "remixing a completed video")
         if video.get("remixed_from_video_id") != source:
             raise ContractViolation("remix.sets-source", "the remix does not name its source",
                                     field="$.remixed_from_video_id", received=video.get("remixed_from_video_id"),
@@ -120,15 +122,54 @@ def remix(ctx: RunContext, state: RunState) -> None:
                                     received=video.get("id"), expected="a new id")
 
 
+def _unknown_id_calls(missing: str) -> list:
+    return [
+        cases.call("retrieve an unknown id", "GET", "/videos/{video_id}", missing),
+        cases.call("delete an unknown id", "DELETE", "/videos/{video_id}", missing),
+        cases.call("content of an unknown id", "GET", CONTENT, missing),
+        cases.call("remix an unknown id", "POST", "/videos/{video_id}/remix", missing, json_body={"prompt": "a"}),
+    ]
+
+
+def unknown_id(ctx: RunContext, state: RunState) -> None:
+    """Retrieve an unknown id, before the delete: a deleted id is then judged like any missing one."""
+    _send_unknown(ctx, _unknown_id_calls("video_" + uuid.uuid4().hex)[:1])
+
+
+def unknown_ids(ctx: RunContext, state: RunState) -> None:
+    """Delete, content and remix of an unknown id, after their own steps: an operation found to have
+    no route (404/405 to a request that must succeed) is not probed again, its clause said it."""
+    _send_unknown(ctx, _unknown_id_calls("video_" + uuid.uuid4().hex)[1:])
+
+
+def _send_unknown(ctx: RunContext, calls: list) -> None:
+    for case in calls:
+        case.clause, case.expect = "errors.unknown-id-not-found", "not-found"
+        missing = ctx.missing_routes.get(case.operation)
+        if missing:
+            ctx.recorder.blocked(case.clause, missing, f"{case.method} {case.operation[1]} has no route")
+            continue
+        ctx.send(case)
+
+
 def delete(ctx: RunContext, state: RunState) -> None:
-    terminal = [vid for vid, v in state.final.items() if v.get("status") in lifecycle.TERMINAL]
-    if not terminal:
+    """Delete a finished video other than the one kept for the auth probes, then retrieve it."""
+    terminal = [vid for vid, v in state.final.items()
+                if v.get("status") in lifecycle.TERMINAL and vid != state.completed_id and vid not in ctx.deleted]
+    others = [v["id"] for v in state.jobs if v["id"] != state.completed_id and v["id"] not in ctx.deleted]
+    candidates = terminal or others
+    if not candidates:
         for cid in ("delete.returns-deletion", "delete.then-not-found"):
-            ctx.recorder.not_verified(cid, "no job reached a final status to delete")
+            ctx.recorder.unmet(cid, "no video of this run could be spared for deletion")
         return
-    target = terminal[-1]
-    case = cases.call("delete a finished video", "DELETE", "/videos/{video_id}", target)
+    target = candidates[-1]
+    case = cases.call("delete a video", "DELETE", "/videos/{video_id}", target, clause="delete.returns-deletion",
+                      expect="accepted")
     response = ctx.send(case)
+    if not response.ok or not 200 <= response.status < 300:
+        ctx.recorder.unmet("delete.then-not-found", "the delete was not accepted")
+        return  # delete.returns-deletion is judged by the case's own clause
+    ctx.deleted.add(target)
     with ctx.recorder.clause("delete.returns-deletion", case, response):
         body = ctx.video("delete.returns-deletion", response, "deleting a video")
         if body.get("id") != target or body.get("deleted") is not True:
@@ -136,21 +177,19 @@ def delete(ctx: RunContext, state: RunState) -> None:
                                     field="$.id" if body.get("id") != target else "$.deleted",
                                     received={k: body.get(k) for k in ("id", "object", "deleted")},
                                     expected={"id": target, "object": "video.deleted", "deleted": True})
-    if response.ok and response.status == 200:
-        ctx.deleted.add(target)
     case = cases.call("retrieve a deleted video", "GET", "/videos/{video_id}", target)
     response = ctx.send(case)
-    with ctx.recorder.clause("delete.then-not-found", case, response):
-        ctx.expect_rejected("delete.then-not-found", response, statuses=(404,), what="retrieving a deleted video")
-
-
-def unknown_ids(ctx: RunContext, state: RunState) -> None:
-    missing = "video_" + uuid.uuid4().hex
-    calls = [
-        cases.call("retrieve an unknown id", "GET", "/videos/{video_id}", missing),
-        cases.call("delete an unknown id", "DELETE", "/videos/{video_id}", missing),
-        cases.call("content of an unknown id", "GET", CONTENT, missing),
-        cases.call("remix an unknown id", "POST", "/videos/{video_id}/remix", missing, json_body={"prompt": "a"}),
-    ]
-    for case in calls:
-        ctx.send_expecting("errors.unknown-id-not-found", case, statuses=(404,))
+    clause_id = "delete.then-not-found"
+    if response.ok and response.status not in (404,) and not 200 <= response.status < 300 \
+            and ctx.recorder.has_failed("errors.unknown-id-not-found"):
+        # The server answers every missing id this way: already reported, once.
+        ctx.recorder.blocked(clause_id, "errors.unknown-id-not-found")
+        return
+    with ctx.recorder.clause(clause_id, case, response):
+        answered(response, f"'{case.name}'")
+        if 200 <= response.status < 300:
+            raise ContractViolation(clause_id, "a deleted video is still retrievable", field="status",
+                                    received=response.status, expected=404)
+        if response.status != 404:
+            raise ContractViolation(clause_id, f"retrieving a deleted video was answered {response.status}",
+                                    field="status", received=response.status, expected=404)

@@ -12,3 +12,4 @@ class RunState:
     final: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> last Video seen when polled
     completed_id: str | None = None  # a job seen completed (content, remix, delete use it)
     drawn: dict[str, Any] = field(default_factory=dict)  # mode -> Future of generated cases
+    refused: set[tuple[str, Any]] = field(default_factory=set)  # (field, value) a valid case was refused with

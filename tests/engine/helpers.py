@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 
 from contracts.cases import Case
+from contracts.checks import CheckContext, run_checks
 from contracts.client import Response
-from contracts.context import RunContext
-from contracts.options import RunOptions
+from contracts.failures import Blocked, ContractViolation
+from contracts.recorder import Recorder
 from contracts.rules import Rules
 from contracts.spec import load_spec
 from contracts.types import Exchange, RecordedRequest, Verdict
@@ -46,21 +47,39 @@ def response(status: int = 200, body: Any = None, *, raw: bytes | None = None, c
                     transport_error=transport_error)
 
 
-def context() -> RunContext:
-    spec = load_spec()
-    return RunContext(spec=spec, rules=Rules.from_spec(spec), client=None, options=RunOptions(base_url="http://target/v1"))
+class Harness:
+    """The checks' inputs (spec, rules) and a recorder for what they find, without a run."""
+
+    def __init__(self) -> None:
+        self.spec = load_spec()
+        self.rules = Rules.from_spec(self.spec)
+        self.recorder = Recorder()
+
+    def check(self, answer: Response, case: Case) -> None:
+        """Every registered check on ``answer``, recorded as the engine records it."""
+        for clause_id, found in run_checks(CheckContext(self.spec, self.rules, case), answer):
+            if isinstance(found, ContractViolation):
+                self.recorder.failed(found, case, answer)
+            elif isinstance(found, Blocked):
+                self.recorder.blocked(clause_id, found.by, found.note)
+            else:
+                self.recorder.passed(clause_id)
 
 
-def case(method: str = "GET", template: str = "/videos/{video_id}") -> Case:
+def context() -> Harness:
+    return Harness()
+
+
+def case(method: str = "GET", template: str = "/videos/{video_id}", **kwargs: Any) -> Case:
     return Case(name=f"{method} {template}", method=method, path=template.replace("{video_id}", "video_123"),
-                operation=(method, template))
+                operation=(method, template), **kwargs)
 
 
-def verdict(ctx: RunContext, clause_id: str) -> Verdict:
+def verdict(ctx: Harness, clause_id: str) -> Verdict:
     return ctx.recorder.verdict_of(clause_id)
 
 
-def evidence(ctx: RunContext, clause_id: str):
+def evidence(ctx: Harness, clause_id: str):
     result = next(r for r in ctx.recorder.results() if r.clause.id == clause_id)
     assert result.evidence, f"{clause_id} has no evidence"
     return result.evidence[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.checks import REGISTRY, run_checks
+from contracts.checks import REGISTRY
 from contracts.types import Verdict
 from tests.engine.helpers import COMPLETED, ERROR, NOW, case, context, evidence, response, verdict, video
 
@@ -59,10 +59,41 @@ BROKEN = [
 ]
 
 
+VALID_CREATE = {"params": {"prompt": "a cat", "model": "sora-2-pro"}, "expect": "accepted"}
+BROKEN += [
+    # What a create's answer says about the create (a valid create, accepted).
+    ("model-not-echoed", (*CREATE, VALID_CREATE), response(200, video(model="sora-2")), "create.echoes-request",
+     "$.model"),
+    ("default-not-applied", (*CREATE, VALID_CREATE), response(200, video(model="sora-2-pro", seconds="8")),
+     "create.defaults-applied", "$.seconds"),
+    ("created-completed", CREATE, response(200, COMPLETED), "create.initial-status", "$.status"),
+    ("create-remixed-from-set", CREATE, response(200, video(remixed_from_video_id="video_9")),
+     "create.remixed-from-null", "$.remixed_from_video_id"),
+    ("created-hours-ago", CREATE, response(200, video(created_at=NOW - 7200)), "video.timestamps-unix-seconds",
+     "$.created_at"),
+    # The case's own clause, by the answer it expects.
+    ("invalid-accepted", (*CREATE, {"clause": "create.prompt.empty-rejected", "expect": "rejected"}),
+     response(200, video()), "create.prompt.empty-rejected", "status"),
+    ("valid-refused", (*CREATE, {"clause": "create.json-accepted", "expect": "accepted"}), response(400, ERROR),
+     "create.json-accepted", "status"),
+    ("unknown-id-400", (*RETRIEVE, {"clause": "errors.unknown-id-not-found", "expect": "not-found"}),
+     response(400, ERROR), "errors.unknown-id-not-found", "status"),
+    ("no-key-accepted", (*RETRIEVE, {"clause": "auth.missing-key-rejected", "expect": "unauthorized"}),
+     response(200, video()), "auth.missing-key-rejected", "status"),
+    ("tolerated-crash", (*CREATE, {"clause": "create.unknown-model-handled", "expect": "tolerated"}),
+     response(500, ERROR), "create.unknown-model-handled", "status"),
+]
+
+
+def _case(operation):
+    method, template, *extra = operation
+    return case(method, template, **(extra[0] if extra else {}))
+
+
 @pytest.mark.parametrize(("operation", "answer", "clause_id", "field"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
 def test_broken_response_fails_its_clause(operation, answer, clause_id, field):
     ctx = context()
-    run_checks(ctx, answer, case(*operation))
+    ctx.check(answer, _case(operation))
     assert verdict(ctx, clause_id) is Verdict.FAILED
     found = evidence(ctx, clause_id)
     assert found.clause_id == clause_id
@@ -80,6 +111,11 @@ def test_a_violation_reads_with_its_clause_field_and_both_sides():
 
 
 CONFORMING = [
+    ("create-echoed", (*CREATE, VALID_CREATE), response(200, video(model="sora-2-pro"))),
+    ("invalid-refused", (*CREATE, {"clause": "create.prompt.empty-rejected", "expect": "rejected"}),
+     response(400, ERROR)),
+    ("tolerated-400", (*CREATE, {"clause": "create.unknown-model-handled", "expect": "tolerated"}),
+     response(400, ERROR)),
     ("queued", RETRIEVE, response(200, video())),
     ("completed", RETRIEVE, response(200, COMPLETED, headers={"openai-poll-after-ms": "200"})),
     ("failed", RETRIEVE, response(200, video(status="failed", error={"code": "moderation", "message": "no"}))),
@@ -96,12 +132,37 @@ CONFORMING = [
 @pytest.mark.parametrize(("operation", "answer"), [c[1:] for c in CONFORMING], ids=[c[0] for c in CONFORMING])
 def test_conforming_response_fails_nothing(operation, answer):
     ctx = context()
-    run_checks(ctx, answer, case(*operation))
+    ctx.check(answer, _case(operation))
     failed = [r.clause.id for r in ctx.recorder.results() if r.verdict is Verdict.FAILED]
     assert failed == []
 
 
+def test_a_case_without_an_answer_blocks_its_own_clause():
+    ctx = context()
+    ctx.check(response(transport_error="no complete response within 2 s"),
+              _case((*CREATE, {"clause": "create.json-accepted", "expect": "accepted"})))
+    result = next(r for r in ctx.recorder.results() if r.clause.id == "create.json-accepted")
+    assert (result.verdict, result.blocked_by) == (Verdict.BLOCKED, "response.transport")
+
+
+def test_a_wrong_type_is_the_schema_clause_alone():
+    ctx = context()
+    ctx.check(response(200, video(model="sora-2-pro", seconds=4, status="unknown")), _case((*CREATE, VALID_CREATE)))
+    failed = [r.clause.id for r in ctx.recorder.results() if r.verdict is Verdict.FAILED]
+    assert failed == ["response.video.schema"]
+
+
+def test_a_video_in_a_list_is_the_video_clause_alone():
+    ctx = context()
+    body = {"object": "list", "data": [video(seconds=4)], "first_id": "video_123", "last_id": "video_123",
+            "has_more": False}
+    ctx.check(response(200, body), case(*LIST))
+    assert (verdict(ctx, "response.video.schema"), verdict(ctx, "response.list.schema")) == (Verdict.FAILED,
+                                                                                           Verdict.PASSED)
+    assert evidence(ctx, "response.video.schema").field == "$.data[0].seconds"
+
+
 def test_every_registered_check_is_exercised_by_a_broken_response():
     broken_clauses = {b[3] for b in BROKEN}
-    registered = {clause_id for clause_id, _ in REGISTRY}
+    registered = {clause_id for clause_id, _ in REGISTRY if clause_id is not None}
     assert registered <= broken_clauses, f"checks without a failing test: {sorted(registered - broken_clauses)}"

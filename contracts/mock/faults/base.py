@@ -89,6 +89,10 @@ class FaultContext:
     def delete_job(self, video_id: str) -> None:
         self._store.delete(video_id)
 
+    def jobs(self) -> list[Job]:
+        """Every job, in creation order."""
+        return self._store.page(limit=2**31, order="asc").jobs
+
     # ---- answers -------------------------------------------------------------------------
     def render(self, job: Job, op: str) -> dict:
         """The job's Video as the operation ``op`` answers it (other faults' video hooks included)."""

@@ -54,7 +54,7 @@ def unknown_model_crash(params: CreateParams, ctx: FaultContext) -> CreateParams
 
 
 def unknown_parameter_crash(body: Body, ctx: FaultContext) -> None:
-    name = ctx.rules.request_schema(("post", "/videos"), body.media_type)
+    name = ctx.rules.request_schema(CREATE, body.media_type)
     known = ctx.rules.spec.properties(name) if name else {}
     extra = [k for k in body.fields if k not in known]
     if extra:

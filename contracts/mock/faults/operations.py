@@ -215,3 +215,36 @@ async def endless_list(ctx: FaultContext, request: Request, call_next: Handler) 
             await asyncio.sleep(0)
 
     return StreamingResponse(stream(), media_type="application/json")
+
+
+# ---- a one-GPU server and a stable list ------------------------------------------------------
+BUSY_RETRY_AFTER = "1"
+
+
+async def busy_503(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around create: while any job is queued or running, a create is refused with 503 (one GPU,
+    no queue) and Retry-After, instead of being queued."""
+    if any(ctx.status(job) in ("queued", "in_progress") for job in ctx.jobs()):
+        raise APIError(503, "The server is busy generating another video; try again later.", type="server_error",
+                       code="server_busy", headers={"Retry-After": BUSY_RETRY_AFTER})
+    return await call_next(request)
+
+
+async def list_stable_by_seconds(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around list: sorted by created_at in whole seconds with a stable sort, so videos created in
+    the same second keep creation order in both directions (the contract leaves ties open)."""
+    answer = await call_next(request)  # the real handler validates the query and the cursor
+    if answer.status_code != 200:
+        return answer
+    defaults = {name: ctx.rules.spec.query_parameter("GET", "/videos", name)["schema"].get("default")
+                for name in ("limit", "order")}
+    order = request.query_params.get("order", defaults["order"])
+    limit = int(request.query_params.get("limit", defaults["limit"]))
+    ordered = sorted(ctx.jobs(), key=lambda job: int(job.created_wall), reverse=order == "desc")  # stable
+    after = request.query_params.get("after")
+    ids = [job.id for job in ordered]
+    start = (ids.index(after) + 1 if after in ids else len(ids)) if after else 0
+    page = ordered[start:start + limit]
+    data = [ctx.render(job, "list") for job in page]
+    return JSONResponse({"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
+                         "last_id": data[-1]["id"] if data else None, "has_more": start + len(page) < len(ordered)})
