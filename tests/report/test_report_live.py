@@ -17,11 +17,12 @@ from rich.console import Console
 
 from contracts.report import ProgressReporter, make_progress
 from contracts.report.live import LiveProgress
+from contracts.runner import STEPS
 from contracts.types import RunStats
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-PLAIN_LINE = re.compile(r"^\[\s*\d+\.\d+s\] first creates: 0/\d+ \(0%\)$", re.M)
+PLAIN_LINE = re.compile(r"^\[\s*\d+\.\d+s\] baseline creates: 0/\d+ \(0%\)$", re.M)
 
 
 class Clock:
@@ -113,7 +114,7 @@ def test_a_terminal_gets_the_live_view_and_a_pipe_the_plain_log(tmp_path):
     text = ANSI.sub("", drawn)
     for expected in ("videos-contract run", "requests sent", "jobs followed", "elapsed", "finished", "Verdict: PASS"):
         assert expected in text, f"{expected!r} not drawn:\n{text[-3000:]}"
-    assert re.search(r"step 12 of 12", text), text[-3000:]
+    assert re.search(rf"step {len(STEPS)} of {len(STEPS)}", text), text[-3000:]
     assert "\x1b[" in drawn, "drawn in place, with cursor movements"
     assert not PLAIN_LINE.search(text), "no plain log lines on a terminal"
 
