@@ -1,6 +1,6 @@
 """Bytes the server hands out (content variants) and takes in (reference images).
 
-The content assets are real files made by ``assets/make_assets.py``: an H.264 MP4, a WebP
+The content assets are real files made by ``tools/make_assets.py`` (a development tool): an H.264 MP4, a WebP
 thumbnail and a JPEG spritesheet. Uploaded reference images are decoded with Pillow.
 """
 

@@ -34,6 +34,14 @@ def installed(tmp_path_factory) -> Path:
     return env_dir
 
 
+def test_development_tools_stay_out_of_the_wheel(installed):
+    site_packages = next((installed / "lib").glob("python*/site-packages"))
+    shipped = {p.relative_to(site_packages).as_posix() for p in (site_packages / "contracts").rglob("*.py")}
+    assert "contracts/mock/app.py" in shipped
+    assert not {p for p in shipped if p.rsplit("/", 1)[-1] in ("browser.py", "demo.py", "screenshot.py", "make_assets.py")}
+    assert not (site_packages / "tools").exists()
+
+
 def test_the_installed_package_does_not_come_from_the_checkout(installed):
     out = subprocess.run([str(installed / "bin" / "python"), "-c", "import contracts, sys; print(contracts.__file__)"],
                          cwd="/", capture_output=True, text=True, timeout=60, check=True)

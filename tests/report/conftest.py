@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from report_factory import make_run
 
-from contracts.report.browser import INSTALL_HINT, find_chromium
+from tools.browser import INSTALL_HINT, find_chromium
 from contracts.types import RunResult
 
 

@@ -20,7 +20,7 @@ from contracts.report import (
     write_reports,
 )
 from contracts.report.baseline import Baseline, BaselineEntry, baseline_from_result
-from contracts.report.browser import dump_dom
+from tools.browser import dump_dom
 from contracts.report.diff import compare
 
 CAUSES = [

@@ -11,9 +11,9 @@ from html.parser import HTMLParser
 import pytest
 from report_factory import HOSTILE_BODY, exchange, failed, make_run, passed
 
-from contracts.report import browser as browser_mod
+from tools import browser as browser_mod
 from contracts.report import build_report, render_html, write_reports
-from contracts.report.browser import BrowserError, dump_dom, screenshot
+from tools.browser import BrowserError, dump_dom, screenshot
 from contracts.report.html import CSS, JS
 
 FAILING = "create.prompt.max-length-accepted"
@@ -266,7 +266,7 @@ def test_browser_screenshot(chromium, report_page, tmp_path):
 
 @pytest.mark.browser
 def test_screenshot_script(chromium, tmp_path):
-    from contracts.report import screenshot as script
+    from tools import screenshot as script
 
     out = tmp_path / "img" / "readme.png"
     assert script.main(["--out", str(out), "--width", "1000", "--height", "700"]) == 0

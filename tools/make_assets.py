@@ -1,8 +1,8 @@
 """Regenerate the reference server's content assets (run by hand; not a runtime dependency).
 
-    .venv/bin/python contracts/mock/assets/make_assets.py
+    .venv/bin/python tools/make_assets.py
 
-Writes, next to this script:
+Writes into ``contracts/mock/assets/``:
 - ``video.mp4``: a genuine H.264 MP4 (``ftyp``/``moov``/``mdat`` boxes, ``moov`` first), 1 s of a
   moving gradient at 160x90 and 12 fps, small enough to commit.
 - ``thumbnail.webp``: the first frame as WebP.
@@ -18,7 +18,7 @@ from pathlib import Path
 import av
 from PIL import Image, ImageDraw
 
-HERE = Path(__file__).resolve().parent
+ASSETS = Path(__file__).resolve().parent.parent / "contracts" / "mock" / "assets"  # where the server reads them
 WIDTH, HEIGHT, FPS, FRAMES = 160, 90, 12, 12
 
 
@@ -58,11 +58,11 @@ def write_spritesheet(frames: list[Image.Image], path: Path, columns: int = 2) -
 
 def main() -> None:
     frames = [frame(i) for i in range(FRAMES)]
-    write_video(frames, HERE / "video.mp4")
-    frames[0].save(HERE / "thumbnail.webp", format="WEBP", quality=70)
-    write_spritesheet(frames, HERE / "spritesheet.jpg")
+    write_video(frames, ASSETS / "video.mp4")
+    frames[0].save(ASSETS / "thumbnail.webp", format="WEBP", quality=70)
+    write_spritesheet(frames, ASSETS / "spritesheet.jpg")
     for name in ("video.mp4", "thumbnail.webp", "spritesheet.jpg"):
-        print(f"{name}: {(HERE / name).stat().st_size} bytes")
+        print(f"{name}: {(ASSETS / name).stat().st_size} bytes")
 
 
 if __name__ == "__main__":

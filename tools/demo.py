@@ -1,5 +1,5 @@
 """A realistic, made-up run with two violations: for the README screenshot and for trying the
-report renderers by hand (``python -m contracts.report.screenshot``)."""
+report renderers by hand (``python -m tools.screenshot``)."""
 
 from __future__ import annotations
 

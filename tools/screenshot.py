@@ -1,9 +1,9 @@
 """Render a report and take a screenshot of it in headless Chromium.
 
-    python -m contracts.report.screenshot                     # docs/img/report-failing.png
-    python -m contracts.report.screenshot --report reports/conformance.json --out shot.png
+    python -m tools.screenshot                     # docs/img/report-failing.png
+    python -m tools.screenshot --report reports/conformance.json --out shot.png
 
-Without ``--report`` the page is the made-up demo run of :mod:`contracts.report.demo` (two
+Without ``--report`` the page is the made-up demo run of :mod:`tools.demo` (two
 violations, the first one expanded), which is what the README shows.
 """
 
@@ -15,16 +15,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from contracts.report.browser import BrowserError, screenshot
+from tools.browser import BrowserError, screenshot
 from contracts.report.document import build_report
 from contracts.report.html import render_html
 
-DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "img" / "report-failing.png"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "docs" / "img" / "report-failing.png"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m contracts.report.screenshot", description=__doc__.split("\n\n")[0]
+        prog="python -m tools.screenshot", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--report", type=Path, help="a conformance.json to render (default: the demo run)")
     parser.add_argument(
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         doc = json.loads(args.report.read_text(encoding="utf-8"))
     else:
-        from contracts.report.demo import demo_run
+        from tools.demo import demo_run
 
         doc = build_report(demo_run())
     with tempfile.TemporaryDirectory(prefix="vc-shot-") as tmp:
