@@ -62,3 +62,10 @@ def http(mock_url: str) -> Iterator[httpx.Client]:
     """A plain HTTP client on the fast server (base URL ends in /v1)."""
     with httpx.Client(base_url=mock_url, timeout=10.0) as client:
         yield client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that drives headless Chromium is process-heavy: it belongs to the slow tier too.
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)

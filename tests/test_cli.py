@@ -80,6 +80,7 @@ def conforming_run(tmp_path_factory):
     return work, done
 
 
+@pytest.mark.slow
 def test_the_embedded_run_conforms_and_writes_reports(conforming_run):
     work, done = conforming_run
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
@@ -90,6 +91,7 @@ def test_the_embedded_run_conforms_and_writes_reports(conforming_run):
     assert report["embedded"] is True and report["counts"]["failed"] == 0
 
 
+@pytest.mark.slow
 def test_the_key_appears_in_no_output(conforming_run, tmp_path):
     work, done = conforming_run
     # The embedded server gets its own key; run once more against it with the secret as the key.
@@ -110,6 +112,7 @@ def test_a_run_without_the_right_key_is_a_setup_error(key, message, tmp_path):
     assert done.returncode == 2 and message in done.stderr, done.stderr
 
 
+@pytest.mark.slow
 def test_diff_of_a_report_with_itself_has_no_regressions(conforming_run):
     work, _ = conforming_run
     report = str(work / "out" / "conformance.json")
@@ -117,6 +120,7 @@ def test_diff_of_a_report_with_itself_has_no_regressions(conforming_run):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_a_clean_baseline_gates_nothing(conforming_run, tmp_path):
     work, _ = conforming_run
     baseline = json.loads((work / "baseline.json").read_text())
@@ -142,6 +146,7 @@ def _schema_errors(report_dir: Path) -> list[str]:
     return schema_errors(json.loads((report_dir / "conformance.json").read_text()))
 
 
+@pytest.mark.slow
 def test_a_spent_budget_stops_the_run_with_valid_reports(tmp_path):
     with EmbeddedServer(api_key=SECRET, job_seconds=0.2, extra_args=["--fault", "slow-responses"]) as server:
         started = time.monotonic()
@@ -155,6 +160,7 @@ def test_a_spent_budget_stops_the_run_with_valid_reports(tmp_path):
     assert _schema_errors(tmp_path / "out") == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_run_with_valid_reports(tmp_path):
     import signal
 
@@ -173,6 +179,7 @@ def test_ctrl_c_stops_the_run_with_valid_reports(tmp_path):
     assert "Traceback" not in stderr
 
 
+@pytest.mark.slow
 def test_an_external_run_respects_max_creates_and_leaves_nothing_behind(tmp_path):
     import httpx
 

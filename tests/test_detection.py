@@ -24,6 +24,8 @@ from contracts.detection import Outcome, run_many, run_one
 from contracts.mock.faults import CATALOGUE, FAULTS, VARIANTS
 from contracts.mock.personas import PERSONAS
 
+pytestmark = pytest.mark.slow  # process-heavy: left out of the fast tier (pytest -m "not slow")
+
 # fault -> (strict, why the suite misses it). See docs/faults.md.
 EXPECTED_UNDETECTED: dict[str, tuple[bool, str]] = {}
 

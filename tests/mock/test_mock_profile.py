@@ -101,6 +101,7 @@ def failed(report: dict) -> set[str]:
     return {c["id"] for c in report["clauses"] if c["verdict"] == "failed"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", [WAN22, AZURE], ids=["wan22", "azure-sora2"])
 def test_suite_with_the_same_profile_passes(tmp_path, profile):
     code, report = cli_run("--profile", str(profile), report_dir=tmp_path)
@@ -108,6 +109,7 @@ def test_suite_with_the_same_profile_passes(tmp_path, profile):
     assert report["profile"] == load_profile(str(profile)).name
 
 
+@pytest.mark.slow
 def test_suite_with_the_default_profile_fails_on_enums(tmp_path):
     with EmbeddedServer(api_key="sk-p", job_seconds=0.1, extra_args=["--profile", str(WAN22)]) as server:
         code, report = cli_run("--base-url", server.base_url, "--api-key", "sk-p", "--max-creates", "200",

@@ -60,6 +60,7 @@ def create(client: httpx.Client, prompt: str) -> dict:
 
 
 # ---- restarts ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_restart_keeps_ids_statuses_content_order_and_cursors(tmp_path, wait_completed):
     store = tmp_path / "videos.db"
     with serving(store, job_seconds=1.0) as client:

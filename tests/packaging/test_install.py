@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # process-heavy: left out of the fast tier (pytest -m "not slow")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from contracts.report import ProgressReporter, make_progress
@@ -108,6 +109,7 @@ def verdicts(report_dir: Path) -> dict[str, str]:
     return {clause["id"]: clause["verdict"] for clause in document["clauses"]}
 
 
+@pytest.mark.slow
 def test_a_terminal_gets_the_live_view_and_a_pipe_the_plain_log(tmp_path):
     code, drawn = run_in_terminal(tmp_path / "tty")
     assert code == 0, drawn
