@@ -1,19 +1,22 @@
 """The store in an SQLite file (``videos-contract mock --store PATH``): jobs survive a restart,
 and several worker processes share them.
 
-One row per job, kept after a delete (flagged) so that its id still works as a list cursor. The
-row holds the job's fields as JSON beside the columns that are queried (``id``, ``seq``,
-``deleted``). Characters are rows too; the video each was made from is a file in the folder
-beside the database (``videos.db-media/char_....mp4``), written before its row. Sequence numbers come from a counter row, taken in the same write transaction as
-the insert (``BEGIN IMMEDIATE``), so creates in different processes never share a number and list
-order is creation order across workers. WAL mode lets readers go on while one process writes.
+One row per job, kept after a delete (flagged) so that its id still works as a list cursor, and
+so that sequence numbers only grow. The row holds the job's fields as JSON beside the columns
+that are queried (``id``, ``seq``, ``deleted``). A new job's sequence number is the highest so far
+plus one, taken in the same write transaction as its insert (``BEGIN IMMEDIATE``): creates in
+different processes never share a number, and list order is creation order across workers. WAL
+mode lets readers go on while one process writes. Characters are rows too; the video each was
+made from is a file in the folder beside the database (``videos.db-media/char_....mp4``), written
+before its row.
 
 Times are wall-clock seconds (``time.time``): a monotonic clock does not survive a restart, and
 a job that was running when the server stopped must finish by its clock when it comes back.
 
 The file is checked before anything is written to it: an SQLite file of another application, a
 damaged file and a store written by a newer kit (a higher ``SCHEMA_VERSION``) are refused with
-one line (``StoreError``), and left exactly as they were.
+one line (``StoreError``), and left exactly as they were. An older store is migrated
+(``MIGRATIONS``).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from pathlib import Path
 from contracts.mock.store import DEFAULT_POLICY, Character, Job, JobPolicy, Page, StoreError, UnknownCursor, VideoStore
 
 APPLICATION_ID = 0x5643_4D4B  # "VCMK": marks the file as a videos-contract mock store
-SCHEMA_VERSION = 1  # PRAGMA user_version; bump with a migration in MIGRATIONS when the tables change
+SCHEMA_VERSION = 2  # PRAGMA user_version; bump with a migration in MIGRATIONS when the tables change
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a write waits for another process's write to end
 
@@ -47,13 +50,13 @@ CREATE TABLE characters (
     id TEXT NOT NULL UNIQUE,
     character TEXT NOT NULL
 );
-CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT INTO counters VALUES ('videos', 0);
 """
-TABLES = {"videos", "characters", "counters"}
+TABLES = {"videos", "characters"}
 MEDIA_SUFFIX = "-media"  # videos.db -> videos.db-media/: uploaded files, beside SQLite's -wal and -shm
-# Migrations from version N to N + 1 (none yet): MIGRATIONS[N] is the SQL script.
-MIGRATIONS: dict[int, str] = {}
+# Migrations from version N to N + 1: MIGRATIONS[N] is the SQL script.
+MIGRATIONS: dict[int, str] = {
+    1: "DROP TABLE counters",  # version 1 counted sequence numbers in a row: one page write more per create
+}
 
 _JOB_FIELDS = tuple(f.name for f in fields(Job) if f.name != "policy")
 _MEDIA_EXTENSIONS = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov"}
@@ -110,7 +113,7 @@ class SQLiteStore(VideoStore):
     # ---- VideoStore ----------------------------------------------------------------------
     def _add(self, make: Callable[[int], Job]) -> Job:
         with self._transaction("IMMEDIATE") as db:
-            (seq,) = db.execute("UPDATE counters SET value = value + 1 WHERE name = 'videos' RETURNING value").fetchone()
+            (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM videos").fetchone()
             job = make(seq)
             # An id made again (a fault's id from the prompt) replaces the row, as in memory.
             db.execute("INSERT OR REPLACE INTO videos (seq, id, deleted, job) VALUES (?, ?, 0, ?)",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from contracts.mock import sqlite_store
 from contracts.mock.sqlite_store import APPLICATION_ID, SCHEMA_VERSION, SQLiteStore
 from contracts.mock.app import open_store
 from contracts.mock.store import Job, JobPolicy, MemoryStore, StoreError, UnknownCursor, VideoStore
@@ -176,6 +177,38 @@ def test_a_new_store_is_marked_and_versioned(tmp_path):
         assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+VERSION_1 = """
+CREATE TABLE videos (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, deleted INTEGER NOT NULL DEFAULT 0,
+                     job TEXT NOT NULL);
+CREATE TABLE characters (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, character TEXT NOT NULL);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO counters VALUES ('videos', 7);
+"""
+
+
+def test_a_version_1_store_is_migrated_with_its_videos(tmp_path, clock):
+    path = tmp_path / "videos.db"
+    old = SQLiteStore.open(tmp_path / "scratch.db", 10.0, clock=clock)
+    job = create(old, "made by version 1")
+    old.close()
+    with closing(sqlite3.connect(path)) as db:
+        db.executescript(VERSION_1)
+        db.execute("INSERT INTO videos (seq, id, job) VALUES (7, ?, ?)", (job.id, sqlite_store._dump(job)))
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute("PRAGMA user_version = 1")
+        db.commit()
+    store = SQLiteStore.open(path, 10.0, clock=clock)
+    try:
+        assert [j.id for j in store.page(limit=10, order="asc").jobs] == [job.id]
+        assert create(store, "made by version 2").seq == 8
+    finally:
+        store.close()
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"videos", "characters"}
 
 
 def test_an_empty_file_becomes_a_store(tmp_path):
