@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from contracts.failures import Blocked, ContractViolation
-from contracts.rules import CREATE, CREATING
+from contracts.rules import CONTENT, CREATE, CREATING, DELETE, REMIX, RETRIEVE
 
 if TYPE_CHECKING:
     from contracts.cases import Case
@@ -481,6 +481,95 @@ def created_now(ctx: CheckContext, response: "Response", video: dict) -> Any:
         raise ContractViolation("video.timestamps-unix-seconds", "a job created just now has a created_at "
                                 f"{int(created - now):+d} s away from the server's clock", field="$.created_at",
                                 received=created, expected=f"about {int(now)} (±{CLOCK_SKEW} s)")
+
+
+# ---- what the answer to a case says about the case's own clause, beyond its status -----------
+def for_clause(clause_id: str) -> Callable[[Check], Check]:
+    """Only the 2xx answers to cases of ``clause_id`` (its status is case_expectation's)."""
+
+    def decorate(func: Check) -> Check:
+        @functools.wraps(func)
+        def wrapper(ctx: CheckContext, response: "Response") -> Any:
+            if ctx.case.clause != clause_id or not response.ok or not 200 <= response.status < 300:
+                return NOT_APPLICABLE
+            return func(ctx, response)
+
+        return check(clause_id)(wrapper)
+
+    return decorate
+
+
+def _path_id(case: "Case") -> str:
+    """The video id in a case's path (/videos/{video_id}[/...])."""
+    return case.path.split("/videos/", 1)[-1].split("/", 1)[0]
+
+
+MAGIC = {
+    "video/mp4": lambda b: b[4:8] == b"ftyp",
+    "image/webp": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",
+    "image/jpeg": lambda b: b[:3] == b"\xff\xd8\xff",
+}
+
+
+@for_clause("content.download")
+def content_is_the_variant(ctx: CheckContext, response: "Response") -> Any:
+    if ctx.case.operation != CONTENT:
+        return NOT_APPLICABLE
+    variant = (ctx.case.query or {}).get("variant", ctx.rules.default_variant)
+    media_type = ctx.rules.variant_media_types.get(variant)
+    if media_type is None:
+        return NOT_APPLICABLE
+    if response.media_type != media_type:
+        raise ContractViolation("content.download", f"variant={variant} has the wrong Content-Type",
+                                field="Content-Type", received=response.media_type or "(none)", expected=media_type)
+    if media_type in MAGIC and not MAGIC[media_type](response.body):
+        raise ContractViolation("content.download", f"variant={variant} bytes are not {media_type}",
+                                field="body", received=response.body[:16].hex(), expected=f"a {media_type} file")
+
+
+@for_clause("remix.sets-source")
+@on_created
+def remix_names_its_source(ctx: CheckContext, response: "Response", video: dict) -> Any:
+    if ctx.case.operation != REMIX:
+        return NOT_APPLICABLE
+    source = _path_id(ctx.case)
+    if video.get("remixed_from_video_id") != source:
+        raise ContractViolation("remix.sets-source", "the remix does not name its source",
+                                field="$.remixed_from_video_id", received=video.get("remixed_from_video_id"),
+                                expected=source)
+    if video.get("id") == source:
+        raise ContractViolation("remix.sets-source", "the remix reuses the source's id", field="$.id",
+                                received=video.get("id"), expected="a new id")
+
+
+@for_clause("delete.returns-deletion")
+def deletion_confirms_the_video(ctx: CheckContext, response: "Response") -> Any:
+    if ctx.case.operation != DELETE:
+        return NOT_APPLICABLE
+    target = _path_id(ctx.case)
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ContractViolation("delete.returns-deletion", f"deleting a video: {exc}", field="body",
+                                expected="the deletion object") from None
+    if not isinstance(body, dict) or body.get("id") != target or body.get("deleted") is not True:
+        found = {k: body.get(k) for k in ("id", "object", "deleted")} if isinstance(body, dict) else body
+        raise ContractViolation("delete.returns-deletion", "the deletion object does not confirm this video",
+                                field="$.id" if not isinstance(body, dict) or body.get("id") != target else "$.deleted",
+                                received=found, expected={"id": target, "object": "video.deleted", "deleted": True})
+
+
+@for_clause("lifecycle.retrieve-after-create")
+def retrieve_answers_the_video(ctx: CheckContext, response: "Response") -> Any:
+    if ctx.case.operation != RETRIEVE:
+        return NOT_APPLICABLE
+    try:
+        body = response.json()
+    except ValueError:
+        return NOT_APPLICABLE  # the schema clause's
+    if isinstance(body, dict) and body.get("id") != _path_id(ctx.case):
+        raise ContractViolation("lifecycle.retrieve-after-create", "retrieve answered another video", field="$.id",
+                                received=body.get("id"), expected=_path_id(ctx.case))
 
 
 def error_summary(response: "Response") -> str:

@@ -166,7 +166,9 @@ _NEEDS_ACCEPTED_CREATE = (
     "create.size.invalid-value-rejected", "create.unknown-model-handled", "create.unknown-parameter-handled",
     "create.echoes-request", "create.defaults-applied", "create.initial-status", "create.remixed-from-null",
     "create.queued-while-busy", "video.ids-unique", "lifecycle.retrieve-after-create", "list.limit-honoured",
-    "list.order-honoured", "list.after-honoured", "delete.returns-deletion",
+    "list.order-honoured", "list.after-honoured", "delete.returns-deletion", "response.video.schema",
+    "response.list.schema", "response.deleted.schema", "video.timestamps-unix-seconds", "video.timestamps-ordered",
+    "video.progress-consistent", "video.error-consistent",
 )
 REQUIRES: dict[str, tuple[str, ...]] = {
     **{cid: BASELINE for cid in _NEEDS_ACCEPTED_CREATE},

@@ -151,12 +151,7 @@ def poll_once(ctx: RunContext, each: Track) -> None:
         return  # the schema clause's
     if not isinstance(video, dict):
         return
-    if first:
-        with ctx.recorder.clause("lifecycle.retrieve-after-create", case, response):
-            if video.get("id") != each.video_id:
-                raise ContractViolation("lifecycle.retrieve-after-create", "retrieve answered another video",
-                                        field="$.id", received=video.get("id"), expected=each.video_id)
-    elif each.retrievable:
+    if not first and each.retrievable:
         ctx.recorder.passed("lifecycle.retrieve-stable")
     each.retrievable = True
     status, progress = video.get("status"), video.get("progress")

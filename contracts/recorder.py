@@ -101,6 +101,15 @@ class Recorder:
         """The first of ``clause_id``'s prerequisites (clauses.REQUIRES) that failed, if any."""
         return next((cid for cid in clauses.requires(clause_id) if self._state[cid].failures), None)
 
+    def block_unexercised(self) -> None:
+        """At the end of a run: a clause nothing exercised, whose prerequisite failed, is blocked by
+        it (e.g. every Video clause when no create was accepted), not merely "not verified"."""
+        for cid, state in self._state.items():
+            if not (state.checks or state.blocked_by or state.skipped or state.not_verified):
+                cause = self.failed_prerequisite(cid)
+                if cause:
+                    self.blocked(cid, cause, "not exercised")
+
     def unmet(self, clause_id: str, note: str) -> None:
         """What ``clause_id`` needs is missing: blocked by its failed prerequisite when one failed
         (the root cause, said once), else not verified with ``note``."""

@@ -103,6 +103,8 @@ def run(
             interrupted = interrupted or "interrupted (Ctrl-C) during clean-up"
             interrupted_kind = interrupted_kind or "ctrl-c"
         client.close()
+    if not interrupted:
+        ctx.recorder.block_unexercised()
     if ctx.recorder.verdict_of("response.rate-limit.retry-after").value == "not_verified":
         ctx.recorder.skipped("response.rate-limit.retry-after", "the target answered no request with 429")
     return RunResult(

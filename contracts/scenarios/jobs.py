@@ -15,16 +15,6 @@ from contracts.scenarios.create_valid import accepted_video
 from contracts.scenarios.state import RunState
 
 CONTENT = "/videos/{video_id}/content"
-MAGIC = {
-    "video/mp4": lambda b: b[4:8] == b"ftyp",
-    "image/webp": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",
-    "image/jpeg": lambda b: b[:3] == b"\xff\xd8\xff",
-}
-
-
-def variant_types(ctx: RunContext) -> dict[str, str]:
-    response = ctx.spec.operation("GET", CONTENT)["responses"]["200"]
-    return dict(response.get("x-variant-content-types", {}))
 
 
 def content_not_ready(ctx: RunContext, state: RunState) -> None:
@@ -80,20 +70,11 @@ def content(ctx: RunContext, state: RunState) -> None:
     if state.completed_id is None:
         ctx.recorder.unmet("content.download", _no_completed_reason(state))
         return
-    for variant, media_type in variant_types(ctx).items():
+    for variant in ctx.rules.variant_media_types:
         case = cases.call(f"content variant={variant}", "GET", CONTENT, state.completed_id,
                           query={"variant": variant}, partial_body=True, clause="content.download", expect="accepted")
-        response = ctx.send(case)
+        ctx.send(case)  # its status and its bytes are judged by the checks of content.download
         ctx.coverage.enum("variant", variant, "query")
-        if not response.ok or not 200 <= response.status < 300:
-            continue  # judged by the case's own clause
-        with ctx.recorder.clause("content.download", case, response):
-            if response.media_type != media_type:
-                raise ContractViolation("content.download", f"variant={variant} has the wrong Content-Type",
-                                        field="Content-Type", received=response.media_type or "(none)", expected=media_type)
-            if not MAGIC[media_type](response.body):
-                raise ContractViolation("content.download", f"variant={variant} bytes are not {media_type}",
-                                        field="body", received=response.body[:16].hex(), expected=f"a {media_type} file")
 
 
 def remix(ctx: RunContext, state: RunState) -> None:
@@ -108,18 +89,9 @@ def remix(ctx: RunContext, state: RunState) -> None:
     except NotVerifiable as reason:
         ctx.recorder.not_verified("remix.sets-source", str(reason))
         return
-    video = accepted_video(response)
-    if video is None:
-        return  # judged by the case's own clause
-    state.jobs.append(video)
-    with ctx.recorder.clause("remix.sets-source", case, response):
-        if video.get("remixed_from_video_id") != source:
-            raise ContractViolation("remix.sets-source", "the remix does not name its source",
-                                    field="$.remixed_from_video_id", received=video.get("remixed_from_video_id"),
-                                    expected=source)
-        if video.get("id") == source:
-            raise ContractViolation("remix.sets-source", "the remix reuses the source's id", field="$.id",
-                                    received=video.get("id"), expected="a new id")
+    video = accepted_video(response)  # judged by the checks of remix.sets-source
+    if video is not None:
+        state.jobs.append(video)
 
 
 def _unknown_id_calls(missing: str) -> list:
@@ -169,14 +141,7 @@ def delete(ctx: RunContext, state: RunState) -> None:
     if not response.ok or not 200 <= response.status < 300:
         ctx.recorder.unmet("delete.then-not-found", "the delete was not accepted")
         return  # delete.returns-deletion is judged by the case's own clause
-    ctx.deleted.add(target)
-    with ctx.recorder.clause("delete.returns-deletion", case, response):
-        body = ctx.video("delete.returns-deletion", response, "deleting a video")
-        if body.get("id") != target or body.get("deleted") is not True:
-            raise ContractViolation("delete.returns-deletion", "the deletion object does not confirm this video",
-                                    field="$.id" if body.get("id") != target else "$.deleted",
-                                    received={k: body.get(k) for k in ("id", "object", "deleted")},
-                                    expected={"id": target, "object": "video.deleted", "deleted": True})
+    ctx.deleted.add(target)  # the deletion object is judged by the checks of delete.returns-deletion
     case = cases.call("retrieve a deleted video", "GET", "/videos/{video_id}", target)
     response = ctx.send(case)
     clause_id = "delete.then-not-found"

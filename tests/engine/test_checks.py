@@ -13,6 +13,10 @@ RETRIEVE = ("GET", "/videos/{video_id}")
 CREATE = ("POST", "/videos")
 LIST = ("GET", "/videos")
 DELETE = ("DELETE", "/videos/{video_id}")
+CONTENT = ("GET", "/videos/{video_id}/content")
+REMIX = ("POST", "/videos/{video_id}/remix")
+CONTENT_CASE = {"clause": "content.download", "expect": "accepted", "query": {"variant": "video"}}
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 16
 
 # (id, operation, response, clause that must fail, field it must name)
 BROKEN = [
@@ -82,6 +86,19 @@ BROKEN += [
      response(200, video()), "auth.missing-key-rejected", "status"),
     ("tolerated-crash", (*CREATE, {"clause": "create.unknown-model-handled", "expect": "tolerated"}),
      response(500, ERROR), "create.unknown-model-handled", "status"),
+    # What the answer to a case says about its own clause, beyond the status.
+    ("content-octet-stream", (*CONTENT, CONTENT_CASE), response(200, raw=MP4, content_type="application/octet-stream"),
+     "content.download", "Content-Type"),
+    ("content-not-mp4", (*CONTENT, CONTENT_CASE), response(200, raw=b"<html></html>", content_type="video/mp4"),
+     "content.download", "body"),
+    ("remix-without-source", (*REMIX, {"clause": "remix.sets-source", "expect": "accepted"}), response(200, video()),
+     "remix.sets-source", "$.remixed_from_video_id"),
+    ("deletion-of-another", (*DELETE, {"clause": "delete.returns-deletion", "expect": "accepted"}),
+     response(200, {"id": "video_9", "object": "video.deleted", "deleted": True}), "delete.returns-deletion", "$.id"),
+    ("deletion-204", (*DELETE, {"clause": "delete.returns-deletion", "expect": "accepted"}), response(204),
+     "delete.returns-deletion", "body"),
+    ("retrieve-another", (*RETRIEVE, {"clause": "lifecycle.retrieve-after-create", "expect": "accepted"}),
+     response(200, video(id="video_9")), "lifecycle.retrieve-after-create", "$.id"),
 ]
 
 
@@ -116,6 +133,11 @@ CONFORMING = [
      response(400, ERROR)),
     ("tolerated-400", (*CREATE, {"clause": "create.unknown-model-handled", "expect": "tolerated"}),
      response(400, ERROR)),
+    ("content-mp4", (*CONTENT, CONTENT_CASE), response(200, raw=MP4, content_type="video/mp4")),
+    ("remix-names-source", (*REMIX, {"clause": "remix.sets-source", "expect": "accepted"}),
+     response(200, video(id="video_456", remixed_from_video_id="video_123"))),
+    ("deletion", (*DELETE, {"clause": "delete.returns-deletion", "expect": "accepted"}),
+     response(200, {"id": "video_123", "object": "video.deleted", "deleted": True})),
     ("queued", RETRIEVE, response(200, video())),
     ("completed", RETRIEVE, response(200, COMPLETED, headers={"openai-poll-after-ms": "200"})),
     ("failed", RETRIEVE, response(200, video(status="failed", error={"code": "moderation", "message": "no"}))),

@@ -147,3 +147,22 @@ def test_redact_header_value(name, value, expected):
 
 def test_clean_tree_fixes_lone_surrogates():
     assert clean_tree({"a": ["x\udcff"]}) == {"a": ["x\ufffd"]}
+
+
+def test_multipart_and_binary_bodies_are_written_beside_the_report_for_curl(tmp_path):
+    """A body that cannot be a shell argument goes to requests/NNN.bin; its curl reads that file."""
+    from contracts.types import BODY_FILE
+
+    body = b'--b\r\nContent-Disposition: form-data; name="input_reference"; filename="a.png"\r\n\r\n\x89PNG\x00\r\n--b--\r\n'
+    curl = ("curl -sS -i -X POST http://127.0.0.1:9/v1/videos -H 'Content-Type: multipart/form-data; boundary=b' "
+            f"--data-binary @{BODY_FILE}")
+    binary = exchange(curl=curl)
+    binary.body = body
+    run = make_run([failed("create.image-reference-accepted", exchange=binary), passed("a.b")])
+    write_reports(run, tmp_path)
+    written = tmp_path / "requests" / "001.bin"
+    assert written.read_bytes() == body
+    report = build_report(run)
+    curl_text = next(c for c in report["clauses"] if c["id"] == "create.image-reference-accepted")
+    assert f"--data-binary @{written}" in str(curl_text)
+    assert "boundary=b" in str(curl_text) and BODY_FILE not in str(curl_text)
