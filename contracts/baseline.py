@@ -63,6 +63,10 @@ class Baseline:
             return preferred
         return next((e for e in ENCODINGS if self.accepts(e)), None)
 
+    def numbered_prompt(self) -> str:
+        """The baseline's prompt, numbered: ids derived from prompts stay apart."""
+        return f"{PROMPT} (case {next(self._serial)})"
+
     def params(self, encoding: str) -> dict[str, Any]:
         return dict(self.accepted[encoding])
 
@@ -77,7 +81,7 @@ class Baseline:
         if chosen is None:
             return None
         params = self.params(chosen)
-        params["prompt"] = prompt if prompt is not None else f"{PROMPT} (case {next(self._serial)})"
+        params["prompt"] = prompt if prompt is not None else self.numbered_prompt()
         params.update(changes or {})
         for name in omit:
             params.pop(name, None)

@@ -40,6 +40,13 @@ class Case:
     # itself shows (checks.py). A case without a clause serves the run (polls, clean-up, baseline).
     clause: str | None = None
     expect: str | None = None
+    # Further clauses this one create carries (a packed create of the plan: contracts/plan.py).
+    carries: tuple[str, ...] = ()
+
+    @property
+    def planned_for(self) -> tuple[str, ...]:
+        """Every clause whose coverage counts this case: sent, or dropped under the create cap."""
+        return ((self.clause,) if self.clause else ()) + self.carries
 
     @property
     def encoding(self) -> str:

@@ -17,7 +17,7 @@ from contracts.baseline import Baseline
 from contracts.cases import Case
 from contracts.client import Client, Response
 from contracts.cost import JobCost
-from contracts.failures import Blocked, ContractViolation, NotVerifiable, RunAborted
+from contracts.failures import Blocked, CaseDropped, ContractViolation, RunAborted
 from contracts.options import RunOptions
 from contracts.recorder import Coverage, Recorder
 from contracts.rules import CREATING, Rules
@@ -81,7 +81,12 @@ class RunContext:
         # The cap counts creates that must make a job; a case that a conforming target refuses
         # (invalid, unknown id, no key) makes none, and there is a fixed number of them.
         if creating and self.creates_left == 0 and case.expect in (None, "accepted", "tolerated"):
-            raise NotVerifiable(f"--max-creates ({self.options.max_creates}) reached: '{case.name}' was not sent")
+            dropped = CaseDropped(case.name, f"--max-creates ({self.options.max_creates}) reached")
+            for clause_id in case.planned_for:
+                self.recorder.dropped(clause_id, dropped)
+            raise dropped
+        for clause_id in case.planned_for:
+            self.recorder.case_sent(clause_id)
         if creating and self.one_job_at_a_time and self.wait_until_idle is not None:
             self.wait_until_idle()
         busy_with = self.running() if creating else []

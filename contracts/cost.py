@@ -27,6 +27,7 @@ class JobCost:
     status: dict[str, str] = field(default_factory=dict)  # id -> last status seen
     generation: dict[str, int] = field(default_factory=dict)  # id -> completed_at - created_at
     deleted_unfinished: set[str] = field(default_factory=set)
+    invalid_accepted: set[str] = field(default_factory=set)  # jobs made by invalid creates wrongly accepted
 
     def job_followed(self, video_id: str) -> None:
         """A job the run polled until it ended (its lifecycle was watched to the end)."""
@@ -47,6 +48,8 @@ class JobCost:
             if video_id in self.status and self.status[video_id] not in TERMINAL:
                 self.deleted_unfinished.add(video_id)
             return
+        if case.expect == "rejected" and case.method == "POST" and isinstance(body.get("id"), str):
+            self.invalid_accepted.add(body["id"])  # a job that should not exist (the run deletes it at once)
         videos = body.get("data") if body.get("object") == "list" else [body]
         for video in videos if isinstance(videos, list) else ():
             if isinstance(video, dict):
@@ -70,6 +73,7 @@ class JobCost:
             "jobs_followed": len(self.followed),
             "generation_seconds": sum(self.generation.values()),
             "jobs_deleted_unfinished": len(self.deleted_unfinished),
+            "jobs_from_invalid_creates": len(self.invalid_accepted),
         }
 
 

@@ -56,6 +56,16 @@ class NotVerifiable(Exception):
     """A clause could not be checked in this run (e.g. every job failed, so there is no content)."""
 
 
+class CaseDropped(NotVerifiable):
+    """A case planned for a clause was not sent (the create cap was reached): the clause it was
+    planned for cannot pass, since part of it was never tried (``Recorder.dropped``)."""
+
+    def __init__(self, case_name: str, reason: str):
+        super().__init__(f"{reason}: '{case_name}' was not sent")
+        self.case_name = case_name
+        self.reason = reason
+
+
 class RunAborted(Exception):
     """The run must stop: the time budget is spent ("budget"), or the target stopped answering."""
 

@@ -62,7 +62,6 @@ class Option:
         return out
 
 
-DEFAULT_MAX_CREATES = 25
 EMBEDDED_JOB_SECONDS = 0.3  # the embedded server's jobs: long enough to watch them move
 
 OPTIONS: tuple[Option, ...] = (
@@ -75,8 +74,9 @@ OPTIONS: tuple[Option, ...] = (
            help="what the target serves: 'openai' (the documented contract, default) or a profile file naming its "
                 "models, sizes, seconds and defaults (see profiles/)"),
     Option("max-creates", "max_creates", "target", kind=int, minimum=1, metavar="N",
-           help=f"at most N jobs created on an external target (default {DEFAULT_MAX_CREATES}; the embedded server "
-                "has no cap)"),
+           help="at most N jobs created on an external target (default: what full coverage needs, 3 generated "
+                "creates and 4 for splitting refused packs: 17 for the documented contract; the embedded server has "
+                "no cap)"),
     Option("budget", "budget_seconds", "limits", default=180.0, kind=float, minimum=1, metavar="SECONDS",
            help="total time budget of the run (default 180)"),
     Option("request-timeout", "request_timeout", "limits", default=15.0, kind=float, minimum=0.1, metavar="SECONDS",
@@ -128,7 +128,9 @@ class RunOptions:
 
     base_url: str
     api_key: str | None = None
-    max_creates: int | None = DEFAULT_MAX_CREATES  # None: no cap (the embedded server)
+    # the create cap; None: the plan's default on an external target (contracts.plan.default_max_creates,
+    # applied by the runner), no cap on the embedded server
+    max_creates: int | None = None
     examples: int = default("examples")  # generated cases per mode
     seed: int = default("seed")
     job_timeout: float = default("job_timeout")  # how long to poll one job before calling it unfinished

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from contracts import clauses
-from contracts.failures import Blocked, ContractViolation, NotVerifiable
+from contracts.failures import Blocked, CaseDropped, ContractViolation, NotVerifiable
 from contracts.types import ClauseResult, Evidence, Verdict
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ class _State:
     skipped: str | None = None
     blocked_by: str | None = None  # the prerequisite clause whose failure blocks this one
     blocked_reason: str | None = None
+    cases_sent: int = 0  # cases planned for this clause that were sent
+    dropped: list[str] = field(default_factory=list)  # names of planned cases that were not sent
+    drop_reason: str | None = None
 
 
 class Recorder:
@@ -67,6 +70,16 @@ class Recorder:
     def not_verified(self, clause_id: str, note: str) -> None:
         state = self._get(clause_id)
         state.not_verified = state.not_verified or note
+
+    def case_sent(self, clause_id: str) -> None:
+        """A case planned for ``clause_id`` was sent (counted for the coverage note)."""
+        self._get(clause_id).cases_sent += 1
+
+    def dropped(self, clause_id: str, dropped: CaseDropped) -> None:
+        """A case planned for ``clause_id`` was not sent: the clause cannot pass (it may still fail)."""
+        state = self._get(clause_id)
+        state.dropped.append(dropped.case_name)
+        state.drop_reason = state.drop_reason or dropped.reason
 
     def skipped(self, clause_id: str, note: str) -> None:
         self._get(clause_id).skipped = note
@@ -129,6 +142,8 @@ class Recorder:
             self.failed(violation, case, response)
         except Blocked as blocked:
             self.blocked(clause_id, blocked.by, blocked.note)
+        except CaseDropped as dropped:
+            self.dropped(clause_id, dropped)
         except NotVerifiable as reason:
             self.not_verified(clause_id, str(reason))
         else:
@@ -138,6 +153,8 @@ class Recorder:
         state = self._get(clause_id)
         if state.failures:
             return Verdict.FAILED
+        if state.dropped and (state.checks or state.blocked_by is None):
+            return Verdict.NOT_VERIFIED  # honest coverage: a clause passes only when every planned case ran
         if state.checks:
             return Verdict.PASSED
         if state.blocked_by is not None:
@@ -159,6 +176,8 @@ class Recorder:
                 note = f"{state.failures} violations in {state.checks} checks; the first {len(state.evidence)} are shown"
             elif verdict is Verdict.SKIPPED:
                 note = state.skipped
+            elif verdict is Verdict.NOT_VERIFIED and state.dropped:
+                note = coverage_note(state)
             elif verdict is Verdict.NOT_VERIFIED:
                 note = state.not_verified or (f"not reached: {interrupted}" if interrupted else "not exercised by this run")
             elif state.not_verified:
@@ -167,6 +186,13 @@ class Recorder:
                                     note=note, profile_changed=cid in profile_changed,
                                     first_failure=state.first_failure, blocked_by=root))
         return out
+
+
+def coverage_note(state: _State) -> str:
+    """e.g. "not verified: 1 of 2 cases sent, --max-creates (12) reached; not sent: 'create ...'"."""
+    planned = state.cases_sent + len(state.dropped)
+    names = ", ".join(f"'{name}'" for name in state.dropped[:2]) + (" ..." if len(state.dropped) > 2 else "")
+    return f"not verified: {state.cases_sent} of {planned} cases sent, {state.drop_reason}; not sent: {names}"
 
 
 class Coverage:

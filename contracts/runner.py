@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from contracts import cases, lifecycle
+from contracts import cases, lifecycle, plan
 from contracts.clauses import changed_by_profile
 from contracts.client import Client
 from contracts.context import RunContext
@@ -67,6 +67,8 @@ def run(
     of the run's counters (``RunStats``) once, for a live view to read while the run goes on."""
     spec = spec or load_spec()
     rules = rules or Rules.from_spec(spec)
+    if options.max_creates is None and not options.embedded:
+        options.max_creates = plan.default_max_creates(rules)  # full coverage + the generated and split margins
     client = Client(options)
     started, clock = time.time(), time.monotonic()
     recorder = Recorder(probe=lambda: (client.requests_sent, time.monotonic() - clock))

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from contracts.embedded import EmbeddedServer, EmbeddedServerError
 from contracts.failures import SetupError
-from contracts.options import API_KEY_ENV, DEFAULT_MAX_CREATES, RunOptions, default
+from contracts.options import API_KEY_ENV, RunOptions, default
 from contracts.profile import Profile, ProfileError, load_profile
 from contracts.rules import Rules
 from contracts.spec import Spec, SpecError, load_spec
@@ -76,7 +76,7 @@ class Target:
         cap = self.values.get("max_creates")
         if not self.embedded:
             api_key = self.values.get("api_key") or os.environ.get(API_KEY_ENV) or None
-            return RunOptions(base_url=self.base_url, api_key=api_key, max_creates=cap or DEFAULT_MAX_CREATES, **run)
+            return RunOptions(base_url=self.base_url, api_key=api_key, max_creates=cap, **run)
         self.launch()
         try:
             self.server.wait_ready()

@@ -276,7 +276,9 @@ def cost_text(doc: dict[str, Any]) -> str:
     cost = doc.get("cost") or empty_cost()
     return (f"{_plural(cost['jobs_created'], 'job')} created, {cost['jobs_followed']} followed to the end, "
             f"{cost['generation_seconds']} s of generation observed, "
-            f"{cost['jobs_deleted_unfinished']} deleted before they finished")
+            f"{cost['jobs_deleted_unfinished']} deleted before they finished"
+            + (f", {cost['jobs_from_invalid_creates']} made by invalid creates wrongly accepted"
+               if cost.get("jobs_from_invalid_creates") else ""))
 
 
 def fill_not_run(result: RunResult, catalogue: Iterable[Clause]) -> RunResult:

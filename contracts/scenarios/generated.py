@@ -12,13 +12,14 @@ import concurrent.futures
 import json
 from typing import Any
 
-from contracts import cases, draws
+from contracts import cases, draws, plan
 from contracts.baseline import PROMPT as BASELINE_PROMPT
 from contracts.context import RunContext
 from contracts.failures import NotVerifiable
-from contracts.scenarios.create_valid import OMITTED, accepted_video
+from contracts.scenarios.create_valid import OMITTED, accepted_video, discard, keep_or_discard
 from contracts.scenarios.state import RunState
 
+LIST_RESERVE = 1  # a create kept for the list step (videos in two different seconds)
 
 
 def prefetch(ctx: RunContext, state: RunState) -> None:
@@ -130,6 +131,7 @@ def run(ctx: RunContext, state: RunState) -> None:
     # Negative first: a conforming server creates no job for them, so they cost nothing under a cap.
     for mode, clause_id in (("negative", "create.generated-invalid-rejected"),
                             ("positive", "create.generated-valid-accepted")):
+        planned = []
         for index, (media_type, body) in enumerate(_drawn(ctx, state, mode)):
             if mode == "positive":
                 case = positive_case(ctx, media_type, body, index)
@@ -143,13 +145,28 @@ def run(ctx: RunContext, state: RunState) -> None:
                 ctx.coverage.generated[f"{mode} routed around"] += 1
                 ctx.recorder.blocked(clause_id, cause, f"'{case.name}' would meet a known failure")
                 continue
+            planned.append(case)
+        if mode == "positive" and ctx.creates_left is not None:
+            # Each accepted one is a GPU job: the plan takes what the job budget leaves (at least
+            # one, so that a budget that leaves none says so), keeping one for the list step; under
+            # the default budget, its margin for generated cases.
+            budget = max(1, ctx.creates_left - LIST_RESERVE)
+            if ctx.options.max_creates == plan.default_max_creates(ctx.rules):
+                budget = min(budget, plan.GENERATED_MARGIN)
+            if len(planned) > budget:
+                ctx.coverage.generated["positive beyond the job budget"] += len(planned) - budget
+                planned = planned[:budget]
+        for case in planned:
             ctx.coverage.generated[f"{mode} {case.encoding}"] += 1
             try:
                 response = ctx.send(case)
             except NotVerifiable as reason:
                 ctx.recorder.not_verified(clause_id, str(reason))
                 break
+            video = accepted_video(response)
+            if video is None:
+                continue
             if mode == "positive":
-                video = accepted_video(response)
-                if video is not None:
-                    state.jobs.append(video)
+                keep_or_discard(ctx, state, video)
+            else:
+                discard(ctx, video["id"])  # an invalid case wrongly accepted: its job is deleted at once

@@ -134,7 +134,7 @@ def delete(ctx: RunContext, state: RunState) -> None:
         for cid in ("delete.returns-deletion", "delete.then-not-found"):
             ctx.recorder.unmet(cid, "no video of this run could be spared for deletion")
         return
-    target = candidates[-1]
+    target = candidates[0]  # the oldest spare: the newest (the remix) keeps the list spanning two seconds
     case = cases.call("delete a video", "DELETE", "/videos/{video_id}", target, clause="delete.returns-deletion",
                       expect="accepted")
     response = ctx.send(case)

@@ -14,7 +14,7 @@ def list_case() -> Case:
 
 def test_nothing_created_costs_nothing():
     assert JobCost().as_dict() == {"jobs_created": 0, "jobs_followed": 0, "generation_seconds": 0,
-                                   "jobs_deleted_unfinished": 0}
+                                   "jobs_deleted_unfinished": 0, "jobs_from_invalid_creates": 0}
 
 
 def test_generation_seconds_of_the_run_s_own_completed_jobs():
@@ -26,7 +26,7 @@ def test_generation_seconds_of_the_run_s_own_completed_jobs():
     cost.observe(list_case(), response(200, {"object": "list", "data": [other, mine]}))
     cost.job_followed("video_123")
     assert cost.as_dict() == {"jobs_created": 2, "jobs_followed": 1, "generation_seconds": 12,
-                              "jobs_deleted_unfinished": 0}
+                              "jobs_deleted_unfinished": 0, "jobs_from_invalid_creates": 0}
 
 
 def test_deleted_before_seen_finished():
@@ -55,3 +55,12 @@ def test_a_terminal_status_is_not_undone_by_a_later_answer():
     cost.observe(case(), response(200, video(status="in_progress")))  # a server that goes back
     cost.observe(case("DELETE"), response(200, {"id": "video_123", "object": "video.deleted", "deleted": True}))
     assert cost.as_dict()["jobs_deleted_unfinished"] == 0
+
+
+def test_an_invalid_create_wrongly_accepted_is_counted():
+    cost = JobCost(created=["video_123"])
+    invalid = Case(name="create json: empty prompt", method="POST", path="/videos", operation=("POST", "/videos"),
+                   clause="create.prompt.empty-rejected", expect="rejected")
+    cost.observe(invalid, response(200, video()))
+    cost.observe(invalid, response(400, {"error": {"message": "empty"}}))
+    assert cost.as_dict()["jobs_from_invalid_creates"] == 1

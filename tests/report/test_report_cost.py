@@ -60,3 +60,9 @@ def test_html_has_the_cost_in_the_run_facts():
 
 def test_junit_has_the_cost_as_a_property():
     assert f'<property name="gpu_cost" value="{LINE}"' in render_junit(doc_with(COST))
+
+
+def test_jobs_of_invalid_creates_are_named_when_there_are_some():
+    doc = doc_with({**COST, "jobs_from_invalid_creates": 2})
+    assert schema_errors(doc) == []
+    assert render_summary(doc).count(f"GPU cost: {LINE}, 2 made by invalid creates wrongly accepted") == 1

@@ -103,10 +103,12 @@ _ENTRIES = [
     Fault("prompt-only-validation", "only the prompt is validated; model, seconds, size, input_reference and "
           "unknown parameters are passed on as given", "proxies that forward parameters to the backend "
           "(LiteLLM-style: most fields optional)",
-          ("create.generated-invalid-rejected", "create.seconds.invalid-value-rejected",
-           "create.seconds.wrong-type-rejected", "create.size.invalid-value-rejected", "response.video.schema"),
+          ("create.seconds.invalid-value-rejected", "create.seconds.wrong-type-rejected",
+           "create.size.invalid-value-rejected", "response.video.schema"),
           spec=spec_edits.all_of(spec_edits.fields_unchecked("model", "seconds", "size"), spec_edits.json_reference_unchecked),
           rules=spec_edits.tolerate_unknown_parameters, params=creates.forwarded),
+    Fault("null-body-500", "a JSON body of null crashes the server (500)", "body[\"prompt\"] on a JSON null",
+          ("create.generated-invalid-rejected", "response.not-server-error"), around={"create": operations.null_body_crash}),
     Fault("unknown-model-500", "an unknown model name crashes the server (500)",
           "a model registry looked up with dict[...]", ("create.unknown-model-handled", "response.not-server-error"),
           params=creates.unknown_model_crash),

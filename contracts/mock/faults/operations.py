@@ -85,6 +85,12 @@ async def malformed_json_crash(ctx: FaultContext, request: Request, call_next: H
         raise
 
 
+async def null_body_crash(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    if request.headers.get("content-type", "").startswith("application/json") and (await request.body()).strip() == b"null":
+        raise crash("TypeError: 'NoneType' object is not subscriptable")
+    return await call_next(request)
+
+
 async def created_201(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
     response = await call_next(request)
     if response.status_code == 200:
