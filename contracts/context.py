@@ -80,7 +80,8 @@ class RunContext:
         creating = case.operation in CREATING
         # The cap counts creates that must make a job; a case that a conforming target refuses
         # (invalid, unknown id, no key) makes none, and there is a fixed number of them.
-        if creating and self.creates_left == 0 and case.expect in (None, "accepted", "tolerated"):
+        # A hard cap: an invalid case too once it is reached (a target that wrongly accepts it makes a job).
+        if creating and self.creates_left == 0 and case.expect in (None, "accepted", "tolerated", "rejected"):
             dropped = CaseDropped(case.name, f"--max-creates ({self.options.max_creates}) reached")
             for clause_id in case.planned_for:
                 self.recorder.dropped(clause_id, dropped)

@@ -75,7 +75,7 @@ OPTIONS: tuple[Option, ...] = (
                 "models, sizes, seconds and defaults (see profiles/)"),
     Option("max-creates", "max_creates", "target", kind=int, minimum=1, metavar="N",
            help="at most N jobs created on an external target (default: what full coverage needs, 3 generated "
-                "creates and 4 for splitting refused packs: 17 for the documented contract; the embedded server has "
+                "creates and 8 for a deviating target: 21 for the documented contract; the embedded server has "
                 "no cap)"),
     Option("budget", "budget_seconds", "limits", default=180.0, kind=float, minimum=1, metavar="SECONDS",
            help="total time budget of the run (default 180)"),
