@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/detection.py --repeat 5      # flakiness: how often each mode is detected
     .venv/bin/python benchmarks/detection.py --only seconds-integer,extra-fields
     .venv/bin/python benchmarks/detection.py --markdown      # the table of docs/faults.md
+    .venv/bin/python benchmarks/detection.py --personas --markdown   # the persona table of docs/faults.md
 
 For each mode: a real server (``python -m contracts.mock --fault NAME``, uvicorn, loopback, an API
 key) and a real run of the suite (the engine in-process, examples 5, jobs of 0.2 s, request
@@ -16,6 +17,10 @@ timeout 2 s, job timeout 3 s; see contracts/detection.py). Columns:
   failed (else the first clause to fail), as the engine records it (``first_failure``).
 * run: the whole run's seconds (server start excluded) and requests.
 With --repeat N the verdict becomes "caught k/N" and the numbers are medians.
+
+With --personas, each persona (``contracts.mock.personas``: several faults at once) instead, and
+its columns: the declared root causes, the clauses that failed (``= root causes`` when exactly
+those, else what differs), the blocked clauses, and the run's requests and seconds.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=default_workers(), help="parallel runs (default %(default)s)")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--json", metavar="FILE", help="also write every outcome as JSON")
+    parser.add_argument("--personas", action="store_true", help="run the personas instead of the single faults")
     return parser.parse_args(argv)
 
 
@@ -107,8 +113,62 @@ def print_table(rows: list[list[str]], markdown: bool) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(cells, widths)))
 
 
+PERSONA_HEADER = ["persona", "faults", "root causes", "failed", "blocked", "not verified", "requests", "seconds"]
+
+
+def _ids(ids) -> str:
+    return ", ".join(f"`{cid}`" for cid in ids) or "-"
+
+
+def persona_row(outcome: Outcome, persona) -> list[str]:
+    if outcome.error:
+        return [outcome.name, str(len(persona.faults)), _ids(persona.root_causes), "ERROR: " + outcome.error,
+                "-", "-", "-", "-"]
+    extra = [c for c in outcome.failed if c not in persona.root_causes]
+    missing = [c for c in persona.root_causes if c not in outcome.failed]
+    failed = "= root causes" if not extra and not missing else (
+        f"{len(outcome.failed)}: " + "; ".join(p for p in (f"also {_ids(extra)}" if extra else "",
+                                                          f"not {_ids(missing)}" if missing else "") if p))
+    blocked = _ids(outcome.blocked)
+    if sorted(outcome.blocked) != sorted(persona.blocked):
+        blocked += f" (declared: {_ids(persona.blocked)})"
+    return [outcome.name, str(len(persona.faults)), _ids(persona.root_causes), failed, blocked,
+            str(len(outcome.not_verified)), str(outcome.requests), f"{outcome.seconds:.1f}"]
+
+
+def personas_main(args: argparse.Namespace) -> int:
+    from contracts.mock.personas import PERSONAS
+
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(PERSONAS)
+    unknown = [n for n in names if n not in PERSONAS]
+    if unknown:
+        print(f"unknown persona(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    outcomes = run_many(names, workers=args.workers, persona=True)
+    wall = time.monotonic() - started
+    rows = [persona_row(o, PERSONAS[o.name]) for o in outcomes]
+    if args.markdown:
+        print("| " + " | ".join(PERSONA_HEADER) + " |")
+        print("|" + "|".join("---" for _ in PERSONA_HEADER) + "|")
+        for cells in rows:
+            print("| " + " | ".join(cells) + " |")
+    else:
+        for cells in rows:
+            print("\n".join(f"{h:>13}: {c.replace('`', '')}" for h, c in zip(PERSONA_HEADER, cells)) + "\n")
+    exact = sum(r[3] == "= root causes" for r in rows)
+    print()
+    print(f"{len(rows)} personas: {exact} graded exactly (failed = declared root causes). "
+          f"{len(rows)} runs in {wall:.1f} s with {args.workers} workers.")
+    if args.json:
+        Path(args.json).write_text(json.dumps({o.name: vars(o) for o in outcomes}, indent=1, default=list))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.personas:
+        return personas_main(args)
     names = [n.strip() for n in args.only.split(",") if n.strip()] or list(CATALOGUE)
     unknown = [n for n in names if n not in CATALOGUE]
     if unknown:

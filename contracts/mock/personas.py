@@ -64,6 +64,7 @@ _ENTRIES = [
          "unknown-parameters-ignored"),
         root_causes=("create.json-accepted", "create.seconds.invalid-value-rejected", "response.status-documented",
                      "response.video.schema", "response.error.envelope"),
+        # cases that exist only in JSON (a JSON integer, malformed JSON, generated JSON bodies)
         blocked=("create.json.malformed-rejected", "create.seconds.wrong-type-rejected",
                  "create.generated-invalid-rejected"),
     ),
@@ -92,12 +93,23 @@ _ENTRIES = [
         root_causes=("create.size.every-value-accepted",),
     ),
     Persona(
+        "one-gpu", "a Wan 2.2 server on one GPU: 503 'try again later' while a job runs, no DELETE route, "
+        "content served without checking the key, lists sorted stably by created_at seconds",
+        "one-GPU self-hosted servers (contract-notes, 'Behaviour seen')",
+        ("busy-503", "no-delete-route", "auth-skipped-on-content", "list-stable-by-seconds",
+         "in-progress-at-create", "no-poll-after-header", "expires-null", "unknown-parameters-ignored"),
+        root_causes=("create.queued-while-busy", "delete.returns-deletion", "auth.missing-key-rejected",
+                     "auth.wrong-key-rejected"),
+        blocked=("delete.then-not-found",),
+    ),
+    Persona(
         "fastapi-wan", "a hand-written FastAPI wrapper around a video model: JSON only, model required, no remix "
         "route, 422 validation errors, integer seconds", "FastAPI servers in general (contract-notes)",
         ("multipart-refused", "model-required", "no-remix-route", "fastapi-422", "seconds-integer", "id-uuid",
          "expires-null"),
         root_causes=("create.multipart-accepted", "create.optional-fields-omittable", "remix.sets-source",
                      "response.status-documented", "response.error.envelope", "response.video.schema"),
+        # cases that exist only in multipart (uploaded images)
         blocked=("create.image-reference-accepted", "create.image-reference.not-image-rejected",
                  "create.image-reference.wrong-size-rejected"),
     ),

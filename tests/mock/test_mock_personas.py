@@ -21,7 +21,7 @@ from contracts.mock.personas import MAX_FAULTS, MIN_FAULTS, PERSONAS, UnknownPer
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-personas"
-REAL_SERVERS = ("sglang", "vllm-omni", "litellm", "new-api", "azure")  # the servers the notes describe
+REAL_SERVERS = ("sglang", "vllm-omni", "litellm", "new-api", "azure", "one-gpu")  # the servers the notes describe
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
