@@ -71,17 +71,26 @@ class Case:
 
 
 def encode_multipart(fields: list[tuple[str, str]], files: list[FileField], boundary: str) -> bytes:
+    """A multipart/form-data body: the text fields, then the files."""
+    return encode_parts([*fields, *files], boundary)
+
+
+def encode_parts(parts: list[tuple[str, str] | FileField], boundary: str) -> bytes:
+    """A multipart/form-data body of text fields ``(name, value)`` and files ``(name, filename,
+    content type, bytes)`` in the order given (names may repeat)."""
     out = io.BytesIO()
-    for name, value in fields:
-        out.write(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode())
-        out.write(value.encode("utf-8", "surrogatepass"))
-        out.write(b"\r\n")
-    for name, filename, content_type, data in files:
-        out.write(
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
-            f"Content-Type: {content_type}\r\n\r\n".encode()
-        )
-        out.write(data)
+    for part in parts:
+        if len(part) == 2:
+            name, value = part
+            out.write(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode())
+            out.write(value.encode("utf-8", "surrogatepass"))
+        else:
+            name, filename, content_type, data = part
+            out.write(
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
+                f"Content-Type: {content_type}\r\n\r\n".encode()
+            )
+            out.write(data)
         out.write(b"\r\n")
     out.write(f"--{boundary}--\r\n".encode())
     return out.getvalue()

@@ -19,7 +19,7 @@ import httpx
 
 from contracts.failures import RunAborted
 from contracts.options import RunOptions
-from contracts.types import BODY_FILE, Exchange, RecordedRequest, RecordedResponse
+from contracts.types import BODY_FILE, SENSITIVE_HEADERS, Exchange, RecordedRequest, RecordedResponse
 
 REDACTED = "<redacted>"
 EXCERPT_CHARS = 2000
@@ -215,7 +215,7 @@ class Client:
     def redact_headers(self, headers: dict[str, str]) -> dict[str, str]:
         out = {}
         for name, value in headers.items():
-            if name.lower() in ("authorization", "proxy-authorization", "api-key", "x-api-key"):
+            if name.lower() in SENSITIVE_HEADERS:
                 scheme = value.split(" ", 1)[0] if " " in value else ""
                 value = f"{scheme} {REDACTED}".strip()
             out[name] = self.redact(value)

@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from contracts.mock.faults import CATALOGUE
+from contracts.text import one_line
 
 # The suite runs with the options of a user's external run (`videos-contract run --base-url ...`):
 # the same create cap and plan, the same number of generated cases, clean-up at the end, so that
@@ -132,16 +133,11 @@ def run_one(name: str, *, examples: int = EXAMPLES, job_seconds: float | None = 
     outcome.not_verified = [r.clause.id for r in result.results if r.verdict is Verdict.NOT_VERIFIED]
     outcome.fields = {r.clause.id: r.evidence[0].field for r in result.results
                       if r.verdict is Verdict.FAILED and r.evidence}
-    outcome.messages = {r.clause.id: _one_line(r.evidence[0].message) for r in result.results
+    outcome.messages = {r.clause.id: one_line(r.evidence[0].message) for r in result.results
                         if r.verdict is Verdict.FAILED and r.evidence}
     # As the CLI decides: an interrupted run (budget, target down) is a failing run.
     outcome.exit_code = 1 if (result.failed or result.interrupted) else 0
     return outcome
-
-
-def _one_line(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _run_by_name(args: tuple[str, dict]) -> Outcome:

@@ -6,11 +6,28 @@ function that raises, and pytest shows it naturally.
 
 from __future__ import annotations
 
+from contracts.text import one_line
 
-def shorten(value: object, limit: int = 200) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= limit else text[: limit - 20] + f"... ({len(text)} chars)"
+EVIDENCE_CHARS = 200  # a received or documented value is shown up to this long
+
+
+
+
+def render_evidence(clause_id: str, message: str, *, field: str | None = None, received: object = None,
+                    expected: object = None, case: str | None = None, reproduce: str | None = None) -> str:
+    """One piece of evidence as text, the one way every face shows a failure: the exception, the
+    pytest face, JUnit (which adds the whole exchange below it) and the console's reasons."""
+    where = f" {field}:" if field else ""
+    lines = [f"[{clause_id}]{where} {message}"]
+    if case:
+        lines.append(f"  case: {case}")
+    if received is not None:
+        lines.append(f"  Received: {received}")
+    if expected is not None:
+        lines.append(f"  Documented: {expected}")
+    if reproduce:
+        lines.append(f"  Reproduce: {reproduce}")
+    return "\n".join(lines)
 
 
 class ContractViolation(AssertionError):
@@ -28,18 +45,13 @@ class ContractViolation(AssertionError):
         self.clause_id = clause_id
         self.message = message
         self.field = field
-        self.expected = None if expected is None else shorten(expected)
-        self.received = None if received is None else shorten(received)
+        self.expected = None if expected is None else one_line(expected, EVIDENCE_CHARS)
+        self.received = None if received is None else one_line(received, EVIDENCE_CHARS)
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = f" {self.field}:" if self.field else ""
-        lines = [f"[{self.clause_id}]{where} {self.message}"]
-        if self.received is not None:
-            lines.append(f"  Received: {self.received}")
-        if self.expected is not None:
-            lines.append(f"  Documented: {self.expected}")
-        return "\n".join(lines)
+        return render_evidence(self.clause_id, self.message, field=self.field, received=self.received,
+                               expected=self.expected)
 
 
 class Blocked(Exception):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from contracts.failures import render_evidence
 from contracts.report.document import cost_text
 from contracts.report.redact import one_line, printable
 
@@ -29,13 +30,11 @@ def _indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line for line in text.splitlines()) if text else ""
 
 
-def evidence_text(ev: dict[str, Any], index: int | None = None) -> str:
+def evidence_text(ev: dict[str, Any], clause_id: str, index: int | None = None) -> str:
     """One piece of evidence as plain text: message, facts, request, response, curl."""
     head = f"[{index}] " if index is not None else ""
-    lines = [head + ev["message"]]
-    for key in ("field", "case", "expected", "received"):
-        if ev.get(key) is not None:
-            lines.append(f"  {key}: {ev[key]}")
+    lines = [head + render_evidence(clause_id, ev["message"], field=ev.get("field"), received=ev.get("received"),
+                                    expected=ev.get("expected"), case=ev.get("case"))]
     ex = ev.get("exchange")
     if ex:
         req = ex["request"]
@@ -68,7 +67,7 @@ def clause_failure_text(c: dict[str, Any], blocked: list[str] | None = None) -> 
         parts.append(f"root cause: it blocked {len(blocked)} clause{'' if len(blocked) == 1 else 's'}: " + ", ".join(blocked))
     ev = c.get("evidence") or []
     for i, e in enumerate(ev, 1):
-        parts.append(evidence_text(e, i if len(ev) > 1 else None))
+        parts.append(evidence_text(e, c["id"], i if len(ev) > 1 else None))
     if c.get("evidence_total", len(ev)) > len(ev):
         parts.append(f"... {c['evidence_total'] - len(ev)} more pieces of evidence not kept")
     return "\n\n".join(parts)

@@ -12,20 +12,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-REDACTED = "[REDACTED]"
+from contracts.text import one_line  # noqa: F401 - the report modules import it from here
+from contracts.types import SENSITIVE_HEADERS
 
-#: header names whose values are credentials (compared case-insensitively)
-SENSITIVE_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-api-key",
-        "api-key",
-        "openai-api-key",
-    }
-)
+REDACTED = "[REDACTED]"
 
 # An OpenAI-style secret key: sk-..., sk-proj-..., sk-svcacct-..., sk-admin-... Long enough that a
 # clause id or an English word ("task-list") does not look like one.
@@ -120,13 +110,3 @@ def printable(text: str) -> str:
 def _escape_control(m: re.Match[str]) -> str:
     code = ord(m.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def one_line(text: str | None, limit: int = 160) -> str:
-    """Collapse whitespace to single spaces and cut at ``limit`` characters (with an ellipsis)."""
-    if not text:
-        return ""
-    flat = " ".join(str(text).split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "\u2026"
-    return flat

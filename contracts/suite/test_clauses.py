@@ -8,22 +8,16 @@ from __future__ import annotations
 import pytest
 
 from contracts.clauses import CLAUSES
+from contracts.failures import render_evidence
 from contracts.types import Verdict
 
 pytestmark = pytest.mark.contract
 
 
 def _describe(evidence) -> str:
-    lines = [f"[{evidence.clause_id}] {evidence.field or ''}: {evidence.message}"]
-    if evidence.case:
-        lines.append(f"  case: {evidence.case}")
-    if evidence.received is not None:
-        lines.append(f"  Received: {evidence.received}")
-    if evidence.expected is not None:
-        lines.append(f"  Documented: {evidence.expected}")
-    if evidence.exchange is not None and evidence.exchange.curl:
-        lines.append(f"  Reproduce: {evidence.exchange.curl[:600]}")
-    return "\n".join(lines)
+    curl = evidence.exchange.curl[:600] if evidence.exchange is not None and evidence.exchange.curl else None
+    return render_evidence(evidence.clause_id, evidence.message, field=evidence.field, received=evidence.received,
+                           expected=evidence.expected, case=evidence.case, reproduce=curl)
 
 
 @pytest.mark.parametrize("clause_id", list(CLAUSES))

@@ -9,6 +9,8 @@ import uuid
 import httpx
 from PIL import Image
 
+from contracts.cases import encode_parts
+
 TERMINAL = ("completed", "failed")
 STATUS_ORDER = {"queued": 0, "in_progress": 1, "completed": 2, "failed": 2}
 
@@ -21,21 +23,12 @@ def image_bytes(size: tuple[int, int], fmt: str = "PNG") -> bytes:
 
 
 def multipart(fields: list[tuple[str, str | tuple[str, bytes, str]]], boundary: str | None = None) -> tuple[bytes, str]:
-    """Encode a multipart/form-data body by hand (repeated names, raw bytes): (body, content type)."""
+    """A multipart/form-data body in the order given (repeated names, raw bytes), encoded by the
+    suite's own encoder: (body, content type). A file is ``(filename, bytes, content type)``."""
     boundary = boundary or uuid.uuid4().hex
-    chunks = []
-    for name, value in fields:
-        if isinstance(value, tuple):
-            filename, data, content_type = value
-            head = (
-                f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                f"Content-Type: {content_type}\r\n"
-            ).encode()
-        else:
-            head, data = f'Content-Disposition: form-data; name="{name}"\r\n'.encode(), value.encode()
-        chunks.append(b"--" + boundary.encode() + b"\r\n" + head + b"\r\n" + data + b"\r\n")
-    chunks.append(b"--" + boundary.encode() + b"--\r\n")
-    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+    parts = [(name, value[0], value[2], value[1]) if isinstance(value, tuple) else (name, value)
+             for name, value in fields]
+    return encode_parts(parts, boundary), f"multipart/form-data; boundary={boundary}"
 
 
 def call(app, method: str, path: str, **kwargs) -> httpx.Response:

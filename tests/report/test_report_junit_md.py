@@ -31,8 +31,8 @@ def test_junit_one_testcase_per_clause(tmp_path, run):
     assert result.type == "$.prompt"
     text = result.text
     for expected in (
-        "expected: 200",
-        "received: 400",
+        "Documented: 200",
+        "Received: 400",
         "case: create json prompt=32000 chars",
         "request: POST http://127.0.0.1:9/v1/videos",
         "response: 400",
