@@ -1,0 +1,69 @@
+"""A default external run against a one-GPU server: few jobs, every clause verified, the cost reported.
+
+The server is the reference mock with one GPU worker (``MockConfig(gpu_workers=1)``), served by
+uvicorn on a loopback port in a thread of this process so that its GPU counters can be read; the
+suite talks to it over real HTTP, with a user's default options (no --max-creates).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+import uvicorn
+
+from contracts.mock import MockConfig, create_app
+from contracts.options import RunOptions
+from contracts.runner import run
+
+KEY = "sk-gpu-budget"
+
+
+class ServedMock:
+    def __init__(self, config: MockConfig):
+        self.app = create_app(config)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off"))
+        self.started = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        self.server.run(sockets=[self.sock])
+
+    def __enter__(self) -> ServedMock:
+        self.thread.start()
+        while not self.server.started:  # uvicorn sets it once it listens (no wall-clock bound: the thread decides)
+            self.thread.join(0.01)
+            assert self.thread.is_alive(), "the mock did not start"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join()
+        self.sock.close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cancels", [False, True], ids=["no-delete-cancels", "delete-cancels"])
+def test_a_default_run_on_one_gpu_commits_at_most_12_jobs_and_verifies_every_clause(cancels):
+    config = MockConfig(api_key=KEY, job_seconds=2.0, gpu_workers=1, delete_cancels=cancels)
+    with ServedMock(config) as mock:
+        result = run(RunOptions(base_url=mock.base_url, api_key=KEY))
+        stats = mock.app.state.store.gpu_stats()
+    unverified = {r.clause.id: r.note for r in result.results if r.verdict.value not in ("passed", "skipped")}
+    assert unverified == {}
+    assert result.options["max_creates"] == 21  # the plan's default: full coverage + margins
+    assert result.cost["jobs_created"] == stats["jobs_created"] <= 12
+    assert result.cost["jobs_followed"] == 1
+    assert result.cost["jobs_deleted_unfinished"] >= stats["jobs_created"] - 5  # all but the kept ones, at once
+    if cancels:
+        assert stats["jobs_cancelled"] >= 1  # deleted while queued: never run
+        assert stats["jobs_committed"] < stats["jobs_created"]
+    else:
+        assert stats["jobs_committed"] == stats["jobs_created"]
