@@ -1,4 +1,4 @@
-"""A realistic, made-up run with two violations: for the README screenshot and for trying the
+"""A realistic, made-up run with two violations and a blocked clause: for the README screenshot and for trying the
 report renderers by hand (``python -m tools.screenshot``)."""
 
 from __future__ import annotations
@@ -145,6 +145,12 @@ def demo_run() -> RunResult:
             Verdict.NOT_VERIFIED,
             note="no job completed within the budget, so there was no content to fetch",
         ),
+        ClauseResult(
+            _c("remix.sets-source", "A remix of a completed video names it in remixed_from_video_id."),
+            Verdict.BLOCKED,
+            note="blocked: content.download.mp4 not verified (no completed video to remix)",
+            blocked_by="content.download.mp4",
+        ),
         _passed("delete.removes-job", "A deleted job is gone: retrieve gives 404.", 1),
         ClauseResult(
             _c("auth.missing-key", "A request without a key is rejected with 401."),
@@ -175,4 +181,5 @@ def demo_run() -> RunResult:
         },
         requests_sent=48,
         videos_created=6,
+        cost={"jobs_created": 6, "jobs_followed": 1, "generation_seconds": 41, "jobs_deleted_unfinished": 5},
     )

@@ -141,9 +141,9 @@ def _counts(clauses: Iterable[dict[str, Any]]) -> dict[str, int]:
 
 
 def root_causes(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The root causes of a run, most blocking first: every failed clause, and any other clause
+    """The root causes of a run: every failed clause (most blocking first), then any other clause
     that blocks some (e.g. not verified because no video completed), each with the ids of the
-    clauses it blocked (in catalogue order)."""
+    clauses it blocked (in report order)."""
     by_id = {c["id"]: c for c in clauses}
     blocked: dict[str, list[str]] = {}
     for c in clauses:
@@ -151,8 +151,10 @@ def root_causes(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
             blocked.setdefault(c["blocked_by"], []).append(c["id"])
     order = {c["id"]: i for i, c in enumerate(clauses)}
     ids = [c["id"] for c in clauses if c["verdict"] == Verdict.FAILED.value]
-    ids += [cid for cid in blocked if cid not in ids]
-    ids.sort(key=lambda cid: (-len(blocked.get(cid, [])), order.get(cid, len(order))))
+    # failures first (they fail the run), each group most blocking first, then in report order
+    failed = set(ids)
+    ids += [cid for cid in blocked if cid not in failed]
+    ids.sort(key=lambda cid: (cid not in failed, -len(blocked.get(cid, [])), order.get(cid, len(order))))
     return [
         {
             "id": cid,

@@ -26,8 +26,8 @@ from contracts.report.diff import compare
 CAUSES = [
     ("delete.removes", "failed", ["delete.then-not-found", "auth.missing-key-rejected"]),
     ("create.optional-fields-omittable", "failed", ["create.prompt.min-length-accepted"]),
-    ("lifecycle.completes", "not_verified", ["remix.sets-source"]),
     ("retrieve.seconds.type", "failed", []),
+    ("lifecycle.completes", "not_verified", ["remix.sets-source"]),  # not a failure: after the failures
 ]
 
 
@@ -87,8 +87,8 @@ def test_console_shows_root_causes_first_with_what_they_blocked(cascade):
     assert heads == [
         "  FAIL delete.removes",
         "  FAIL create.optional-fields-omittable",
-        "  NOT VERIFIED lifecycle.completes",
         "  FAIL retrieve.seconds.type",
+        "  NOT VERIFIED lifecycle.completes",
     ]
     assert "       blocked:   delete.then-not-found, auth.missing-key-rejected" in lines
     assert "       reason:    no job completed within the budget" in lines
@@ -110,7 +110,7 @@ def test_markdown_root_cause_table(cascade):
     assert table[2] == (
         "| `delete.removes` | `status` | DELETE answered 405 | `delete.then-not-found`, `auth.missing-key-rejected` |"
     )
-    assert table[4] == (
+    assert table[5] == (
         "| `lifecycle.completes` |  | not verified: no job completed within the budget | `remix.sets-source` |"
     )
     assert len(table) == 2 + len(CAUSES)
