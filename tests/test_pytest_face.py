@@ -1,0 +1,81 @@
+"""The pytest face as a user sees it: the lines pytest prints for a clause that passes, a clause
+that fails and a target that cannot be reached (pytester runs pytest in a subprocess, as a user
+would). These pin the text: a change to what a user reads must change them too."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts.embedded import EmbeddedServer
+
+pytestmark = pytest.mark.slow  # each runs the suite against a server
+
+
+def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("--pyargs", "contracts.suite.test_clauses", "-p", "no:cacheprovider",
+                                         "--contract-examples", "0", "--contract-report-dir", "reports", "-v",
+                                         *args)
+
+
+def test_a_passing_clause(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "-k", "create.json-accepted")
+    result.stdout.fnmatch_lines([
+        "::test_clause[[]create.json-accepted[]] PASSED *[[]100%[]]",
+        "=* videos-contract =*",
+        "",
+        "Videos API conformance: http://127.0.0.1:*/v1 (embedded reference server)",
+        "profile openai | spec 1.0.0 | *s | * requests | * videos created",
+    ], consecutive=True)
+    result.stdout.fnmatch_lines([
+        "Verdict: PASS - conforms; * passed, 0 failed, 0 not verified, * skipped",
+        "Reports:",
+        "  html     reports/conformance.html",
+        "  json     reports/conformance.json",
+        "  junit    reports/junit.xml",
+        "  summary  reports/summary.md",
+        "",
+        "=* 1 passed, * deselected in *s =*",
+    ], consecutive=True)
+    assert result.ret == 0
+
+
+def test_a_failing_clause(pytester: pytest.Pytester) -> None:
+    with EmbeddedServer(api_key="sk-face-test", job_seconds=0.2, extra_args=["--fault", "seconds-integer"]) as server:
+        result = run_suite(pytester, "-k", "response.video.schema", "--contract-base-url", server.base_url,
+                           "--contract-api-key", "sk-face-test", "--contract-max-creates", "100")
+    result.stdout.fnmatch_lines([
+        "::test_clause[[]response.video.schema[]] FAILED *[[]100%[]]",
+        "",
+        "=* FAILURES =*",
+        "_* test_clause[[]response.video.schema[]] _*",
+        "Every Video body matches the spec: all 13 fields present, nullable ones null, exact types.",
+        "[[]response.video.schema[]] $.seconds: Video: 4 is not of type 'string'",
+        "  case: create json: baseline: only the prompt",
+        "  Received: 4",
+        "  Documented: schema Video at properties/seconds/type",
+        "  Reproduce: curl -sS -i -X POST http://127.0.0.1:*/v1/videos -H 'Content-Type: application/json' "
+        "-H \"Authorization: Bearer $OPENAI_API_KEY\" --data-binary '{\"prompt\": \"a paper boat drifting on a calm "
+        "lake at dawn\"}'",
+    ], consecutive=True)
+    result.stdout.fnmatch_lines([
+        "Root causes (1)",
+        "  FAIL response.video.schema",
+        "       field:     $.seconds",
+        "       reason:    Video: 4 is not of type 'string'",
+    ], consecutive=True)
+    result.stdout.fnmatch_lines([
+        "Verdict: FAIL - 1 violation; * passed, 1 failed, 0 not verified, * skipped",
+        "*",
+        "FAILED ::test_clause[[]response.video.schema[]] - Failed: Every Video body matche...",
+        "=* 1 failed, * deselected in *s =*",
+    ])
+    assert result.ret == 1
+
+
+def test_a_target_that_cannot_be_reached(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "--contract-base-url", "http://127.0.0.1:9/v1")
+    result.stdout.fnmatch_lines([
+        "!* _pytest.outcomes.Exit: videos-contract: cannot reach the target at http://127.0.0.1:9/v1: * !*",
+    ])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    assert result.ret == 2
