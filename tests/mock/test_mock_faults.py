@@ -148,10 +148,8 @@ def test_hang_gives_no_answer_and_the_server_keeps_serving():
     with EmbeddedServer(job_seconds=0.0, extra_args=["--fault", "hang-remix"]) as server, \
             httpx.Client(base_url=server.base_url, timeout=5) as http:
         video = http.post("/videos", json={"prompt": "p"}).json()
-        started = time.monotonic()
         with pytest.raises(httpx.ReadTimeout):
             http.post(f"/videos/{video['id']}/remix", json={"prompt": "q"}, timeout=0.5)
-        assert time.monotonic() - started < 2
         assert http.get(f"/videos/{video['id']}").json()["status"] == "completed"
 
 
