@@ -10,7 +10,7 @@ here, so the checks and the server follow without a second pipeline.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -38,26 +38,31 @@ MULTIPART = "multipart/form-data"
 DEFAULT_PROFILE = "openai"
 
 
-def closed_values(schema: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    """The finite set of values a (resolved) schema allows, or None when it is open."""
-    if "const" in schema:
-        return (schema["const"],)
-    if "enum" in schema:
-        return tuple(schema["enum"])
+def union_of(schema: Mapping[str, Any], own: Callable[[Mapping[str, Any]], tuple | None]) -> tuple | None:
+    """What ``own`` finds in a (resolved) schema, through ``allOf`` (the first member that says)
+    and ``anyOf``/``oneOf`` (the union of every branch), or None when some branch says nothing."""
+    found = own(schema)
+    if found is not None:
+        return found
     for member in schema.get("allOf", []):
-        found = closed_values(member)
+        found = union_of(member, own)
         if found is not None:
             return found
     branches = schema.get("anyOf", []) or schema.get("oneOf", [])
     if branches:
         values: list[Any] = []
         for branch in branches:
-            found = closed_values(branch)
+            found = union_of(branch, own)
             if found is None:
                 return None  # one open branch (e.g. "any string") opens the union
             values.extend(v for v in found if v not in values)
         return tuple(values)
     return None
+
+
+def closed_values(schema: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The finite set of values a (resolved) schema allows, or None when it is open."""
+    return union_of(schema, lambda s: (s["const"],) if "const" in s else tuple(s["enum"]) if "enum" in s else None)
 
 
 def create_schema_names(document: Mapping[str, Any]) -> tuple[str, ...]:

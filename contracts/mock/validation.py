@@ -19,7 +19,7 @@ from starlette.datastructures import QueryParams
 from contracts.mock.bodies import Body, UploadedFile, json_kind
 from contracts.mock.errors import APIError
 from contracts.mock.media import NotAnImage, NotAVideo, VideoInfo, decode_image, inspect_image, inspect_video
-from contracts.rules import CREATE, CREATE_CHARACTER, EDIT, EXTEND, REMIX, Rules
+from contracts.rules import CREATE, CREATE_CHARACTER, EDIT, EXTEND, REMIX, Rules, union_of
 from contracts.spec import SchemaValidator, SchemaViolation
 
 # When one value breaks several keywords, report the most basic problem first.
@@ -361,25 +361,12 @@ def _is_binary(schema: Mapping[str, Any]) -> bool:
 
 def _json_types(schema: Mapping[str, Any]) -> list[str] | None:
     """The JSON types a schema admits, or None when it does not say."""
-    kind = schema.get("type")
-    if isinstance(kind, str):
-        return [kind]
-    if isinstance(kind, list):
-        return list(kind)
-    for member in schema.get("allOf", []):
-        found = _json_types(member)
-        if found is not None:
-            return found
-    branches = schema.get("anyOf", []) or schema.get("oneOf", [])
-    if branches:
-        union: list[str] = []
-        for branch in branches:
-            found = _json_types(branch)
-            if found is None:
-                return None
-            union.extend(t for t in found if t not in union)
-        return union
-    return None
+    def own(node: Mapping[str, Any]) -> tuple | None:
+        kind = node.get("type")
+        return (kind,) if isinstance(kind, str) else tuple(kind) if isinstance(kind, list) else None
+
+    found = union_of(schema, own)
+    return None if found is None else list(found)
 
 
 def _is_type(value: Any, kind: str) -> bool:
