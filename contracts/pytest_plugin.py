@@ -21,6 +21,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     run_options.add_to_pytest(group)
 
 
+def _or_exit(make):
+    """``make()``, or the session ends with its one-line SetupError and exit code 2."""
+    from contracts.failures import SetupError
+
+    try:
+        return make()
+    except SetupError as exc:
+        pytest.exit(f"videos-contract: {exc}", returncode=2)
+
+
 class ContractSession:
     """The target of this session (the embedded server is started on first use and stopped at
     the end) and the one conformance run against it, remembered for the summary."""
@@ -37,37 +47,23 @@ class ContractSession:
     def target(self):
         """The target of the session (contracts.target.Target), from the --contract-* options."""
         if self._target is None:
-            from contracts.failures import SetupError
             from contracts.target import Target
 
-            try:
-                self._target = Target(run_options.values_from_pytest(self.config))
-            except SetupError as exc:
-                pytest.exit(f"videos-contract: {exc}", returncode=2)
+            self._target = _or_exit(lambda: Target(run_options.values_from_pytest(self.config)))
         return self._target
 
     def options(self):
         """RunOptions for the target, starting the embedded server if no --base-url was given."""
         if self._options is None:
-            from contracts.failures import SetupError
-
-            try:
-                self._options = self.target().options()
-            except SetupError as exc:
-                pytest.exit(f"videos-contract: {exc}", returncode=2)
+            self._options = _or_exit(lambda: self.target().options())
         return self._options
 
     def run(self):
-        if self.result is not None:
-            return self.result
-        from contracts.failures import SetupError
-        from contracts.runner import run
+        if self.result is None:
+            from contracts.runner import run
 
-        try:
-            spec, rules = self.target().contract()
-            self.result = run(self.options(), spec=spec, rules=rules)
-        except SetupError as exc:
-            pytest.exit(f"videos-contract: {exc}", returncode=2)
+            spec, rules = _or_exit(lambda: self.target().contract())
+            self.result = _or_exit(lambda: run(self.options(), spec=spec, rules=rules))
         return self.result
 
     def stop(self) -> None:
