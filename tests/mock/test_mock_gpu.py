@@ -20,16 +20,10 @@ from contracts.embedded import EmbeddedServer
 from contracts.mock import MockConfig, create_app
 from contracts.mock.gpu import GpuWorkers
 from contracts.mock.store import MemoryStore
+from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def gpu_store(clock: FakeClock, workers: int = 1, *, cancels: bool = False, seconds: float = 10.0) -> MemoryStore:

@@ -11,6 +11,7 @@ import pytest
 from mock_helpers import STATUS_ORDER
 
 from contracts.mock.store import MemoryStore
+from tests.clock import FakeClock
 
 
 def test_status_and_progress_only_move_forward(http, assert_schema):
@@ -35,13 +36,6 @@ def test_status_and_progress_only_move_forward(http, assert_schema):
     again = http.get(f"/videos/{video['id']}").json()
     assert (again["completed_at"], again["expires_at"]) == (video["completed_at"], video["expires_at"])
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

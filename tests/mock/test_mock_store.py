@@ -14,23 +14,17 @@ from contracts.mock import sqlite_store
 from contracts.mock.sqlite_store import APPLICATION_ID, SCHEMA_VERSION, SQLiteStore
 from contracts.mock.app import open_store
 from contracts.mock.store import Job, JobPolicy, MemoryStore, StoreError, UnknownCursor, VideoStore
+from tests.clock import FakeClock
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(1_700_000_000.0)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
-def make_store(request, tmp_path: Path, clock: Clock) -> Iterator[Callable[..., VideoStore]]:
+def make_store(request, tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., VideoStore]]:
     opened: list[VideoStore] = []
 
     def make(job_seconds: float = 10.0, **kwargs) -> VideoStore:

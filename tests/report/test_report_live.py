@@ -20,18 +20,12 @@ from contracts.report import ProgressReporter, make_progress
 from contracts.report.live import LiveProgress
 from contracts.runner import STEPS
 from contracts.types import RunStats
+from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PLAIN_LINE = re.compile(r"^\[\s*\d+\.\d+s\] baseline creates: 0/\d+ \(0%\)$", re.M)
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def frame(live: LiveProgress) -> str:
@@ -41,7 +35,7 @@ def frame(live: LiveProgress) -> str:
 
 
 def test_the_view_shows_step_requests_jobs_and_elapsed():
-    clock = Clock()
+    clock = FakeClock(100.0)
     live = LiveProgress(io.StringIO(), clock=clock)
     live.watch(lambda: RunStats(requests_sent=68, jobs_created=25, jobs_followed=4, jobs_finished=1))
     live._stage, live._done, live._total = "lifecycle", 4, 12  # what progress("lifecycle", 4, 12) sets
