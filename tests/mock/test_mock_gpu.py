@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -150,19 +149,9 @@ def test_bad_gpu_options_exit_2_with_one_line(args, message):
     assert result.stderr == f"videos-contract mock: error: {message}\n"
 
 
-def wait_terminal(client: httpx.Client, video_id: str) -> dict:
-    while True:
-        response = client.get(f"/videos/{video_id}")
-        assert response.status_code == 200, response.text
-        video = response.json()
-        if video["status"] in TERMINAL:
-            return video
-        time.sleep(int(response.headers["openai-poll-after-ms"]) / 1000)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("cancels", [True, False], ids=["delete-cancels", "no-delete-cancels"])
-def test_one_gpu_over_http(cancels):
+def test_one_gpu_over_http(cancels, wait_completed):
     """Three jobs on one worker; the second deleted while queued. The third job's completion, by the
     server's own clock, shows whether the deleted job still took its turn on the GPU."""
     flag = "--delete-cancels" if cancels else "--no-delete-cancels"
@@ -175,7 +164,7 @@ def test_one_gpu_over_http(cancels):
         if a_now["status"] not in TERMINAL:
             assert (b_now["status"], c_now["status"]) == ("queued", "queued")
         assert client.delete(f"/videos/{b['id']}").json()["deleted"] is True
-        a_end, c_end = wait_terminal(client, a["id"]), wait_terminal(client, c["id"])
+        a_end, c_end = wait_completed(client, a["id"], 60), wait_completed(client, c["id"], 60)
     assert a_end["status"] == c_end["status"] == "completed"
     gap = c_end["completed_at"] - a_end["completed_at"]  # whole seconds: one job-length, or two
     assert gap <= 1 if cancels else gap >= 2

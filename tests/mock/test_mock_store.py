@@ -17,7 +17,6 @@ from contracts.mock.store import Job, JobPolicy, MemoryStore, StoreError, Unknow
 from tests.clock import FakeClock
 
 
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(1_700_000_000.0)
