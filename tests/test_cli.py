@@ -165,8 +165,10 @@ def test_ctrl_c_stops_the_run_with_valid_reports(tmp_path):
         process = subprocess.Popen([sys.executable, "-m", "contracts.cli", "run", "--base-url",
                                     server.base_url, "--report-dir", "out"], cwd=tmp_path, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        # The signal comes once the run says it is in its second step (its progress log on stderr).
-        started = [process.stderr.readline() for _ in range(2)]
+        # The signal comes once the run says it is well into its steps (its progress log on stderr).
+        started = []
+        while not started or ("invalid creates" not in started[-1] and started[-1]):
+            started.append(process.stderr.readline())
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
         stderr = "".join(started) + stderr
