@@ -164,7 +164,9 @@ def test_ctrl_c_stops_the_run_with_valid_reports(tmp_path):
         env = {**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}, "OPENAI_API_KEY": SECRET}
         process = subprocess.Popen([sys.executable, "-m", "contracts.cli", "run", "--base-url",
                                     server.base_url, "--report-dir", "out"], cwd=tmp_path, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   # as in a terminal: Ctrl-C enabled even if this test runs in the background
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         # The signal comes once the run says it is well into its steps (its progress log on stderr).
         started = []
         while not started or ("invalid creates" not in started[-1] and started[-1]):
