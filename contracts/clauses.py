@@ -167,7 +167,7 @@ _NEEDS_ACCEPTED_CREATE = (
     "create.echoes-request", "create.defaults-applied", "create.initial-status", "create.remixed-from-null",
     "create.queued-while-busy", "video.ids-unique", "lifecycle.retrieve-after-create", "list.limit-honoured",
     "list.order-honoured", "list.after-honoured", "delete.returns-deletion", "response.video.schema",
-    "response.list.schema", "response.deleted.schema", "video.timestamps-unix-seconds", "video.timestamps-ordered",
+    "response.list.schema", "video.timestamps-unix-seconds", "video.timestamps-ordered",
     "video.progress-consistent", "video.error-consistent",
 )
 REQUIRES: dict[str, tuple[str, ...]] = {
@@ -193,6 +193,7 @@ REQUIRES: dict[str, tuple[str, ...]] = {
     "content.not-ready-rejected": _VIDEO,
     "content.download": _COMPLETED,
     "remix.sets-source": _COMPLETED,
+    "response.deleted.schema": ("delete.returns-deletion", *BASELINE),  # no deletion body without a delete
     # The answer to a deleted id is the answer to any missing id: judged only where that one is right.
     "delete.then-not-found": ("delete.returns-deletion", "errors.unknown-id-not-found", *BASELINE),
 }

@@ -29,9 +29,10 @@ STEPS: list[tuple[str, Callable[[RunContext, RunState], None]]] = [
     ("lifecycle", jobs.follow_jobs),
     ("content", jobs.content),
     ("remix", jobs.remix),
-    ("unknown id", jobs.unknown_id),  # before delete: a deleted id is judged like any missing one
+    ("retrieve an unknown id", jobs.unknown_id),  # before delete: a deleted id is judged like any missing one
     ("delete", jobs.delete),
-    ("unknown ids", jobs.unknown_ids),  # after delete and remix: an operation without a route is not probed
+    # After delete and remix: an operation found to have no route is not probed again.
+    ("delete, content, remix unknown ids", jobs.unknown_ids),
     ("auth", auth.run),  # on the completed video kept for it
     # Generated creates late: under --max-creates they get what is left, and their drawing (in the
     # background since the start) overlaps every step before.
