@@ -100,7 +100,7 @@ _ENTRIES = [
          "in-progress-at-create", "no-poll-after-header", "expires-null", "unknown-parameters-ignored"),
         root_causes=("create.queued-while-busy", "delete.returns-deletion", "auth.missing-key-rejected",
                      "auth.wrong-key-rejected"),
-        blocked=("delete.then-not-found",),
+        blocked=("delete.then-not-found", "response.deleted.schema"),
     ),
     Persona(
         "fastapi-wan", "a hand-written FastAPI wrapper around a video model: JSON only, model required, no remix "
