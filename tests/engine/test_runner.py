@@ -54,4 +54,5 @@ def test_the_baseline_comes_first_and_the_list_last():
     videos span the most seconds."""
     names = [name for name, _ in runner.STEPS]
     assert (names[0], names[-1]) == ("baseline creates", "list")
-    assert names.index("unknown id") < names.index("delete") < names.index("unknown ids")
+    assert (names.index("retrieve an unknown id") < names.index("delete")
+            < names.index("delete, content, remix unknown ids"))
