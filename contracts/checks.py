@@ -54,6 +54,7 @@ SCHEMA_CLAUSES = {
     "VideoList": "response.list.schema",
     "DeletedVideo": "response.deleted.schema",
     "ErrorResponse": "response.error.envelope",
+    "VideoCharacter": "response.character.schema",
 }
 # 4xx answers that do not say "this request is invalid": auth, no such route, timeouts, rate limits.
 NOT_A_REJECTION = (401, 403, 404, 405, 408, 429)

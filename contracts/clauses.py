@@ -139,6 +139,46 @@ _CATALOGUE: list[tuple[str, str, str]] = [
      "Without an API key, a request is refused with 401 and the envelope."),
     ("auth", "auth.wrong-key-rejected",
      "With a wrong API key, a request is refused with 401 and the envelope."),
+    # ---- edits and extensions (contracts/scenarios/derived.py) -------------------------------
+    ("edits", "edit.offered",
+     "POST /videos/edits exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
+    ("edits", "edit.by-id-accepted",
+     "An edit of a completed video by id is accepted, as JSON {\"video\": {\"id\"}} and as multipart video[id]."),
+    ("edits", "edit.by-file-accepted",
+     "An edit of an uploaded MP4 file (multipart video) is accepted."),
+    ("edits", "edit.missing-fields-rejected",
+     "An edit without video or without prompt is rejected with 400."),
+    ("edits", "edit.result-is-a-job",
+     "An edit answers a new job (new id, queued or in_progress, progress 0) that moves to completed or failed."),
+    ("edits", "edit.unknown-source-not-found",
+     "An edit or extension of an unknown video id is refused with 404 and the envelope."),
+    ("edits", "edit.unfinished-source-rejected",
+     "An edit or extension of a video that has not completed is refused at once with 400 (not 409, which the "
+     "openai SDK retries)."),
+    ("extensions", "extend.offered",
+     "POST /videos/extensions exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
+    ("extensions", "extend.accepted",
+     "An extension of a completed video by id (JSON and multipart) or of an uploaded MP4 file is accepted: a new job."),
+    ("extensions", "extend.seconds-stitched",
+     "An extension's Video reports the stitched total in seconds: the source's seconds plus the extension's."),
+    ("extensions", "extend.missing-fields-rejected",
+     "An extension without seconds, video or prompt, or with seconds outside the enum, is rejected with 400."),
+    ("characters", "character.offered",
+     "POST /videos/characters exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
+    ("characters", "character.name-boundaries-accepted",
+     "A character named with 1 or with 80 characters (from an MP4 upload) is accepted and answered as a character."),
+    ("characters", "character.name-out-of-range-rejected",
+     "A character name that is empty or 81 characters long is rejected with 400."),
+    ("characters", "character.not-video-rejected",
+     "A character upload that is not a video (text, an image) is rejected with 400."),
+    ("characters", "character.missing-fields-rejected",
+     "A character without video or without name is rejected with 400."),
+    ("characters", "character.retrievable",
+     "A created character can be retrieved (GET /videos/characters/{id}: 200, same id and name)."),
+    ("characters", "character.unknown-id-not-found",
+     "An unknown character id is answered 404 with the envelope."),
+    ("response", "response.character.schema",
+     "Every character body matches the spec (id, name, created_at in Unix seconds)."),
 ]
 
 # What a target profile can replace (contracts/profile.py) -> the clauses whose expectations follow it.
@@ -196,7 +236,69 @@ REQUIRES: dict[str, tuple[str, ...]] = {
     "response.deleted.schema": ("delete.returns-deletion", *BASELINE),  # no deletion body without a delete
     # The answer to a deleted id is the answer to any missing id: judged only where that one is right.
     "delete.then-not-found": ("delete.returns-deletion", "errors.unknown-id-not-found", *BASELINE),
+    # Edits, extensions, characters: first the route (its missing is one finding), then what they use.
+    "edit.by-id-accepted": ("edit.offered", *_COMPLETED),
+    "edit.by-file-accepted": ("edit.offered",),
+    "edit.missing-fields-rejected": ("edit.offered",),
+    "edit.result-is-a-job": ("edit.by-file-accepted", "edit.offered"),
+    "edit.unknown-source-not-found": ("edit.offered", "extend.offered"),
+    "edit.unfinished-source-rejected": ("edit.offered", "extend.offered", *_VIDEO),
+    "extend.accepted": ("extend.offered",),
+    "extend.seconds-stitched": ("extend.accepted", "extend.offered", *_COMPLETED),
+    "extend.missing-fields-rejected": ("extend.offered",),
+    **{cid: ("character.offered",) for cid in (
+        "character.name-boundaries-accepted", "character.name-out-of-range-rejected", "character.not-video-rejected",
+        "character.missing-fields-rejected", "character.unknown-id-not-found", "response.character.schema")},
+    "character.retrievable": ("character.name-boundaries-accepted", "character.offered"),
 }
+
+# ---- operations ---------------------------------------------------------------------------------
+# The operations a target may leave out (``--operations`` or a profile's ``operations``), and the
+# clauses only they exercise: those are reported skipped ("not offered") when the operation is
+# not offered. A clause under several operations is skipped only when none of them is offered.
+# create and retrieve are the core every other check stands on: they cannot be left out.
+CORE_OPERATIONS = ("create", "retrieve")
+OPERATION_CLAUSES: dict[str, tuple[str, ...]] = {
+    "list": ("list.limit-honoured", "list.order-honoured", "list.after-honoured"),
+    "delete": ("delete.returns-deletion", "delete.then-not-found"),
+    "content": ("content.download", "content.not-ready-rejected"),
+    "remix": ("remix.sets-source",),
+    "edits": ("edit.offered", "edit.by-id-accepted", "edit.by-file-accepted", "edit.missing-fields-rejected",
+              "edit.result-is-a-job", "edit.unknown-source-not-found", "edit.unfinished-source-rejected"),
+    "extensions": ("extend.offered", "extend.accepted", "extend.seconds-stitched", "extend.missing-fields-rejected",
+                   "edit.unknown-source-not-found", "edit.unfinished-source-rejected"),
+    "characters": ("character.offered", "character.name-boundaries-accepted", "character.name-out-of-range-rejected",
+                   "character.not-video-rejected", "character.missing-fields-rejected", "character.retrievable",
+                   "character.unknown-id-not-found", "response.character.schema"),
+}
+OPERATIONS: tuple[str, ...] = (*CORE_OPERATIONS, *OPERATION_CLAUSES)
+
+
+def parse_operations(value: str | list[str] | tuple[str, ...], where: str = "--operations") -> frozenset[str]:
+    """The offered operations from "create,retrieve,list" (or a list); ValueError with one line."""
+    names = [n.strip() for n in value.split(",")] if isinstance(value, str) else [str(n).strip() for n in value]
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in OPERATIONS]
+    if unknown:
+        raise ValueError(f"{where}: unknown operation {unknown[0]!r}; the operations are {', '.join(OPERATIONS)}")
+    lacking = [n for n in CORE_OPERATIONS if n not in names]
+    if lacking:
+        raise ValueError(f"{where} must include {' and '.join(CORE_OPERATIONS)} (every other check stands on them); "
+                         f"missing: {', '.join(lacking)}")
+    return frozenset(names)
+
+
+def not_offered(offered: frozenset[str] | None) -> dict[str, str]:
+    """Clause id -> the operation(s) whose absence skips it, for a target offering ``offered``
+    (None: every operation)."""
+    if offered is None:
+        return {}
+    owners: dict[str, list[str]] = {}
+    for operation, clause_ids in OPERATION_CLAUSES.items():
+        for cid in clause_ids:
+            owners.setdefault(cid, []).append(operation)
+    return {cid: " and ".join(ops) for cid, ops in owners.items() if not set(ops) & offered}
+
 
 CLAUSES: dict[str, Clause] = {cid: Clause(id=cid, area=area, statement=text) for area, cid, text in _CATALOGUE}
 AREAS: list[str] = list(dict.fromkeys(area for area, _, _ in _CATALOGUE))
@@ -215,6 +317,8 @@ def requires(clause_id: str) -> tuple[str, ...]:
             seen.append(cid)
             queue.extend(REQUIRES.get(cid, ()))
     return tuple(seen)
+
+assert {c for ids in OPERATION_CLAUSES.values() for c in ids} <= set(CLAUSES), "OPERATION_CLAUSES names unknown clauses"
 
 
 def get(clause_id: str) -> Clause:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from contracts.clauses import OPERATIONS, parse_operations
+
 API_KEY_ENV = "OPENAI_API_KEY"
 PLUGIN_PREFIX = "--contract-"
 PLUGIN_DEST = "contract_"
@@ -33,6 +35,18 @@ def bounded(kind: type, flag: str, minimum: float = 0) -> Callable[[str], Any]:
     return parse
 
 
+def parsed(parse: Callable[[str, str], Any], flag: str) -> Callable[[str], Any]:
+    """An argparse type from ``parse(text, flag)``; its ValueError becomes the one-line error."""
+
+    def convert(text: str):
+        try:
+            return parse(text, flag)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
+
+
 @dataclass(frozen=True)
 class Option:
     name: str  # the CLI flag without dashes (the plugin's is --contract-NAME)
@@ -43,6 +57,7 @@ class Option:
     kind: type | None = None  # int or float (checked against ``minimum``); None: a string
     minimum: float = 0
     metavar: str | None = None
+    parse: Callable[[str], Any] | None = None  # reads the text into its value (ValueError: a one-line error)
 
     @property
     def flag(self) -> str:
@@ -57,6 +72,8 @@ class Option:
         out: dict[str, Any] = {"dest": self.dest, "default": self.default, "help": self.help}
         if self.kind is not None:
             out["type"] = bounded(self.kind, flag, self.minimum)
+        elif self.parse is not None:
+            out["type"] = parsed(self.parse, flag)
         if self.metavar:
             out["metavar"] = self.metavar
         return out
@@ -73,6 +90,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("profile", "profile", "target", default="openai", metavar="openai|FILE.toml",
            help="what the target serves: 'openai' (the documented contract, default) or a profile file naming its "
                 "models, sizes, seconds and defaults (see profiles/)"),
+    Option("operations", "operations", "target", metavar="LIST", parse=parse_operations,
+           help=f"the operations the target offers, comma-separated, from {','.join(OPERATIONS)} (default: all, or "
+                "the profile's 'operations'); the clauses of the others are reported skipped, not offered"),
     Option("max-creates", "max_creates", "target", kind=int, minimum=1, metavar="N",
            help="at most N jobs created on an external target (default: what full coverage needs, 3 generated "
                 "creates and 8 for a deviating target: 21 for the documented contract; the embedded server has "
@@ -138,3 +158,4 @@ class RunOptions:
     budget_seconds: float = default("budget_seconds")
     poll_interval_cap: float = 5.0
     embedded: bool = False
+    operations: frozenset[str] | None = None  # the operations the target offers; None: all (clauses.OPERATIONS)

@@ -22,11 +22,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contracts.clauses import parse_operations
 from contracts.rules import DEFAULT_PROFILE, Rules, create_schema_names
 from contracts.spec import Spec
 LISTS = {"models": "VideoModel", "seconds": "VideoSeconds", "sizes": "VideoSize"}
 DEFAULT_KEYS = {"model": "models", "seconds": "seconds", "size": "sizes"}
-ALLOWED_KEYS = ("name", "description", *LISTS, "defaults")
+ALLOWED_KEYS = ("name", "description", *LISTS, "defaults", "operations")
 _SIZE = re.compile(r"^[1-9][0-9]*x[1-9][0-9]*$")
 _SECONDS = re.compile(r"^[1-9][0-9]*$")
 
@@ -44,6 +45,7 @@ class Profile:
     defaults: dict[str, str] = field(default_factory=dict)
     description: str = ""
     source: Path | None = None
+    operations: frozenset[str] | None = None  # the operations the server offers (None: all)
 
     @property
     def is_default(self) -> bool:
@@ -133,10 +135,18 @@ def parse_profile(data: dict, path: Path | None = None) -> Profile:
         if list_key in lists and key not in defaults and list_key != "models":
             raise ProfileError(f"{where}: '{list_key}' is set, so 'defaults.{key}' must be set too (one of "
                                f"{', '.join(lists[list_key])})")
+    operations = None
+    if "operations" in data:
+        try:
+            operations = parse_operations(_string_list(data["operations"], f"{where}: 'operations'"),
+                                          f"{where}: 'operations'")
+        except ValueError as exc:
+            raise ProfileError(str(exc)) from None
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ProfileError(f"{where}: 'description' must be a string")
-    return Profile(name=name.strip(), defaults=dict(defaults), description=description, source=path, **lists)
+    return Profile(name=name.strip(), defaults=dict(defaults), description=description, source=path,
+                   operations=operations, **lists)
 
 
 def _string_list(value, where: str) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from contracts import cases, lifecycle, plan
+from contracts import cases, clauses, lifecycle, plan
 from contracts.clauses import changed_by_profile
 from contracts.client import Client
 from contracts.context import RunContext
@@ -13,22 +13,28 @@ from contracts.failures import RunAborted, SetupError
 from contracts.options import RunOptions
 from contracts.recorder import Recorder
 from contracts.rules import Rules
-from contracts.scenarios import auth, create_invalid, create_valid, generated, jobs, listing
+from contracts.scenarios import auth, characters, create_invalid, create_valid, derived, generated, jobs, listing
 from contracts.scenarios.state import RunState
 from contracts.spec import Spec, load_spec
 from contracts.types import RunResult, RunStats
 
+# Steps that exercise one optional operation only: not run when the target does not offer it.
+STEP_OPERATIONS = {"content not ready": "content", "content": "content", "remix": "remix", "list": "list",
+                   "delete": "delete"}
 CLEANUP_SECONDS = 20.0  # granted to deleting the run's videos after the budget is spent
 
 STEPS: list[tuple[str, Callable[[RunContext, RunState], None]]] = [
     # The baseline first: every later create is built on what it learned (contracts/baseline.py).
     ("baseline creates", create_valid.baseline),
     ("content not ready", jobs.content_not_ready),
+    ("edit and extension routes", derived.routes_and_unfinished),  # early: their source must be unfinished
     ("valid creates", create_valid.run),
     ("invalid creates", create_invalid.run),
     ("lifecycle", jobs.follow_jobs),
     ("content", jobs.content),
     ("remix", jobs.remix),
+    ("edits and extensions", derived.run),
+    ("characters", characters.run),
     ("retrieve an unknown id", jobs.unknown_id),  # before delete: a deleted id is judged like any missing one
     ("delete", jobs.delete),
     # After delete and remix: an operation found to have no route is not probed again.
@@ -89,10 +95,13 @@ def run(
         except RunAborted as exc:
             raise SetupError(str(exc)) from None
         generated.prefetch(ctx, state)
+        for cid, operations in clauses.not_offered(options.operations).items():
+            ctx.recorder.skipped(cid, f"not offered: the target does not offer {operations} (--operations)")
         for index, (name, step) in enumerate(STEPS):
             if progress:
                 progress(name, index, len(STEPS))
-            step(ctx, state)
+            if options.operations is None or STEP_OPERATIONS.get(name, "create") in options.operations:
+                step(ctx, state)
         if progress:
             progress("done", len(STEPS), len(STEPS))
     except RunAborted as exc:
@@ -125,6 +134,7 @@ def run(
         embedded=options.embedded,
         cost=ctx.cost.as_dict(),
         options={"examples": options.examples, "seed": options.seed, "budget_seconds": options.budget_seconds,
+                 "operations": sorted(options.operations) if options.operations is not None else None,
                  "max_creates": options.max_creates, "request_timeout": options.request_timeout,
                  "job_timeout": options.job_timeout},
     )

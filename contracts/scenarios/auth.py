@@ -10,6 +10,7 @@ from __future__ import annotations
 from contracts import cases
 from contracts.context import RunContext
 from contracts.failures import NotVerifiable
+from contracts.scenarios import characters
 from contracts.scenarios.state import RunState
 
 WRONG_KEY = "sk-videos-contract-wrong-key"
@@ -33,7 +34,7 @@ def probes(ctx: RunContext, video_id: str | None, clause_id: str, auth: str | No
     ):
         out.append(cases.call(f"{name} {label}", method, template, video_id, auth=auth, clause=clause_id,
                               expect="unauthorized", **extra) if video_id else f"{method} {template}")
-    return out
+    return out + characters.auth_probes(ctx, clause_id, auth, label)
 
 
 def run(ctx: RunContext, state: RunState) -> None:

@@ -1,0 +1,96 @@
+"""Characters: made from an uploaded video and a name, then retrievable.
+
+Optional for a target like edits (``--operations``): when offered or unsaid, the first request
+tells whether ``POST /videos/characters`` exists; a missing route is one finding
+(``character.offered``) that blocks the other character clauses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from contracts import cases
+from contracts.cases import Case, FileField
+from contracts.context import RunContext
+from contracts.failures import ContractViolation, NotVerifiable
+from contracts.scenarios.derived import offers, route_probe, video_file
+from contracts.scenarios.state import RunState
+
+PATH = "/videos/characters"
+GET = "/videos/characters/{character_id}"
+NAME_LIMITS = "CharacterName"
+NOT_VIDEOS = {
+    "a text file named .mp4": ("video", "character.mp4", "video/mp4", b"this is plain text, not a video\n"),
+    "a PNG image": ("video", "character.png", "image/png", cases.image_bytes(64, 64)),
+}
+
+
+def character_case(name: str, fields: dict[str, str], files: list[FileField]) -> Case:
+    return cases.call(f"character: {name}", "POST", PATH, form=list(fields.items()), files=list(files))
+
+
+def get_case(name: str, character_id: str, **kwargs: Any) -> Case:
+    return Case(name=name, method="GET", path=GET.replace("{character_id}", character_id),
+                operation=("GET", GET), **kwargs)
+
+
+def run(ctx: RunContext, state: RunState) -> None:
+    if not offers(ctx, "characters"):
+        return
+    probe = character_case("no video", {"name": "Mossy"}, [])
+    response = route_probe(ctx, probe, "character.offered", "characters")
+    if response is None:
+        return
+    with ctx.recorder.clause("character.missing-fields-rejected", probe, response):
+        ctx.expect_rejected("character.missing-fields-rejected", response, what=f"'{probe.name}'")
+    ctx.send_expecting("character.missing-fields-rejected", character_case("no name", {}, [video_file()]))
+    shortest, longest = ctx.spec.string_limits(NAME_LIMITS)
+    for name, fields in (("an empty name", {"name": ""}), (f"a name of {longest + 1} characters",
+                                                           {"name": "n" * (longest + 1)})):
+        ctx.send_expecting("character.name-out-of-range-rejected", character_case(name, fields, [video_file()]))
+    for label, upload in NOT_VIDEOS.items():
+        ctx.send_expecting("character.not-video-rejected", character_case(label, {"name": "Mossy"}, [upload]))
+    created = []
+    for name in ("M" * max(1, shortest), "N" * longest):
+        case = character_case(f"a name of {len(name)} characters", {"name": name}, [video_file()])
+        response = ctx.send(case)
+        with ctx.recorder.clause("character.name-boundaries-accepted", case, response):
+            body = ctx.video("character.name-boundaries-accepted", response, f"'{case.name}'")
+            if body.get("name") != name:
+                raise ContractViolation("character.name-boundaries-accepted", "the character does not carry its name",
+                                        field="$.name", received=body.get("name"), expected=name)
+            created.append(body)
+    retrieve(ctx, created)
+    ctx.send_expecting("character.unknown-id-not-found", get_case("an unknown character id",
+                                                                  "char_" + uuid.uuid4().hex), statuses=(404,))
+
+
+def retrieve(ctx: RunContext, created: list[dict[str, Any]]) -> None:
+    usable = [c for c in created if isinstance(c.get("id"), str) and c["id"]]
+    if not usable:
+        ctx.recorder.not_verified("character.retrievable", "no character was created with an id to retrieve")
+        return
+    for character in usable:
+        case = get_case("retrieve a character just created", character["id"])
+        response = ctx.send(case)
+        with ctx.recorder.clause("character.retrievable", case, response):
+            body = ctx.video("character.retrievable", response, "retrieving a character just created")
+            for field in ("id", "name"):
+                if body.get(field) != character.get(field):
+                    raise ContractViolation("character.retrievable", f"the retrieved character has another {field}",
+                                            field=f"$.{field}", received=body.get(field), expected=character.get(field))
+
+
+def auth_probes(ctx: RunContext, clause_id: str, auth: str | None, label: str) -> list[Case]:
+    """Requests of the optional operations for the auth clauses: none to one found missing (that
+    one is blocked through ctx.missing_routes, like any operation without a route)."""
+    probes = [character_case(f"create {label}", {"name": "Mossy"}, [video_file()]),
+              get_case(f"retrieve a character {label}", "char_" + uuid.uuid4().hex),
+              cases.call(f"edit {label}", "POST", "/videos/edits",
+                         json_body={"prompt": "a", "video": {"id": "video_1"}}),
+              cases.call(f"extension {label}", "POST", "/videos/extensions",
+                         json_body={"prompt": "a", "seconds": ctx.rules.defaults["seconds"], "video": {"id": "video_1"}})]
+    for case in probes:
+        case.auth, case.clause, case.expect = auth, clause_id, "unauthorized"
+    return probes

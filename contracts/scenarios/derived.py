@@ -1,0 +1,265 @@
+"""Edits and extensions: new jobs made from a completed video (by id) or from an uploaded file.
+
+Both operations are optional for a target (most self-hosted servers have neither): one not
+offered (``--operations``, a profile's ``operations``) has its clauses skipped by the runner. When
+it is offered, or nothing was said, the first request to its route tells whether the route exists:
+a 404 or 405 to a request the operation would refuse with 400 is the operation missing, reported
+once (``edit.offered`` / ``extend.offered``) with every other clause of it blocked by that.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from contracts import cases, lifecycle
+from contracts.cases import Case, FileField
+from contracts.checks import run_checks
+from contracts.clauses import OPERATION_CLAUSES
+from contracts.client import Response
+from contracts.context import RunContext
+from contracts.failures import ContractViolation, NotVerifiable
+from contracts.scenarios.state import RunState
+
+ROUTE_MISSING = (404, 405)  # what a server without the route answers (405: /videos/{id} took the path)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One of the two operations that make a job from a source video."""
+
+    operation: str  # the --operations name
+    path: str
+    offered: str  # the root-cause clause: the route exists
+    accepted: str  # valid requests accepted
+    by_file: str  # the source as an uploaded file accepted
+    missing: str  # missing fields rejected
+    result: str  # the answer is a new job that moves
+    needs: dict[str, str]  # fields besides the source, as a valid request sends them
+
+    def body(self, source: dict[str, Any] | None, **fields: Any) -> dict[str, Any]:
+        return {**self.needs, **fields, **({"video": source} if source is not None else {})}
+
+
+EDITS = Derived("edits", "/videos/edits", "edit.offered", "edit.by-id-accepted", "edit.by-file-accepted",
+                "edit.missing-fields-rejected", "edit.result-is-a-job", {"prompt": "the same scene, in snow"})
+EXTENSIONS = Derived("extensions", "/videos/extensions", "extend.offered", "extend.accepted", "extend.accepted",
+                     "extend.missing-fields-rejected", "extend.accepted",
+                     {"prompt": "the camera keeps moving forward", "seconds": "4"})
+DERIVED = (EDITS, EXTENSIONS)
+UNKNOWN_SOURCE = "edit.unknown-source-not-found"
+UNFINISHED_SOURCE = "edit.unfinished-source-rejected"
+STITCHED = "extend.seconds-stitched"
+
+
+@cache
+def sample_mp4() -> bytes:
+    """A real one-second H.264 MP4 (the reference server's content asset), to upload as a source."""
+    return (resources.files("contracts.mock") / "assets" / "video.mp4").read_bytes()
+
+
+def video_file(name: str = "video") -> FileField:
+    return (name, "source.mp4", "video/mp4", sample_mp4())
+
+
+def offers(ctx: RunContext, operation: str) -> bool:
+    offered = ctx.options.operations
+    return offered is None or operation in offered
+
+
+def route_probe(ctx: RunContext, case: Case, offered_clause: str, operation: str) -> Response | None:
+    """Send the first request to an operation's route. When the route is missing (404/405 to a
+    request it would refuse with 400), fail ``offered_clause`` once, block the operation's other
+    clauses by it, and return None; the answer's response checks then do not run (a missing route
+    is one finding, not one per check). Otherwise check the answer like any other."""
+    headers, body = case.encode()
+    response = ctx.client.request(case.method, case.path, query=case.query, headers=headers, content=body,
+                                  auth=case.auth)
+    ctx.coverage.operations[f"{case.method} {case.operation[1] if case.operation else case.path}"] += 1
+    with ctx.recorder.clause(offered_clause, case, response):
+        if response.ok and response.status in ROUTE_MISSING:
+            reason = (f"{case.method} {case.operation[1] if case.operation else case.path} answered "
+                      f"{response.status} to a request it should refuse with 400: the operation is missing")
+            for cid in OPERATION_CLAUSES[operation]:
+                if cid != offered_clause:
+                    ctx.recorder.blocked(cid, offered_clause, reason)
+            raise ContractViolation(offered_clause, reason + " (if the server does not offer it, leave it out of "
+                                    "--operations or the profile's operations)", field="status",
+                                    received=response.status, expected="400 (the route exists and validates)")
+    if not (response.ok and response.status in ROUTE_MISSING):
+        run_checks(ctx, response, case)
+        return response
+    return None
+
+
+def missing(ctx: RunContext, op: Derived) -> bool:
+    """Whether the operation's route was found missing (or is not offered) earlier in the run."""
+    return not offers(ctx, op.operation) or ctx.recorder.verdict_of(op.offered).value == "failed"
+
+
+def _json(op: Derived, name: str, body: dict[str, Any]) -> Case:
+    return cases.call(f"{op.operation}: {name}", "POST", op.path, json_body=body)
+
+
+def _form(op: Derived, name: str, fields: dict[str, str], files: list[FileField] | None = None) -> Case:
+    return cases.call(f"{op.operation} multipart: {name}", "POST", op.path, form=list(fields.items()),
+                      files=list(files or []))
+
+
+# ============================================================================================
+# Early step: do the routes exist; is an unfinished source refused?
+# ============================================================================================
+def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
+    """Probe each route with a request that lacks its source (400 expected), then ask for an edit
+    and an extension of a job created a moment ago, before it can have completed."""
+    present = []
+    for op in DERIVED:
+        if not offers(ctx, op.operation):
+            continue
+        case = _json(op, "no video", op.body(None))
+        response = route_probe(ctx, case, op.offered, op.operation)
+        if response is not None:
+            present.append(op)
+            with ctx.recorder.clause(op.missing, case, response):
+                ctx.expect_rejected(op.missing, response, what=f"'{case.name}'")
+    if not present:
+        return
+    try:
+        created = ctx.send(cases.create("a source that has not completed yet", "json", {"prompt": "a slow sunrise"}))
+    except NotVerifiable as reason:
+        ctx.recorder.not_verified(UNFINISHED_SOURCE, str(reason))
+        return
+    job = created.json() if created.ok and created.status == 200 else None
+    if not isinstance(job, dict) or not isinstance(job.get("id"), str):
+        ctx.recorder.not_verified(UNFINISHED_SOURCE, "the create for an unfinished source was not accepted")
+        return
+    if job.get("status") not in ("queued", "in_progress"):
+        ctx.recorder.not_verified(UNFINISHED_SOURCE, "the new job was already finished when it was answered")
+        return
+    for op in present:
+        case = _json(op, "a source that has not completed", op.body({"id": job["id"]}))
+        try:
+            response = ctx.send(case)
+        except NotVerifiable as reason:
+            ctx.recorder.not_verified(UNFINISHED_SOURCE, str(reason))
+            continue
+        with ctx.recorder.clause(UNFINISHED_SOURCE, case, response):
+            if response.ok and response.status == 200:
+                again = ctx.send(cases.call("retrieve the unfinished source", "GET", "/videos/{video_id}", job["id"]))
+                if again.ok and again.status == 200 and again.json().get("status") == "completed":
+                    raise NotVerifiable("the source completed before the request reached the server")
+            retried = " (the openai SDK retries 409: a client waits, then gets the same refusal)" \
+                if response.status == 409 else ""
+            if not response.ok or response.status != 400:
+                raise ContractViolation(UNFINISHED_SOURCE, f"{op.operation} of an unfinished video was answered "
+                                        f"{response.status}{retried}", field="status",
+                                        received=response.status or response.transport_error, expected=400)
+
+
+# ============================================================================================
+# Main step: valid and invalid requests, the results as jobs
+# ============================================================================================
+def run(ctx: RunContext, state: RunState) -> None:
+    results: list[tuple[Derived, Case, dict[str, Any]]] = []
+    for op in DERIVED:
+        if missing(ctx, op):
+            continue
+        source = state.completed_id
+        known = {"id": source} if source else {"id": "video_" + uuid.uuid4().hex}
+        # Invalid: every required field left out in turn (400, whatever the source).
+        invalid = [_form(op, "no video", op.body(None))]
+        invalid += [_json(op, f"no {name}", {k: v for k, v in op.body(known).items() if k != name})
+                    for name in op.needs]
+        if "seconds" in op.needs:
+            bad = next(v for v in ("10", "5", "7", "99") if v not in ctx.rules.seconds)
+            invalid.append(_json(op, f"seconds={bad!r}", op.body(known, seconds=bad)))
+            invalid.append(_json(op, "seconds as a JSON integer", op.body(known, seconds=int(op.needs["seconds"]))))
+        # Without a completed source, the id is unknown: a server may check it first (404).
+        for case in invalid:
+            ctx.send_expecting(op.missing, case, statuses=(400,) if source or case.encoding == "multipart" else (400, 404))
+        ctx.send_expecting(UNKNOWN_SOURCE, _json(op, "an unknown source id",
+                                                 op.body({"id": "video_" + uuid.uuid4().hex})), statuses=(404,))
+        # Valid: by id (both encodings), then an uploaded file.
+        if source is None:
+            ctx.recorder.not_verified(op.accepted, "no video completed, so there is no source to name by id")
+        else:
+            for case in (_json(op, "a completed video by id", op.body(known)),
+                         _form(op, "a completed video by video[id]", {**op.needs, "video[id]": source})):
+                video = accept(ctx, op, op.accepted, case, source)
+                if video is not None:
+                    results.append((op, case, video))
+                    if op is EXTENSIONS:
+                        stitched(ctx, case, state.final.get(source, {}).get("seconds"), video)
+        case = _form(op, "an uploaded MP4 as the source", op.needs, [video_file()])
+        video = accept(ctx, op, op.by_file, case, None)
+        if video is not None:
+            results.append((op, case, video))
+    follow(ctx, results)
+
+
+def accept(ctx: RunContext, op: Derived, clause_id: str, case: Case, source: str | None) -> dict[str, Any] | None:
+    """A request that must be accepted with a new job: 200, a Video, a new id, queued or in_progress."""
+    try:
+        response = ctx.send(case)
+    except NotVerifiable as reason:
+        ctx.recorder.not_verified(clause_id, str(reason))
+        return None
+    video = None
+    with ctx.recorder.clause(clause_id, case, response):
+        video = ctx.video(clause_id, response, f"'{case.name}'")
+    if video is None:
+        return None
+    with ctx.recorder.clause(op.result, case, response):
+        if source is not None and video.get("id") == source:
+            raise ContractViolation(op.result, f"the {op.operation} answered its source video, not a new job",
+                                    field="$.id", received=video.get("id"), expected="a new id")
+        if video.get("status") not in ("queued", "in_progress"):
+            raise ContractViolation(op.result, f"the {op.operation} result does not start as a new job",
+                                    field="$.status", received=video.get("status"), expected="queued or in_progress")
+    lifecycle.track(ctx, video)
+    return video
+
+
+def stitched(ctx: RunContext, case: Case, source_seconds: Any, video: dict[str, Any]) -> None:
+    """The extension's seconds is the source's plus the extension's own."""
+    with ctx.recorder.clause(STITCHED, case):
+        try:
+            expected = float(source_seconds) + float(case.json_body["seconds"] if case.encoding == "json"
+                                                     else dict(case.form or [])["seconds"])
+        except (TypeError, ValueError, KeyError):
+            raise NotVerifiable(f"the source's seconds ({source_seconds!r}) is not a number") from None
+        got = video.get("seconds")
+        try:
+            ok = float(got) == expected
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            total = f"{expected:g}"
+            raise ContractViolation(STITCHED, f"an extension of a {source_seconds}-second video reports seconds "
+                                    f"{got!r}, not the stitched total", field="$.seconds", received=got,
+                                    expected=total)
+
+
+def follow(ctx: RunContext, results: list[tuple[Derived, Case, dict[str, Any]]]) -> None:
+    """Follow the new jobs like any other (the lifecycle clauses apply) until they end."""
+    if not results:
+        return
+    lifecycle.follow(ctx)
+    tracks = {t.video_id: t for t in ctx.tracks}
+    for op, case, video in results:
+        each = tracks.get(video.get("id"))
+        if each is None:
+            continue
+        with ctx.recorder.clause(op.result, case):
+            if not each.done:
+                status = each.history[-1][0]
+                message = f"the {op.operation} result {each.video_id} was still {status} after the job window"
+                if ctx.options.embedded:
+                    raise ContractViolation(op.result, message, field="$.status", received=status,
+                                            expected="completed or failed")
+                raise NotVerifiable(message + " (raise --job-timeout for slow servers)")
+            if (each.last or {}).get("status") not in lifecycle.TERMINAL:
+                raise NotVerifiable(f"{each.video_id} could not be followed to its end")
