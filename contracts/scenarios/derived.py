@@ -38,17 +38,23 @@ class Derived:
     by_file: str  # the source as an uploaded file accepted
     missing: str  # missing fields rejected
     result: str  # the answer is a new job that moves
-    needs: dict[str, str]  # fields besides the source, as a valid request sends them
+    needs: tuple[str, ...]  # required fields besides the source
 
-    def body(self, source: dict[str, Any] | None, **fields: Any) -> dict[str, Any]:
-        return {**self.needs, **fields, **({"video": source} if source is not None else {})}
+    def fields(self, ctx: RunContext) -> dict[str, str]:
+        """The required fields besides the source, as a valid request sends them (the target's
+        default seconds: a profile may serve only some durations)."""
+        values = {"prompt": PROMPTS[self.operation], "seconds": ctx.rules.defaults["seconds"]}
+        return {name: values[name] for name in self.needs}
+
+    def body(self, ctx: RunContext, source: dict[str, Any] | None, **fields: Any) -> dict[str, Any]:
+        return {**self.fields(ctx), **fields, **({"video": source} if source is not None else {})}
 
 
+PROMPTS = {"edits": "the same scene, in snow", "extensions": "the camera keeps moving forward"}
 EDITS = Derived("edits", "/videos/edits", "edit.offered", "edit.by-id-accepted", "edit.by-file-accepted",
-                "edit.missing-fields-rejected", "edit.result-is-a-job", {"prompt": "the same scene, in snow"})
+                "edit.missing-fields-rejected", "edit.result-is-a-job", ("prompt",))
 EXTENSIONS = Derived("extensions", "/videos/extensions", "extend.offered", "extend.accepted", "extend.accepted",
-                     "extend.missing-fields-rejected", "extend.accepted",
-                     {"prompt": "the camera keeps moving forward", "seconds": "4"})
+                     "extend.missing-fields-rejected", "extend.accepted", ("prompt", "seconds"))
 DERIVED = (EDITS, EXTENSIONS)
 UNKNOWN_SOURCE = "edit.unknown-source-not-found"
 UNFINISHED_SOURCE = "edit.unfinished-source-rejected"
@@ -119,7 +125,7 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
     for op in DERIVED:
         if not offers(ctx, op.operation):
             continue
-        case = _json(op, "no video", op.body(None))
+        case = _json(op, "no video", op.body(ctx, None))
         response = route_probe(ctx, case, op.offered, op.operation)
         if response is not None:
             present.append(op)
@@ -140,7 +146,7 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
         ctx.recorder.not_verified(UNFINISHED_SOURCE, "the new job was already finished when it was answered")
         return
     for op in present:
-        case = _json(op, "a source that has not completed", op.body({"id": job["id"]}))
+        case = _json(op, "a source that has not completed", op.body(ctx, {"id": job["id"]}))
         try:
             response = ctx.send(case)
         except NotVerifiable as reason:
@@ -170,30 +176,32 @@ def run(ctx: RunContext, state: RunState) -> None:
         source = state.completed_id
         known = {"id": source} if source else {"id": "video_" + uuid.uuid4().hex}
         # Invalid: every required field left out in turn (400, whatever the source).
-        invalid = [_form(op, "no video", op.body(None))]
-        invalid += [_json(op, f"no {name}", {k: v for k, v in op.body(known).items() if k != name})
+        invalid = [_form(op, "no video", op.body(ctx, None))]
+        invalid += [_json(op, f"no {name}", {k: v for k, v in op.body(ctx, known).items() if k != name})
                     for name in op.needs]
         if "seconds" in op.needs:
             bad = next(v for v in ("10", "5", "7", "99") if v not in ctx.rules.seconds)
-            invalid.append(_json(op, f"seconds={bad!r}", op.body(known, seconds=bad)))
-            invalid.append(_json(op, "seconds as a JSON integer", op.body(known, seconds=int(op.needs["seconds"]))))
+            invalid.append(_json(op, f"seconds={bad!r}", op.body(ctx, known, seconds=bad)))
+            as_integer = int(ctx.rules.defaults["seconds"])
+            invalid.append(_json(op, "seconds as a JSON integer", op.body(ctx, known, seconds=as_integer)))
         # Without a completed source, the id is unknown: a server may check it first (404).
         for case in invalid:
-            ctx.send_expecting(op.missing, case, statuses=(400,) if source or case.encoding == "multipart" else (400, 404))
+            unknown_source = source is None and case.encoding == "json"
+            ctx.send_expecting(op.missing, case, statuses=(400, 404) if unknown_source else (400,))
         ctx.send_expecting(UNKNOWN_SOURCE, _json(op, "an unknown source id",
-                                                 op.body({"id": "video_" + uuid.uuid4().hex})), statuses=(404,))
+                                                 op.body(ctx, {"id": "video_" + uuid.uuid4().hex})), statuses=(404,))
         # Valid: by id (both encodings), then an uploaded file.
         if source is None:
             ctx.recorder.not_verified(op.accepted, "no video completed, so there is no source to name by id")
         else:
-            for case in (_json(op, "a completed video by id", op.body(known)),
-                         _form(op, "a completed video by video[id]", {**op.needs, "video[id]": source})):
+            for case in (_json(op, "a completed video by id", op.body(ctx, known)),
+                         _form(op, "a completed video by video[id]", {**op.fields(ctx), "video[id]": source})):
                 video = accept(ctx, op, op.accepted, case, source)
                 if video is not None:
                     results.append((op, case, video))
                     if op is EXTENSIONS:
                         stitched(ctx, case, state.final.get(source, {}).get("seconds"), video)
-        case = _form(op, "an uploaded MP4 as the source", op.needs, [video_file()])
+        case = _form(op, "an uploaded MP4 as the source", op.fields(ctx), [video_file()])
         video = accept(ctx, op, op.by_file, case, None)
         if video is not None:
             results.append((op, case, video))
