@@ -253,7 +253,7 @@ class VideosAPI:
         source = self.source(params, "extended")
         seconds = stitched_seconds(source.seconds, params.seconds or "0")
         job = self.store.create(prompt=params.prompt, model=source.model, size=source.size, seconds=seconds,
-                                source=source.record("extension"))
+                                source={**source.record("extension"), "seconds": params.seconds})
         return JSONResponse(self.render(job, "extend", just_created=True))
 
     async def create_character(self, request: Request) -> Response:

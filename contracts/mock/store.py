@@ -12,7 +12,8 @@ With ``GpuWorkers`` (``mock --gpu-workers N``) a job instead waits ``queued`` un
 it, then runs ``job_seconds`` on it (``contracts.mock.gpu``).
 
 Edits and extensions are jobs like any other; their ``source`` says what they were made from
-(``{"kind": "edit"|"extension", "video_id": id or None, "filename": name or None}``) and their
+(``{"kind": "edit"|"extension", "video_id": id or None, "filename": name or None}``, and for an
+extension ``"seconds"``: the new segment's length) and their
 Video names it in an extra field (``edited_from_video_id`` / ``extended_from_video_id``, null
 when the source was an uploaded file; docs/mock.md says why). Characters are kept beside the
 jobs: an id, a name, a creation time and what was uploaded.

@@ -52,7 +52,7 @@ class CreateParams:
 class SourceParams:
     """A validated edit or extension: the source by id or as an uploaded file (exactly one)."""
 
-    prompt: str
+    prompt: str | None
     video_id: str | None = None
     upload: UploadedFile | None = None
     seconds: str | None = None  # an extension's new segment
@@ -60,7 +60,7 @@ class SourceParams:
 
 @dataclass(frozen=True)
 class CharacterParams:
-    name: str
+    name: str | None
     upload: UploadedFile
 
 
@@ -96,7 +96,7 @@ class RequestValidator:
     def character(self, body: Body) -> CharacterParams:
         name = self._schema_name(CREATE_CHARACTER, body.media_type)
         self.check_object(name, self.rules.spec.schema(name), body.fields)
-        return CharacterParams(name=body.fields["name"], upload=body.fields["video"])
+        return CharacterParams(name=body.fields.get("name"), upload=body.fields.get("video"))
 
     def _source_params(self, operation: tuple[str, str], body: Body, choices: Mapping[str, Any] | None = None) -> SourceParams:
         """The prompt, the source (``video`` as ``{"id"}``, ``video[id]`` or a file) and ``seconds``."""
@@ -108,10 +108,11 @@ class RequestValidator:
         video = fields.get("video", fields.get("video[id]"))
         if video is None:
             raise APIError(400, "Missing required parameter: 'video'.", param="video", code="missing_required_parameter")
+        # .get: a fault mode may make a required field optional (the server then works without it)
         if isinstance(video, UploadedFile):
-            return SourceParams(fields["prompt"], upload=video, seconds=fields.get("seconds"))
-        video_id = video["id"] if isinstance(video, dict) else video
-        return SourceParams(fields["prompt"], video_id=video_id, seconds=fields.get("seconds"))
+            return SourceParams(fields.get("prompt"), upload=video, seconds=fields.get("seconds"))
+        video_id = video.get("id") if isinstance(video, dict) else video
+        return SourceParams(fields.get("prompt"), video_id=video_id, seconds=fields.get("seconds"))
 
     def check_video(self, upload: UploadedFile, param: str = "video") -> VideoInfo:
         """An uploaded video: a container of a type the spec accepts (MP4, QuickTime, WebM)."""
