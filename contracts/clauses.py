@@ -272,6 +272,15 @@ OPERATION_CLAUSES: dict[str, tuple[str, ...]] = {
                    "character.unknown-id-not-found", "response.character.schema"),
 }
 OPERATIONS: tuple[str, ...] = (*CORE_OPERATIONS, *OPERATION_CLAUSES)
+# (METHOD, spec path) -> the operation it belongs to, for requests sent on behalf of other clauses
+# (unknown ids, auth probes): none is sent to an operation the target does not offer.
+ROUTES: dict[tuple[str, str], str] = {
+    ("POST", "/videos"): "create", ("GET", "/videos"): "list", ("GET", "/videos/{video_id}"): "retrieve",
+    ("DELETE", "/videos/{video_id}"): "delete", ("GET", "/videos/{video_id}/content"): "content",
+    ("POST", "/videos/{video_id}/remix"): "remix", ("POST", "/videos/edits"): "edits",
+    ("POST", "/videos/extensions"): "extensions", ("POST", "/videos/characters"): "characters",
+    ("GET", "/videos/characters/{character_id}"): "characters",
+}
 
 
 def parse_operations(value: str | list[str] | tuple[str, ...], where: str = "--operations") -> frozenset[str]:

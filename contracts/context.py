@@ -15,6 +15,7 @@ from typing import Any, Callable
 from contracts import checks
 from contracts.baseline import Baseline
 from contracts.cases import Case
+from contracts.clauses import ROUTES
 from contracts.client import Client, Response
 from contracts.cost import JobCost
 from contracts.failures import Blocked, CaseDropped, ContractViolation, RunAborted
@@ -54,6 +55,14 @@ class RunContext:
 
     def __post_init__(self) -> None:
         self.cost = JobCost(created=self.created)  # the same list: one record of the jobs created
+
+    def offers(self, operation: str) -> bool:
+        """Whether the target offers ``operation`` (clauses.OPERATIONS); all do unless --operations says."""
+        return self.options.operations is None or operation in self.options.operations
+
+    def offers_case(self, case: Case) -> bool:
+        """Whether the operation ``case`` goes to is offered (requests off the spec always are)."""
+        return case.operation is None or self.offers(ROUTES.get(case.operation, "create"))
 
     @property
     def creates_left(self) -> int | None:

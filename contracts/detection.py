@@ -42,7 +42,8 @@ BUDGET_SECONDS = 90.0
 # is tens of milliseconds, and catching it would depend on the machine's load.
 MID_JOB_SECONDS = {"requeued": 2.0, "progress-per-stage": 2.0, "status-processing": 2.0, "progress-fraction": 2.0,
                    # jobs that fail half-way must be seen retrievable before they fail (their first poll)
-                   "failed-job-404": 1.0, "failed-job-500": 1.0}
+                   "failed-job-404": 1.0, "failed-job-500": 1.0,
+                   "unfinished-source-409": 2.0}
 # Modes whose runs take longest (seconds, roughly): started first so that they overlap the rest.
 LONG_RUNS = {"slow-responses": 30, "busy-503": 12, "rate-limited": 14, "rate-limit-no-retry-after": 14, "hang-remix": 5,
              "jobs-never-finish": 4, "random-durations": 3, "no-poll-after-header": 2, "requeued": 2,

@@ -40,12 +40,14 @@ def free_port() -> int:
         (["run", "--color", "pink"], "invalid choice: 'pink'"),
         (["run", "--profile", "/nonexistent.toml"], "cannot read the profile"),
         (["run", "--baseline", "/nonexistent.json"], "baseline"),
+        (["run", "--operations", "create,retrieve,teleport"], "unknown operation 'teleport'"),
+        (["run", "--operations", "list,edits"], "must include create and retrieve"),
         (["diff", "/nonexistent-a.json", "/nonexistent-b.json"], "not found"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         ([], "required"),
     ],
     ids=["unreachable", "bad-url", "examples-nan", "max-creates-0", "budget-negative", "color", "profile-missing",
-         "baseline-missing", "diff-missing", "unknown-command", "no-command"],
+         "baseline-missing", "operations-unknown", "operations-without-core", "diff-missing", "unknown-command", "no-command"],
 )
 def test_usage_and_setup_errors_exit_2_with_one_clear_line(args, message, tmp_path):
     done = cli(*args, cwd=tmp_path)

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
-from contracts.mock.bodies import parse_body
+from contracts.mock.bodies import UploadedFile, parse_body
 from contracts.mock.config import MockConfig
 from contracts.mock.errors import (
     APIError,
@@ -38,7 +38,7 @@ from contracts.mock.errors import (
 )
 from contracts.mock.faults import FaultContext, FaultSet, View, fault_set
 from contracts.mock.gpu import GpuWorkers
-from contracts.mock.media import Assets
+from contracts.mock.media import Assets, VideoInfo
 from contracts.mock.middleware import BearerAuth, RequestId
 from contracts.mock.sqlite_store import SQLiteStore
 from contracts.mock.store import (
@@ -259,7 +259,7 @@ class VideosAPI:
     async def create_character(self, request: Request) -> Response:
         body = await parse_body(request, self.rules.media_types(CREATE_CHARACTER), self.config.max_body_bytes)
         params = self.validator.character(body)
-        info = self.validator.check_video(params.upload)
+        info = self.check_video(params.upload)
         upload = params.upload
         character = self.store.create_character(
             params.name,
@@ -287,11 +287,15 @@ class VideosAPI:
         else:
             check(params, self.fault_context)
 
+    def check_video(self, upload: UploadedFile) -> VideoInfo:
+        check = self.faults.upload_check()
+        return self.validator.check_video(upload) if check is None else check(upload, self.fault_context)
+
     def source(self, params: SourceParams, action: str) -> Source:
         """The source of an edit or extension: a completed video by id (404 unknown, 400 not
         completed), or an uploaded video file (400 when it is not a video)."""
         if params.upload is not None:
-            info = self.validator.check_video(params.upload)
+            info = self.check_video(params.upload)
             seconds = str(max(1, round(info.seconds))) if info.seconds else self.rules.defaults["seconds"]
             return Source(self.rules.defaults["model"], self.rules.defaults["size"], seconds,
                           filename=params.upload.filename)

@@ -8,6 +8,7 @@ real handlers, not a 404. An operation the target does not offer (its own clause
 from __future__ import annotations
 
 from contracts import cases
+from contracts.clauses import ROUTES
 from contracts.context import RunContext
 from contracts.failures import NotVerifiable
 from contracts.scenarios import characters
@@ -45,6 +46,9 @@ def run(ctx: RunContext, state: RunState) -> None:
     kept = state.completed_id if state.completed_id not in ctx.deleted else None
     for clause_id, auth, label in AUTH_CLAUSES:
         for probe in probes(ctx, kept, clause_id, auth, label):
+            route = tuple(probe.split(" ", 1)) if isinstance(probe, str) else probe.operation
+            if not ctx.offers(ROUTES.get(route, "create")):
+                continue  # declared not offered (--operations): nothing to probe
             if isinstance(probe, str):
                 ctx.recorder.unmet(clause_id, f"{probe} was not probed: no completed video was kept for it")
                 continue

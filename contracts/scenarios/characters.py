@@ -13,8 +13,8 @@ from typing import Any
 from contracts import cases
 from contracts.cases import Case, FileField
 from contracts.context import RunContext
-from contracts.failures import ContractViolation, NotVerifiable
-from contracts.scenarios.derived import offers, route_probe, video_file
+from contracts.failures import ContractViolation
+from contracts.scenarios.derived import route_probe, video_file
 from contracts.scenarios.state import RunState
 
 PATH = "/videos/characters"
@@ -36,7 +36,7 @@ def get_case(name: str, character_id: str, **kwargs: Any) -> Case:
 
 
 def run(ctx: RunContext, state: RunState) -> None:
-    if not offers(ctx, "characters"):
+    if not ctx.offers("characters"):
         return
     probe = character_case("no video", {"name": "Mossy"}, [])
     response = route_probe(ctx, probe, "character.offered", "characters")

@@ -72,11 +72,6 @@ def video_file(name: str = "video") -> FileField:
     return (name, "source.mp4", "video/mp4", sample_mp4())
 
 
-def offers(ctx: RunContext, operation: str) -> bool:
-    offered = ctx.options.operations
-    return offered is None or operation in offered
-
-
 def route_probe(ctx: RunContext, case: Case, offered_clause: str, operation: str) -> Response | None:
     """Send the first request to an operation's route. When the route is missing (404/405 to a
     request it would refuse with 400), fail ``offered_clause`` once, block the operation's other
@@ -104,7 +99,7 @@ def route_probe(ctx: RunContext, case: Case, offered_clause: str, operation: str
 
 def missing(ctx: RunContext, op: Derived) -> bool:
     """Whether the operation's route was found missing (or is not offered) earlier in the run."""
-    return not offers(ctx, op.operation) or ctx.recorder.verdict_of(op.offered).value == "failed"
+    return not ctx.offers(op.operation) or ctx.recorder.verdict_of(op.offered).value == "failed"
 
 
 def _json(op: Derived, name: str, body: dict[str, Any]) -> Case:
@@ -124,7 +119,7 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
     and an extension of a job created a moment ago, before it can have completed."""
     present = []
     for op in DERIVED:
-        if not offers(ctx, op.operation):
+        if not ctx.offers(op.operation):
             continue
         case = _json(op, "no video", op.body(ctx, None))
         response = route_probe(ctx, case, op.offered, op.operation)

@@ -116,6 +116,8 @@ def unknown_ids(ctx: RunContext, state: RunState) -> None:
 
 def _send_unknown(ctx: RunContext, calls: list) -> None:
     for case in calls:
+        if not ctx.offers_case(case):
+            continue  # declared not offered (--operations): nothing to probe
         case.clause, case.expect = "errors.unknown-id-not-found", "not-found"
         missing = ctx.missing_routes.get(case.operation)
         if missing:

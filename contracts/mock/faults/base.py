@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contracts.mock.bodies import Body
+from contracts.mock.bodies import Body, UploadedFile
+from contracts.mock.media import VideoInfo
 from contracts.mock.errors import SERVER_ERROR, APIError
 from contracts.mock.store import Job, JobPolicy, State, VideoStore, new_video_id
 from contracts.spec import Spec
@@ -157,6 +158,7 @@ class Fault:
     body: Callable[[Body, FaultContext], None] | None = None
     params: Callable[[CreateParams, FaultContext], CreateParams] | None = None
     image: Callable[[CreateParams, FaultContext], None] | None = None
+    upload: Callable[[UploadedFile, FaultContext], VideoInfo] | None = None
     new_id: Callable[[str | None], str] | None = None
     setup: Callable[[Job], None] | None = None
     state: Callable[[Job, float, State, bool], State] | None = None
@@ -221,6 +223,10 @@ class FaultSet(JobPolicy):
 
     def image_check(self) -> Callable[[CreateParams, FaultContext], None] | None:
         hooks = self._hooks("image")
+        return hooks[-1] if hooks else None
+
+    def upload_check(self) -> Callable[[UploadedFile, FaultContext], VideoInfo] | None:
+        hooks = self._hooks("upload")
         return hooks[-1] if hooks else None
 
     # ---- jobs (JobPolicy) ----------------------------------------------------------------

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
+from contracts.mock.errors import APIError
 from contracts.mock.faults import creates, error_shapes, jobs, operations, spec_edits, transport, videos
 from contracts.mock.faults.base import (
     OPERATIONS,
@@ -268,6 +269,70 @@ _ENTRIES = [
     Fault("remix-no-source", "a remix does not name its source (remixed_from_video_id null)",
           "remix implemented as a plain create", ("remix.sets-source",),
           video=videos.set_fields(remixed_from_video_id=None)),
+    # ---- edits and extensions --------------------------------------------------------------
+    Fault("no-edits-route", "there is no edits route: POST /videos/edits is 405, taken by /videos/{video_id} "
+          "(before any key check)", "most self-hosted servers (SGLang, vLLM-Omni): no edits",
+          ("edit.offered",), asgi=transport.route_missing("POST", "/videos/edits", allow=("DELETE", "GET", "HEAD"))),
+    Fault("no-extensions-route", "there is no extensions route: POST /videos/extensions is 404",
+          "most self-hosted servers: no extensions", ("extend.offered",),
+          asgi=transport.route_missing("POST", "/videos/extensions")),
+    Fault("edit-multipart-refused", "edits take JSON only: the multipart body the openai SDK sends is refused (415)",
+          "an edit endpoint written from the JSON example", ("edit.by-id-accepted", "edit.by-file-accepted"),
+          around={"edit": operations.refuse_media_type("multipart/form-data")}),
+    Fault("source-file-refused", "edits and extensions take a source by id only: an uploaded video is refused (400)",
+          "servers that edit their own generations only", ("edit.by-file-accepted", "extend.accepted"),
+          around={"edit": operations.source_file_refused, "extend": operations.source_file_refused}),
+    Fault("edit-prompt-optional", "an edit without prompt is accepted (prompt null)",
+          "a request model with `prompt: str | None = None`", ("edit.missing-fields-rejected",),
+          spec=spec_edits.unrequire_in(("EditVideoRequest", "EditVideoMultipartRequest"), "prompt")),
+    Fault("edit-returns-source", "an edit by id answers the source video itself, not a new job",
+          "an edit endpoint that returns the video it looked up", ("edit.result-is-a-job",),
+          around={"edit": operations.source_returned}),
+    Fault("unknown-source-500", "an edit or extension of an unknown video id crashes the server (500)",
+          "a source lookup with dict[...]", ("edit.unknown-source-not-found", "response.not-server-error"),
+          around={op: operations.on_error_code("video_not_found", lambda e: crash(f"KeyError: {e.message}"))
+                  for op in ("edit", "extend")}),
+    Fault("unfinished-source-409", "an edit or extension of an unfinished video is 409 Conflict, which the openai SDK "
+          "retries", "REST habits (409 for a resource in the wrong state)",
+          ("edit.unfinished-source-rejected", "response.status-documented"),
+          around={op: operations.on_error_code("video_not_ready", lambda e: APIError(409, e.message, param=e.param,
+                                                                                     code=e.code))
+                  for op in ("edit", "extend")}),
+    Fault("extension-seconds-segment", "an extension reports the new segment's seconds, not the stitched total",
+          "seconds copied from the request", ("extend.seconds-stitched",), video=videos.extension_segment),
+    Fault("extension-seconds-optional", "an extension without seconds is accepted (it adds nothing)",
+          "a request model with a default for seconds", ("extend.missing-fields-rejected",),
+          spec=spec_edits.unrequire_in(("ExtendVideoRequest", "ExtendVideoMultipartRequest"), "seconds")),
+    # ---- characters ------------------------------------------------------------------------
+    Fault("no-characters-route", "there are no character routes: POST /videos/characters is 405, "
+          "GET /videos/characters/{id} 404", "most self-hosted servers: no characters", ("character.offered",),
+          asgi=transport.chain(transport.route_missing("POST", "/videos/characters", allow=("DELETE", "GET", "HEAD")),
+                               transport.route_missing("GET", "/videos/characters/[^/]+"))),
+    Fault("character-name-limit-79", "a character name of exactly 80 characters is refused (off by one)",
+          "off-by-one length check", ("character.name-boundaries-accepted",),
+          spec=spec_edits.set_component("CharacterName", {"type": "string", "minLength": 1, "maxLength": 79})),
+    Fault("character-name-unchecked", "character names of any length are accepted, the empty one too",
+          "no length check on the name", ("character.name-out-of-range-rejected",),
+          spec=spec_edits.set_component("CharacterName", {"type": "string"})),
+    Fault("character-name-optional", "a character without name is accepted (name null)",
+          "a request model with `name: str | None = None`", ("character.missing-fields-rejected",),
+          spec=spec_edits.unrequire_in(("CreateCharacterRequest",), "name")),
+    Fault("upload-unchecked", "uploaded videos are stored without being inspected: text and images are accepted",
+          "the upload saved to disk as it came", ("character.not-video-rejected",), upload=creates.upload_unchecked),
+    Fault("character-not-stored", "characters are answered but not kept: retrieving one is 404",
+          "a per-worker dictionary, or a create that never commits", ("character.retrievable",),
+          around={"get_character": operations.character_not_stored}),
+    Fault("character-unknown-500", "an unknown character id crashes the server (500)", "a lookup with dict[...]",
+          ("character.unknown-id-not-found", "response.not-server-error"),
+          around={"get_character": operations.on_error_code("character_not_found",
+                                                            lambda e: crash(f"KeyError: {e.message}"))}),
+    Fault("character-created-at-iso", "a character's created_at is an ISO 8601 string", "Go's time.Time JSON encoding",
+          ("response.character.schema",),
+          around={op: operations.transform_json(lambda body: {**body, "created_at": videos.iso(body["created_at"])})
+                  for op in ("create_character", "get_character")}),
+    Fault("characters-without-auth", "the character routes need no API key", "routes added outside the auth "
+          "middleware", ("auth.missing-key-rejected", "auth.wrong-key-rejected"),
+          asgi=transport.without_key_under("/videos/characters")),
     # ==== clean variants: a correct suite passes these =====================================
     Fault("extra-fields", "extra fields everywhere: file_path, usage, quality, metadata in Videos; total in lists; "
           "deleted_at in deletions; request_id in errors", "SGLang (file_path), Azure (usage), OpenAI's additions",

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from contracts.mock.bodies import Body, UploadedFile
 from contracts.mock.faults.base import FaultContext, crash, invalid
-from contracts.mock.media import NotAnImage, decode_image
+from contracts.mock.media import NotAnImage, VideoInfo, decode_image
 from contracts.mock.validation import CreateParams
 from contracts.rules import CREATE
 
@@ -120,3 +120,9 @@ def image_any_size(params: CreateParams, ctx: FaultContext) -> None:
 
 def image_unchecked(params: CreateParams, ctx: FaultContext) -> None:
     return None
+
+
+# ---- uploaded videos (edits, extensions, characters) -----------------------------------------
+def upload_unchecked(upload: UploadedFile, ctx: FaultContext) -> VideoInfo:
+    """``upload`` hook: the file is stored as a video whatever it holds (its duration unknown)."""
+    return VideoInfo("video/mp4", None)

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from contracts.mock.errors import APIError
+from contracts.mock.errors import APIError, character_not_found
 from contracts.mock.faults.base import (
     ENDLESS_CAP_BYTES,
     HANG_LIMIT_SECONDS,
@@ -254,3 +254,40 @@ async def list_stable_by_seconds(ctx: FaultContext, request: Request, call_next:
     data = [ctx.render(job, "list") for job in page]
     return JSONResponse({"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
                          "last_id": data[-1]["id"] if data else None, "has_more": start + len(page) < len(ordered)})
+
+# ---- edits, extensions and characters -------------------------------------------------------
+def on_error_code(code: str, answer: Callable[[APIError], APIError]) -> Around:
+    """Around hook: an error answer with ``code`` becomes ``answer(error)``."""
+
+    async def hook(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+        try:
+            return await call_next(request)
+        except APIError as exc:
+            if exc.code == code:
+                raise answer(exc) from None
+            raise
+
+    return hook
+
+
+async def source_file_refused(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """An edit or extension takes its source by id only: an uploaded video file is refused."""
+    body = await request.body()  # Starlette keeps it: the handler reads the same bytes again
+    if b'name="video"; filename=' in body:
+        raise APIError(400, "Invalid 'video': uploads are not supported; give the id of a completed video.",
+                       param="video", code="invalid_value")
+    return await call_next(request)
+
+
+async def source_returned(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """An edit by id answers the source video itself (completed), not a new job."""
+    response = await call_next(request)
+    if response.status_code != 200:
+        return response
+    source = ctx.job(json.loads(response.body).get("edited_from_video_id") or "")
+    return JSONResponse(ctx.render(source, "retrieve")) if source is not None else response
+
+
+async def character_not_stored(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Characters are answered but never kept: retrieving one is 404."""
+    raise character_not_found(request.path_params["character_id"])

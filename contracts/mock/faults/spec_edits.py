@@ -102,3 +102,14 @@ def all_of(*edits: Callable[[dict], None]) -> Callable[[dict], None]:
 
 def tolerate_unknown_parameters(rules: Rules) -> Rules:
     return rules.replace(reject_unknown_parameters=False)
+
+
+def unrequire_in(components: tuple[str, ...], name: str) -> Callable[[dict], None]:
+    """``name`` no longer required in the request schemas ``components`` (edits, characters...)."""
+
+    def edit(document: dict) -> None:
+        for component in components:
+            target = document["components"]["schemas"][component]
+            target["required"] = [r for r in target.get("required", []) if r != name]
+
+    return edit

@@ -149,3 +149,30 @@ def route_missing(method: str, path: str, allow: tuple[str, ...] = ()) -> Callab
         return wrapped
 
     return hook
+
+
+def without_key_under(prefix: str) -> Callable[[ASGIApp, FaultContext], ASGIApp]:
+    """Requests under ``/v1{prefix}`` reach the app as if the key were right (routes outside the
+    auth middleware); every other request is checked as usual."""
+
+    def hook(app: ASGIApp, ctx: FaultContext) -> ASGIApp:
+        inner = with_authorization(present_only=False)(app, ctx)
+
+        async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+            open_route = scope["type"] == "http" and scope["path"].startswith("/v1" + prefix)
+            await (inner if open_route else app)(scope, receive, send)
+
+        return wrapped
+
+    return hook
+
+
+def chain(*hooks: Callable[[ASGIApp, FaultContext], ASGIApp]) -> Callable[[ASGIApp, FaultContext], ASGIApp]:
+    """Several ``asgi`` hooks as one (the first outermost)."""
+
+    def hook(app: ASGIApp, ctx: FaultContext) -> ASGIApp:
+        for each in reversed(hooks):
+            app = each(app, ctx)
+        return app
+
+    return hook

@@ -77,3 +77,11 @@ def actual_duration(video: dict, view: View) -> dict:
 def nfc(video: dict, view: View) -> dict:
     prompt = video.get("prompt")
     return {**video, "prompt": unicodedata.normalize("NFC", prompt)} if isinstance(prompt, str) else video
+
+
+def extension_segment(video: dict, view: View) -> dict:
+    """An extension reports the length of its new segment, not the stitched total."""
+    source = view.job.source or {}
+    if source.get("kind") == "extension" and source.get("seconds"):
+        return {**video, "seconds": source["seconds"]}
+    return video
