@@ -12,7 +12,7 @@ from typing import Any
 
 from contracts import cases
 from contracts.cases import Case, FileField
-from contracts.context import RunContext
+from contracts.context import RunContext, answered
 from contracts.failures import ContractViolation
 from contracts.scenarios.derived import route_probe, video_file
 from contracts.scenarios.state import RunState
@@ -26,8 +26,10 @@ NOT_VIDEOS = {
 }
 
 
-def character_case(name: str, fields: dict[str, str], files: list[FileField]) -> Case:
-    return cases.call(f"character: {name}", "POST", PATH, form=list(fields.items()), files=list(files))
+def character_case(name: str, fields: dict[str, str], files: list[FileField], clause: str | None = None,
+                   expect: str | None = None) -> Case:
+    return cases.call(f"character: {name}", "POST", PATH, form=list(fields.items()), files=list(files),
+                      clause=clause, expect=expect)
 
 
 def get_case(name: str, character_id: str, **kwargs: Any) -> Case:
@@ -38,23 +40,26 @@ def get_case(name: str, character_id: str, **kwargs: Any) -> Case:
 def run(ctx: RunContext, state: RunState) -> None:
     if not ctx.offers("characters"):
         return
-    probe = character_case("no video", {"name": "Mossy"}, [])
-    response = route_probe(ctx, probe, "character.offered", "characters")
-    if response is None:
+    missing = "character.missing-fields-rejected"
+    probe = character_case("no video", {"name": "Mossy"}, [], missing, "rejected")
+    if route_probe(ctx, probe, "character.offered", "characters") is None:
         return
-    with ctx.recorder.clause("character.missing-fields-rejected", probe, response):
-        ctx.expect_rejected("character.missing-fields-rejected", response, what=f"'{probe.name}'")
-    ctx.send_expecting("character.missing-fields-rejected", character_case("no name", {}, [video_file()]))
     shortest, longest = ctx.spec.string_limits(NAME_LIMITS)
-    for name, fields in (("an empty name", {"name": ""}), (f"a name of {longest + 1} characters",
-                                                           {"name": "n" * (longest + 1)})):
-        ctx.send_expecting("character.name-out-of-range-rejected", character_case(name, fields, [video_file()]))
-    for label, upload in NOT_VIDEOS.items():
-        ctx.send_expecting("character.not-video-rejected", character_case(label, {"name": "Mossy"}, [upload]))
+    rejected = [character_case("no name", {}, [video_file()], missing, "rejected")]
+    rejected += [character_case(name, fields, [video_file()], "character.name-out-of-range-rejected", "rejected")
+                 for name, fields in (("an empty name", {"name": ""}),
+                                      (f"a name of {longest + 1} characters", {"name": "n" * (longest + 1)}))]
+    rejected += [character_case(label, {"name": "Mossy"}, [upload], "character.not-video-rejected", "rejected")
+                 for label, upload in NOT_VIDEOS.items()]
+    for case in rejected:
+        ctx.send(case)
     created = []
     for name in ("M" * max(1, shortest), "N" * longest):
-        case = character_case(f"a name of {len(name)} characters", {"name": name}, [video_file()])
+        case = character_case(f"a name of {len(name)} characters", {"name": name}, [video_file()],
+                              "character.name-boundaries-accepted", "accepted")
         response = ctx.send(case)
+        if not (response.ok and 200 <= response.status < 300):
+            continue  # judged by the engine: not accepted
         with ctx.recorder.clause("character.name-boundaries-accepted", case, response):
             body = ctx.video("character.name-boundaries-accepted", response, f"'{case.name}'")
             if body.get("name") != name:
@@ -62,19 +67,20 @@ def run(ctx: RunContext, state: RunState) -> None:
                                         field="$.name", received=body.get("name"), expected=name)
             created.append(body)
     retrieve(ctx, created)
-    ctx.send_expecting("character.unknown-id-not-found", get_case("an unknown character id",
-                                                                  "char_" + uuid.uuid4().hex), statuses=(404,))
+    ctx.send(get_case("an unknown character id", "char_" + uuid.uuid4().hex, clause="character.unknown-id-not-found",
+                      expect="not-found"))
 
 
 def retrieve(ctx: RunContext, created: list[dict[str, Any]]) -> None:
     usable = [c for c in created if isinstance(c.get("id"), str) and c["id"]]
     if not usable:
-        ctx.recorder.not_verified("character.retrievable", "no character was created with an id to retrieve")
+        ctx.recorder.unmet("character.retrievable", "no character was created with an id to retrieve")
         return
     for character in usable:
         case = get_case("retrieve a character just created", character["id"])
         response = ctx.send(case)
         with ctx.recorder.clause("character.retrievable", case, response):
+            answered(response, f"'{case.name}'")
             body = ctx.video("character.retrievable", response, "retrieving a character just created")
             for field in ("id", "name"):
                 if body.get(field) != character.get(field):

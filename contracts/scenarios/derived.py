@@ -15,12 +15,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from contracts import cases, lifecycle
+from contracts import cases, checks, lifecycle
 from contracts.cases import Case, FileField
-from contracts.checks import run_checks
 from contracts.clauses import OPERATION_CLAUSES
 from contracts.client import Response
-from contracts.context import RunContext
+from contracts.context import RunContext, answered
 from contracts.failures import ContractViolation, NotVerifiable
 from contracts.scenarios.state import RunState
 
@@ -81,6 +80,8 @@ def route_probe(ctx: RunContext, case: Case, offered_clause: str, operation: str
     response = ctx.client.request(case.method, case.path, query=case.query, headers=headers, content=body,
                                   auth=case.auth)
     ctx.coverage.operations[f"{case.method} {case.operation[1] if case.operation else case.path}"] += 1
+    if response.ok and response.status in ROUTE_MISSING and case.operation is not None:
+        ctx.missing_routes.setdefault(case.operation, offered_clause)  # auth probes are blocked by it too
     with ctx.recorder.clause(offered_clause, case, response):
         if response.ok and response.status in ROUTE_MISSING:
             reason = (f"{case.method} {case.operation[1] if case.operation else case.path} answered "
@@ -92,7 +93,8 @@ def route_probe(ctx: RunContext, case: Case, offered_clause: str, operation: str
                                     "--operations or the profile's operations)", field="status",
                                     received=response.status, expected="400 (the route exists and validates)")
     if not (response.ok and response.status in ROUTE_MISSING):
-        run_checks(ctx, response, case)
+        found = checks.run_checks(checks.CheckContext(spec=ctx.spec, rules=ctx.rules, case=case), response)
+        ctx._record(found, case, response)  # the checks of any other answer (the case's own clause among them)
         return response
     return None
 
@@ -102,13 +104,14 @@ def missing(ctx: RunContext, op: Derived) -> bool:
     return not ctx.offers(op.operation) or ctx.recorder.verdict_of(op.offered).value == "failed"
 
 
-def _json(op: Derived, name: str, body: dict[str, Any]) -> Case:
-    return cases.call(f"{op.operation}: {name}", "POST", op.path, json_body=body)
+def _json(op: Derived, name: str, body: dict[str, Any], clause: str | None = None, expect: str | None = None) -> Case:
+    return cases.call(f"{op.operation}: {name}", "POST", op.path, json_body=body, clause=clause, expect=expect)
 
 
-def _form(op: Derived, name: str, fields: dict[str, str], files: list[FileField] | None = None) -> Case:
+def _form(op: Derived, name: str, fields: dict[str, str], files: list[FileField] | None = None,
+          clause: str | None = None, expect: str | None = None) -> Case:
     return cases.call(f"{op.operation} multipart: {name}", "POST", op.path, form=list(fields.items()),
-                      files=list(files or []))
+                      files=list(files or []), clause=clause, expect=expect)
 
 
 # ============================================================================================
@@ -121,20 +124,23 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
     for op in DERIVED:
         if not ctx.offers(op.operation):
             continue
-        case = _json(op, "no video", op.body(ctx, None))
-        response = route_probe(ctx, case, op.offered, op.operation)
-        if response is not None:
+        case = _json(op, "no video", op.body(ctx, None), op.missing, "rejected")
+        if route_probe(ctx, case, op.offered, op.operation) is not None:
             present.append(op)
-            with ctx.recorder.clause(op.missing, case, response):
-                ctx.expect_rejected(op.missing, response, what=f"'{case.name}'")
     if not present:
         return
+    create = ctx.baseline.case("a source that has not completed yet", UNFINISHED_SOURCE, "accepted") \
+        if ctx.baseline.any else None
+    if create is None:
+        ctx.recorder.unmet(UNFINISHED_SOURCE, "no create was accepted, so there is no unfinished source")
+        return
+    create.clause = create.expect = None  # it serves this clause; its acceptance is judged elsewhere
     try:
-        created = ctx.send(cases.create("a source that has not completed yet", "json", {"prompt": "a slow sunrise"}))
+        created = ctx.transmit(create)  # now: the polls that are due can wait one request
     except NotVerifiable as reason:
         ctx.recorder.not_verified(UNFINISHED_SOURCE, str(reason))
         return
-    job = created.json() if created.ok and created.status == 200 else None
+    job = created.json() if created.ok and 200 <= created.status < 300 else None
     if not isinstance(job, dict) or not isinstance(job.get("id"), str):
         ctx.recorder.not_verified(UNFINISHED_SOURCE, "the create for an unfinished source was not accepted")
         return
@@ -144,11 +150,12 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
     for op in present:
         case = _json(op, "a source that has not completed", op.body(ctx, {"id": job["id"]}))
         try:
-            response = ctx.send(case)
+            response = ctx.transmit(case)
         except NotVerifiable as reason:
             ctx.recorder.not_verified(UNFINISHED_SOURCE, str(reason))
             continue
         with ctx.recorder.clause(UNFINISHED_SOURCE, case, response):
+            answered(response, f"'{case.name}'")
             if response.ok and response.status == 200:
                 again = ctx.send(cases.call("retrieve the unfinished source", "GET", "/videos/{video_id}", job["id"]))
                 if again.ok and again.status == 200 and again.json().get("status") == "completed":
@@ -170,51 +177,63 @@ def run(ctx: RunContext, state: RunState) -> None:
         if missing(ctx, op):
             continue
         source = state.completed_id
-        known = {"id": source} if source else {"id": "video_" + uuid.uuid4().hex}
-        # Invalid: every required field left out in turn (400, whatever the source).
-        invalid = [_form(op, "no video", op.body(ctx, None))]
-        invalid += [_json(op, f"no {name}", {k: v for k, v in op.body(ctx, known).items() if k != name})
-                    for name in op.needs]
-        if "seconds" in op.needs:
-            bad = next(v for v in ("10", "5", "7", "99") if v not in ctx.rules.seconds)
-            invalid.append(_json(op, f"seconds={bad!r}", op.body(ctx, known, seconds=bad)))
-            as_integer = int(ctx.rules.defaults["seconds"])
-            invalid.append(_json(op, "seconds as a JSON integer", op.body(ctx, known, seconds=as_integer)))
-        # Without a completed source, the id is unknown: a server may check it first (404).
+        # Invalid: every required field left out in turn, seconds out of the enum (400). With an
+        # unknown source a server may answer 404 first, so the JSON ones need a completed source.
+        invalid = [_form(op, "no video", op.body(ctx, None), clause=op.missing, expect="rejected")]
+        if source is not None:
+            known = {"id": source}
+            invalid += [_json(op, f"no {name}", {k: v for k, v in op.body(ctx, known).items() if k != name},
+                              op.missing, "rejected") for name in op.needs]
+            if "seconds" in op.needs:
+                bad = next(v for v in ("10", "5", "7", "99") if v not in ctx.rules.seconds)
+                as_integer = int(ctx.rules.defaults["seconds"])
+                invalid += [_json(op, f"seconds={bad!r}", op.body(ctx, known, seconds=bad), op.missing, "rejected"),
+                            _json(op, "seconds as a JSON integer", op.body(ctx, known, seconds=as_integer),
+                                  op.missing, "rejected")]
         for case in invalid:
-            unknown_source = source is None and case.encoding == "json"
-            ctx.send_expecting(op.missing, case, statuses=(400, 404) if unknown_source else (400,))
-        ctx.send_expecting(UNKNOWN_SOURCE, _json(op, "an unknown source id",
-                                                 op.body(ctx, {"id": "video_" + uuid.uuid4().hex})), statuses=(404,))
+            _send(ctx, case)
+        _send(ctx, _json(op, "an unknown source id", op.body(ctx, {"id": "video_" + uuid.uuid4().hex}),
+                         UNKNOWN_SOURCE, "not-found"))
         # Valid: by id (both encodings), then an uploaded file.
         if source is None:
-            ctx.recorder.not_verified(op.accepted, "no video completed, so there is no source to name by id")
+            ctx.recorder.unmet(op.accepted, "no video completed, so there is no source to name by id")
         else:
-            for case in (_json(op, "a completed video by id", op.body(ctx, known)),
-                         _form(op, "a completed video by video[id]", {**op.fields(ctx), "video[id]": source})):
+            known = {"id": source}
+            for case in (_json(op, "a completed video by id", op.body(ctx, known), op.accepted, "accepted"),
+                         _form(op, "a completed video by video[id]", {**op.fields(ctx), "video[id]": source},
+                               clause=op.accepted, expect="accepted")):
                 video = accept(ctx, op, op.accepted, case, source)
                 if video is not None:
                     results.append((op, case, video))
                     if op is EXTENSIONS:
                         stitched(ctx, case, state.final.get(source, {}).get("seconds"), video)
-        case = _form(op, "an uploaded MP4 as the source", op.fields(ctx), [video_file()])
+        case = _form(op, "an uploaded MP4 as the source", op.fields(ctx), [video_file()], op.by_file, "accepted")
         video = accept(ctx, op, op.by_file, case, None)
         if video is not None:
             results.append((op, case, video))
     follow(ctx, results)
 
 
-def accept(ctx: RunContext, op: Derived, clause_id: str, case: Case, source: str | None) -> dict[str, Any] | None:
-    """A request that must be accepted with a new job: 200, a Video, a new id, queued or in_progress."""
+def _send(ctx: RunContext, case: Case) -> Response | None:
+    """Send a case the engine judges for its own clause (case.expect); None when it was not sent."""
     try:
-        response = ctx.send(case)
+        return ctx.send(case)
     except NotVerifiable as reason:
-        ctx.recorder.not_verified(clause_id, str(reason))
+        ctx.recorder.not_verified(case.clause, str(reason))
         return None
-    video = None
-    with ctx.recorder.clause(clause_id, case, response):
-        video = ctx.video(clause_id, response, f"'{case.name}'")
-    if video is None:
+
+
+def accept(ctx: RunContext, op: Derived, clause_id: str, case: Case, source: str | None) -> dict[str, Any] | None:
+    """A request that must be accepted (the engine judges that) with a new job: a new id, queued
+    or in_progress; the job is then followed like any other."""
+    response = _send(ctx, case)
+    if response is None or not response.ok or not 200 <= response.status < 300:
+        return None
+    try:
+        video = response.json()
+    except ValueError:
+        return None
+    if not isinstance(video, dict):
         return None
     with ctx.recorder.clause(op.result, case, response):
         if source is not None and video.get("id") == source:
