@@ -42,7 +42,7 @@ def run(ctx: RunContext, state: RunState) -> None:
         return
     missing = "character.missing-fields-rejected"
     probe = character_case("no video", {"name": "Mossy"}, [], missing, "rejected")
-    if route_probe(ctx, probe, "character.offered", "characters") is None:
+    if route_probe(ctx, probe, "character.offered", "characters", siblings=(("GET", GET),)) is None:
         return
     shortest, longest = ctx.spec.string_limits(NAME_LIMITS)
     rejected = [character_case("no name", {}, [video_file()], missing, "rejected")]

@@ -71,7 +71,8 @@ def video_file(name: str = "video") -> FileField:
     return (name, "source.mp4", "video/mp4", sample_mp4())
 
 
-def route_probe(ctx: RunContext, case: Case, offered_clause: str, operation: str) -> Response | None:
+def route_probe(ctx: RunContext, case: Case, offered_clause: str, operation: str,
+                siblings: tuple[tuple[str, str], ...] = ()) -> Response | None:
     """Send the first request to an operation's route. When the route is missing (404/405 to a
     request it would refuse with 400), fail ``offered_clause`` once, block the operation's other
     clauses by it, and return None; the answer's response checks then do not run (a missing route
@@ -81,7 +82,8 @@ def route_probe(ctx: RunContext, case: Case, offered_clause: str, operation: str
                                   auth=case.auth)
     ctx.coverage.operations[f"{case.method} {case.operation[1] if case.operation else case.path}"] += 1
     if response.ok and response.status in ROUTE_MISSING and case.operation is not None:
-        ctx.missing_routes.setdefault(case.operation, offered_clause)  # auth probes are blocked by it too
+        for route in (case.operation, *siblings):  # auth probes of the operation are blocked by it too
+            ctx.missing_routes.setdefault(route, offered_clause)
     with ctx.recorder.clause(offered_clause, case, response):
         if response.ok and response.status in ROUTE_MISSING:
             reason = (f"{case.method} {case.operation[1] if case.operation else case.path} answered "

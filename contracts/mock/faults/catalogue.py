@@ -286,7 +286,9 @@ _ENTRIES = [
           "a request model with `prompt: str | None = None`", ("edit.missing-fields-rejected",),
           spec=spec_edits.unrequire_in(("EditVideoRequest", "EditVideoMultipartRequest"), "prompt")),
     Fault("edit-returns-source", "an edit by id answers the source video itself, not a new job",
-          "an edit endpoint that returns the video it looked up", ("edit.result-is-a-job",),
+          "an edit endpoint that returns the video it looked up",
+          # the source is an earlier job, and completed: not a new id, not a new job's status
+          ("edit.result-is-a-job", "video.ids-unique", "create.initial-status"),
           around={"edit": operations.source_returned}),
     Fault("unknown-source-500", "an edit or extension of an unknown video id crashes the server (500)",
           "a source lookup with dict[...]", ("edit.unknown-source-not-found", "response.not-server-error"),
