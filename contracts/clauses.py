@@ -149,7 +149,7 @@ _CATALOGUE: list[tuple[str, str, str]] = [
     ("edits", "edit.missing-fields-rejected",
      "An edit without video or without prompt is rejected with 400."),
     ("edits", "edit.result-is-a-job",
-     "An edit answers a new job (new id, queued or in_progress, progress 0) that moves to completed or failed."),
+     "An edit answers a new job (a new id, queued or in_progress) that can be retrieved like any other."),
     ("edits", "edit.unknown-source-not-found",
      "An edit or extension of an unknown video id is refused with 404 and the envelope."),
     ("edits", "edit.unfinished-source-rejected",

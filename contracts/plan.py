@@ -181,6 +181,9 @@ def properties(rules: Rules, *, skip_values: dict[str, set[str]] | None = None) 
     return out
 
 
+# edits and extensions: a source that has not completed yet, and each by id (JSON, multipart) and by
+# file; every one deleted at once (contracts/scenarios/derived.py)
+DERIVED_JOBS = 7
 GENERATED_MARGIN = 3  # generated valid creates sent under the default job budget
 # jobs for a deviating target: splitting the packs it refuses, the invalid creates it wrongly accepts
 DEVIATION_MARGIN = 8
@@ -196,6 +199,7 @@ def default_max_creates(rules: Rules) -> int:
 def jobs_needed(rules: Rules) -> int:
     """Accepted creates a full run needs against a conforming target of these rules: two baseline
     creates (one per encoding; the first is the job followed to the end), the packed plan, one
-    tolerated create (an unknown model and an unknown parameter, packed), the remix, and one more
-    video should all of the run's share one created_at second (list order)."""
-    return 2 + len(pack(properties(rules))) + 1 + 1 + 1
+    tolerated create (an unknown model and an unknown parameter, packed), the remix, one more
+    video should all of the run's share one created_at second (list order), and the edits and
+    extensions."""
+    return 2 + len(pack(properties(rules))) + 1 + 1 + 1 + DERIVED_JOBS

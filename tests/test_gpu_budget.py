@@ -13,6 +13,7 @@ import threading
 import pytest
 import uvicorn
 
+from contracts import plan
 from contracts.mock import MockConfig, create_app
 from contracts.options import RunOptions
 from contracts.runner import run
@@ -58,8 +59,9 @@ def test_a_default_run_on_one_gpu_commits_at_most_12_jobs_and_verifies_every_cla
         stats = mock.app.state.store.gpu_stats()
     unverified = {r.clause.id: r.note for r in result.results if r.verdict.value not in ("passed", "skipped")}
     assert unverified == {}
-    assert result.options["max_creates"] == 21  # the plan's default: full coverage + margins
-    assert result.cost["jobs_created"] == stats["jobs_created"] <= 12
+    assert result.options["max_creates"] == 28  # the plan's default: full coverage + margins
+    # 12 for create, remix and the rest; 7 for edits and extensions, each deleted at once
+    assert result.cost["jobs_created"] == stats["jobs_created"] <= 12 + plan.DERIVED_JOBS
     assert result.cost["jobs_followed"] == 1
     assert result.cost["jobs_deleted_unfinished"] >= stats["jobs_created"] - 5  # all but the kept ones, at once
     if cancels:

@@ -15,12 +15,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from contracts import cases, checks, lifecycle
+from contracts import cases, checks
 from contracts.cases import Case, FileField
 from contracts.clauses import OPERATION_CLAUSES
 from contracts.client import Response
 from contracts.context import RunContext, answered
 from contracts.failures import ContractViolation, NotVerifiable
+from contracts.scenarios.create_valid import discard
 from contracts.scenarios.state import RunState
 
 ROUTE_MISSING = (404, 405)  # what a server without the route answers (405: /videos/{id} took the path)
@@ -149,6 +150,13 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
     if job.get("status") not in ("queued", "in_progress"):
         ctx.recorder.not_verified(UNFINISHED_SOURCE, "the new job was already finished when it was answered")
         return
+    try:
+        _unfinished_probes(ctx, present, job)
+    finally:
+        discard(ctx, job["id"])  # it served its purpose: spare the GPU
+
+
+def _unfinished_probes(ctx: RunContext, present: list[Derived], job: dict[str, Any]) -> None:
     for op in present:
         case = _json(op, "a source that has not completed", op.body(ctx, {"id": job["id"]}))
         try:
@@ -219,10 +227,18 @@ def run(ctx: RunContext, state: RunState) -> None:
 def _send(ctx: RunContext, case: Case) -> Response | None:
     """Send a case the engine judges for its own clause (case.expect); None when it was not sent."""
     try:
-        return ctx.send(case)
+        response = ctx.send(case)
     except NotVerifiable as reason:
         ctx.recorder.not_verified(case.clause, str(reason))
         return None
+    if case.expect != "accepted" and response.ok and 200 <= response.status < 300:
+        try:
+            made = response.json().get("id")
+        except (ValueError, AttributeError):
+            made = None
+        if isinstance(made, str) and made:
+            discard(ctx, made)  # an invalid request wrongly accepted made a job: delete it at once
+    return response
 
 
 def accept(ctx: RunContext, op: Derived, clause_id: str, case: Case, source: str | None) -> dict[str, Any] | None:
@@ -244,7 +260,6 @@ def accept(ctx: RunContext, op: Derived, clause_id: str, case: Case, source: str
         if video.get("status") not in ("queued", "in_progress"):
             raise ContractViolation(op.result, f"the {op.operation} result does not start as a new job",
                                     field="$.status", received=video.get("status"), expected="queued or in_progress")
-    lifecycle.track(ctx, video)
     return video
 
 
@@ -270,22 +285,18 @@ def stitched(ctx: RunContext, case: Case, source_seconds: Any, video: dict[str, 
 
 
 def follow(ctx: RunContext, results: list[tuple[Derived, Case, dict[str, Any]]]) -> None:
-    """Follow the new jobs like any other (the lifecycle clauses apply) until they end."""
-    if not results:
-        return
-    lifecycle.follow(ctx)
-    tracks = {t.video_id: t for t in ctx.tracks}
+    """Each new job is retrievable like any other (200, its id), then deleted at once: a GPU server
+    is spared generating them (the lifecycle clauses follow the run's plain jobs)."""
     for op, case, video in results:
-        each = tracks.get(video.get("id"))
-        if each is None:
+        video_id = video.get("id")
+        if not isinstance(video_id, str) or not video_id:
             continue
-        with ctx.recorder.clause(op.result, case):
-            if not each.done:
-                status = each.history[-1][0]
-                message = f"the {op.operation} result {each.video_id} was still {status} after the job window"
-                if ctx.options.embedded:
-                    raise ContractViolation(op.result, message, field="$.status", received=status,
-                                            expected="completed or failed")
-                raise NotVerifiable(message + " (raise --job-timeout for slow servers)")
-            if (each.last or {}).get("status") not in lifecycle.TERMINAL:
-                raise NotVerifiable(f"{each.video_id} could not be followed to its end")
+        retrieve = cases.call(f"retrieve the {op.operation} result", "GET", "/videos/{video_id}", video_id)
+        response = ctx.send(retrieve)
+        with ctx.recorder.clause(op.result, retrieve, response):
+            answered(response, f"'{retrieve.name}'")
+            body = ctx.video(op.result, response, f"retrieving the {op.operation} result just created")
+            if body.get("id") != video_id:
+                raise ContractViolation(op.result, f"retrieving the {op.operation} result answered another video",
+                                        field="$.id", received=body.get("id"), expected=video_id)
+        discard(ctx, video_id)
