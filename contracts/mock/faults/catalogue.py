@@ -84,7 +84,7 @@ _ENTRIES = [
     Fault("prompt-limit-32001", "a prompt of 32001 characters is accepted (off by one: len > max + 1)",
           "off-by-one length check", ("create.prompt.over-max-rejected",), spec=spec_edits.set_prompt_limit("maxLength", 32001)),
     Fault("seconds-pattern", "seconds is checked by a digits pattern, not the enum: '10' is accepted",
-          "vLLM-Omni", ("create.seconds.invalid-value-rejected",),
+          "vLLM-Omni", ("create.seconds.invalid-value-rejected", "extend.missing-fields-rejected"),  # extensions share VideoSeconds
           spec=spec_edits.set_component("VideoSeconds", {"type": "string", "pattern": "^[0-9]+$"})),
     Fault("seconds-int-accepted", "seconds as a JSON integer is accepted (converted), null becomes the default",
           "lax type coercion (pydantic v1, str(seconds))", ("create.seconds.wrong-type-rejected",),
