@@ -62,8 +62,9 @@ _ENTRIES = [
         "FastAPI 422 validation errors", "vLLM-Omni (contract-notes)",
         ("json-refused", "seconds-pattern", "id-video-gen-hex", "size-null", "fastapi-422",
          "unknown-parameters-ignored"),
-        root_causes=("create.json-accepted", "create.seconds.invalid-value-rejected", "response.status-documented",
-                     "response.video.schema", "response.error.envelope"),
+        # seconds checked by pattern on extensions too (they share VideoSeconds)
+        root_causes=("create.json-accepted", "create.seconds.invalid-value-rejected", "extend.missing-fields-rejected",
+                     "response.status-documented", "response.video.schema", "response.error.envelope"),
         # cases that exist only in JSON (a JSON integer, malformed JSON, generated JSON bodies)
         blocked=("create.json.malformed-rejected", "create.seconds.wrong-type-rejected",
                  "create.generated-invalid-rejected"),

@@ -9,6 +9,8 @@ once (``edit.offered`` / ``extend.offered``) with every other clause of it block
 
 from __future__ import annotations
 
+import itertools
+
 import uuid
 from dataclasses import dataclass
 from functools import cache
@@ -43,13 +45,16 @@ class Derived:
     def fields(self, ctx: RunContext) -> dict[str, str]:
         """The required fields besides the source, as a valid request sends them (the target's
         default seconds: a profile may serve only some durations)."""
-        values = {"prompt": PROMPTS[self.operation], "seconds": ctx.rules.defaults["seconds"]}
+        # Each request its own prompt: a server that derives ids from the prompt (content-addressed
+        # ids) is then judged by video.ids-unique alone, not by every later edit whose id collides.
+        values = {"prompt": f"{PROMPTS[self.operation]} (take {next(_TAKES)})", "seconds": ctx.rules.defaults["seconds"]}
         return {name: values[name] for name in self.needs}
 
     def body(self, ctx: RunContext, source: dict[str, Any] | None, **fields: Any) -> dict[str, Any]:
         return {**self.fields(ctx), **fields, **({"video": source} if source is not None else {})}
 
 
+_TAKES = itertools.count(1)
 PROMPTS = {"edits": "the same scene, in snow", "extensions": "the camera keeps moving forward"}
 EDITS = Derived("edits", "/videos/edits", "edit.offered", "edit.by-id-accepted", "edit.by-file-accepted",
                 "edit.missing-fields-rejected", "edit.result-is-a-job", ("prompt",))
@@ -172,7 +177,10 @@ def _unfinished_probes(ctx: RunContext, present: list[Derived], job: dict[str, A
                     raise NotVerifiable("the source completed before the request reached the server")
             retried = " (the openai SDK retries 409: a client waits, then gets the same refusal)" \
                 if response.status == 409 else ""
-            if not response.ok or response.status != 400:
+            # Any refusal counts (a 422 is response.status-documented's finding, judged once), except
+            # 409, which the openai SDK retries, and the statuses that are no refusal at all.
+            refused = 400 <= response.status < 500 and response.status not in (409, *checks.NOT_A_REJECTION)
+            if not response.ok or not refused:
                 raise ContractViolation(UNFINISHED_SOURCE, f"{op.operation} of an unfinished video was answered "
                                         f"{response.status}{retried}", field="status",
                                         received=response.status or response.transport_error, expected=400)
