@@ -22,9 +22,10 @@ from contracts.cases import Case, FileField
 from contracts.clauses import OPERATION_CLAUSES
 from contracts.client import Response
 from contracts.context import RunContext, answered
-from contracts.failures import ContractViolation, NotVerifiable
+from contracts.failures import Blocked, ContractViolation, NotVerifiable
 from contracts.scenarios.create_valid import discard
 from contracts.scenarios.state import RunState
+from contracts.types import Verdict
 
 ROUTE_MISSING = (404, 405)  # what a server without the route answers (405: /videos/{id} took the path)
 
@@ -54,6 +55,7 @@ class Derived:
         return {**self.fields(ctx), **fields, **({"video": source} if source is not None else {})}
 
 
+RETRIEVE_AFTER_CREATE = "lifecycle.retrieve-after-create"
 _TAKES = itertools.count(1)
 PROMPTS = {"edits": "the same scene, in snow", "extensions": "the camera keeps moving forward"}
 EDITS = Derived("edits", "/videos/edits", "edit.offered", "edit.by-id-accepted", "edit.by-file-accepted",
@@ -301,6 +303,9 @@ def follow(ctx: RunContext, results: list[tuple[Derived, Case, dict[str, Any]]])
         response = ctx.send(retrieve)
         with ctx.recorder.clause(op.result, retrieve, response):
             answered(response, f"'{retrieve.name}'")
+            if response.status == 404 and ctx.recorder.verdict_of(RETRIEVE_AFTER_CREATE) is Verdict.FAILED:
+                # The server's new jobs are not retrievable at once (said once, by that clause).
+                raise Blocked(RETRIEVE_AFTER_CREATE, "a new job is not retrievable at once on this server")
             body = ctx.video(op.result, response, f"retrieving the {op.operation} result just created")
             if body.get("id") != video_id:
                 raise ContractViolation(op.result, f"retrieving the {op.operation} result answered another video",
