@@ -454,17 +454,21 @@ def defaults_applied(ctx: CheckContext, response: "Response", video: dict) -> An
 def initial_status(ctx: CheckContext, response: "Response", video: dict) -> Any:
     status = video.get("status")
     if status not in ctx.rules.statuses:
-        return NOT_APPLICABLE  # not a status at all: the schema clause's
-    if status not in ("queued", "in_progress"):
+        # Not a documented status at all (the schema clause's finding): whether the job started
+        # unfinished cannot be told from it.
+        raise Blocked("response.video.schema", f"the created job's status {status!r} is not a documented status")
+    if status not in ctx.rules.unfinished_statuses:
         raise ContractViolation("create.initial-status", "a new job must start queued or in_progress",
-                                field="$.status", received=status, expected="queued or in_progress")
+                                field="$.status", received=status, expected=" or ".join(ctx.rules.unfinished_statuses))
 
 
 @check("create.remixed-from-null")
 @on_created
 def remixed_from_null(ctx: CheckContext, response: "Response", video: dict) -> Any:
-    if ctx.case.operation != CREATE or "remixed_from_video_id" not in video:
-        return NOT_APPLICABLE  # a missing field is the schema clause's
+    if ctx.case.operation != CREATE:
+        return NOT_APPLICABLE
+    if "remixed_from_video_id" not in video:  # a missing field is the schema clause's finding
+        raise Blocked("response.video.schema", "the created Video has no remixed_from_video_id field")
     if video["remixed_from_video_id"] is not None:
         raise ContractViolation("create.remixed-from-null", "a plain create has remixed_from_video_id set",
                                 field="$.remixed_from_video_id", received=video["remixed_from_video_id"],

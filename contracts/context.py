@@ -79,13 +79,14 @@ class RunContext:
             self.between_requests()
         return self.transmit(case)
 
-    def transmit(self, case: Case) -> Response:
+    def transmit(self, case: Case, *, wait_for_idle: bool = True) -> Response:
         """Send ``case`` now, run the response checks on what came back, account for created jobs.
 
         Back-pressure: the client retries 429 and 503 as the openai SDK does. A create answered 503
         while the run's own jobs are running is the target refusing to queue: that is reported once
         (``create.queued-while-busy``) and the run adapts: every later create waits until the
-        previous job ended."""
+        previous job ended (``wait_for_idle=False``: a probe whose point is a job still running,
+        such as an edit of an unfinished source, does not wait)."""
         creating = case.operation in CREATING
         # The cap counts creates that must make a job; a case that a conforming target refuses
         # (invalid, unknown id, no key) makes none, and there is a fixed number of them.
@@ -97,7 +98,7 @@ class RunContext:
             raise dropped
         for clause_id in case.planned_for:
             self.recorder.case_sent(clause_id)
-        if creating and self.one_job_at_a_time and self.wait_until_idle is not None:
+        if creating and wait_for_idle and self.one_job_at_a_time and self.wait_until_idle is not None:
             self.wait_until_idle()
         busy_with = self.running() if creating else []
         response = self._request(case)

@@ -43,7 +43,12 @@ BUDGET_SECONDS = 90.0
 MID_JOB_SECONDS = {"requeued": 2.0, "progress-per-stage": 2.0, "status-processing": 2.0, "progress-fraction": 2.0,
                    # jobs that fail half-way must be seen retrievable before they fail (their first poll)
                    "failed-job-404": 1.0, "failed-job-500": 1.0,
-                   "unfinished-source-409": 2.0}
+                   "unfinished-source-409": 2.0,
+                   # content asked of a job still running: the probe must not race the job's end
+                   "not-ready-409": 2.0, "content-before-completion": 2.0}
+# A persona's jobs outlast a 429's Retry-After (rate-limited personas) and the early probes of an
+# unfinished job (content, edits), whatever the machine's load: those clauses must be verified.
+PERSONA_JOB_SECONDS = 2.0
 # Modes whose runs take longest (seconds, roughly): started first so that they overlap the rest.
 LONG_RUNS = {"slow-responses": 30, "busy-503": 12, "rate-limited": 14, "rate-limit-no-retry-after": 14, "hang-remix": 5,
              "jobs-never-finish": 4, "random-durations": 3, "no-poll-after-header": 2, "requeued": 2,
@@ -62,6 +67,7 @@ class Outcome:
     blocked: list[str] = field(default_factory=list)  # blocked clause ids (a prerequisite failed)
     not_verified: list[str] = field(default_factory=list)
     messages: dict[str, str] = field(default_factory=dict)  # clause -> first evidence, one line
+    notes: dict[str, str] = field(default_factory=dict)  # clause -> why it is not verified
     fields: dict[str, str | None] = field(default_factory=dict)  # clause -> the field its evidence names
     first: dict[str, tuple[int, float]] = field(default_factory=dict)  # clause -> (requests, seconds) at 1st failure
     seconds: float = 0.0  # the run's wall time (server start excluded)
@@ -92,7 +98,7 @@ def _target(name: str, persona: bool) -> tuple[Outcome, list[str], float]:
         from contracts.mock.personas import PERSONAS
 
         p = PERSONAS[name]
-        seconds = max(MID_JOB_SECONDS.get(f, JOB_SECONDS) for f in p.faults)
+        seconds = max(PERSONA_JOB_SECONDS, *(MID_JOB_SECONDS.get(f, JOB_SECONDS) for f in p.faults))
         return Outcome(name, "persona", p.root_causes), ["--persona", name], seconds
     fault = CATALOGUE[name]
     return Outcome(name, fault.kind, fault.breaks), ["--fault", name], MID_JOB_SECONDS.get(name, JOB_SECONDS)
@@ -132,6 +138,7 @@ def run_one(name: str, *, examples: int = EXAMPLES, job_seconds: float | None = 
     outcome.failed = [r.clause.id for r in result.results if r.verdict is Verdict.FAILED]
     outcome.blocked = [r.clause.id for r in result.results if r.verdict is Verdict.BLOCKED]
     outcome.not_verified = [r.clause.id for r in result.results if r.verdict is Verdict.NOT_VERIFIED]
+    outcome.notes = {r.clause.id: r.note or "" for r in result.results if r.verdict is Verdict.NOT_VERIFIED}
     outcome.fields = {r.clause.id: r.evidence[0].field for r in result.results
                       if r.verdict is Verdict.FAILED and r.evidence}
     outcome.messages = {r.clause.id: one_line(r.evidence[0].message) for r in result.results

@@ -109,6 +109,11 @@ def test_persona_fails_exactly_its_root_causes(persona: str, persona_outcomes: d
         f"{sorted(set(declared.root_causes) - set(failed))}\n{_failures(outcome)}")
     assert sorted(outcome.blocked) == sorted(declared.blocked), (
         f"persona '{persona}': blocked {sorted(outcome.blocked)}, declared {sorted(declared.blocked)}")
+    # Every other clause passed or was skipped: a gap the engine leaves is no verdict at all.
+    assert outcome.not_verified == [], (
+        f"persona '{persona}': not verified {outcome.not_verified}; every clause that is neither a root cause "
+        f"nor blocked by one must pass or be skipped:\n" + "\n".join(
+            f"  {cid}: {outcome.notes.get(cid, '')}" for cid in outcome.not_verified))
     assert outcome.exit_code == 1
 
 

@@ -154,7 +154,7 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
     if not isinstance(job, dict) or not isinstance(job.get("id"), str):
         ctx.recorder.not_verified(UNFINISHED_SOURCE, "the create for an unfinished source was not accepted")
         return
-    if job.get("status") not in ("queued", "in_progress"):
+    if job.get("status") in ctx.rules.terminal_statuses:
         ctx.recorder.not_verified(UNFINISHED_SOURCE, "the new job was already finished when it was answered")
         return
     try:
@@ -167,7 +167,7 @@ def _unfinished_probes(ctx: RunContext, present: list[Derived], job: dict[str, A
     for op in present:
         case = _json(op, "a source that has not completed", op.body(ctx, {"id": job["id"]}))
         try:
-            response = ctx.transmit(case)
+            response = ctx.transmit(case, wait_for_idle=False)  # now, while the source runs
         except NotVerifiable as reason:
             ctx.recorder.not_verified(UNFINISHED_SOURCE, str(reason))
             continue

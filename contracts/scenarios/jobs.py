@@ -20,8 +20,9 @@ CONTENT = "/videos/{video_id}/content"
 def content_not_ready(ctx: RunContext, state: RunState) -> None:
     """Right after the first creates: the content of a job still running is refused."""
     clause_id = "content.not-ready-rejected"
-    # The youngest job, created a moment ago: the likeliest to be still running.
-    young = [v for v in reversed(state.jobs) if v.get("status") in ("queued", "in_progress")]
+    # The youngest job, created a moment ago: the likeliest to be still running. A status outside
+    # the enum (the schema clause's finding) is no finished job either.
+    young = [v for v in reversed(state.jobs) if v.get("status") not in ctx.rules.terminal_statuses]
     if not young:
         if not state.jobs:
             ctx.recorder.unmet(clause_id, "no create was accepted, so there is no job to ask early")

@@ -184,6 +184,20 @@ def test_a_wrong_type_is_the_schema_clause_alone():
     assert failed == ["response.video.schema"]
 
 
+@pytest.mark.parametrize(("clause_id", "changes"), [
+    ("create.initial-status", {"status": "unknown"}),  # new-api's extra status
+    ("create.remixed-from-null", {"remixed_from_video_id": ...}),  # nullable fields left out
+], ids=["status-outside-the-enum", "remixed-from-missing"])
+def test_a_field_off_the_schema_blocks_the_clause_judging_it(clause_id, changes):
+    ctx = context()
+    ctx.check(response(200, video(**changes)), _case((*CREATE, VALID_CREATE)))
+    result = next(r for r in ctx.recorder.results() if r.clause.id == clause_id)
+    assert (verdict(ctx, "response.video.schema"), result.verdict, result.blocked_by) == (
+        Verdict.FAILED, Verdict.BLOCKED, "response.video.schema")
+    ctx.check(response(200, video()), _case((*CREATE, VALID_CREATE)))  # another create shows it
+    assert verdict(ctx, clause_id) is Verdict.PASSED
+
+
 def test_a_video_in_a_list_is_the_video_clause_alone():
     ctx = context()
     body = {"object": "list", "data": [video(seconds=4)], "first_id": "video_123", "last_id": "video_123",
