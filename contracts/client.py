@@ -13,7 +13,7 @@ import re
 import shlex
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -89,11 +89,15 @@ def excerpt(body: bytes, limit: int = EXCERPT_CHARS) -> str:
 
 
 class Client:
-    def __init__(self, options: RunOptions, limits: ClientOptions | None = None):
+    def __init__(self, options: RunOptions, limits: ClientOptions | None = None, *,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        """``clock`` and ``sleep`` pace the budget and the waits between retries (tests inject a
+        fake clock; the requests themselves always run on real time)."""
         self.options = options
         self.limits = limits or ClientOptions()
         self.base_url = options.base_url.rstrip("/")
-        self.deadline = time.monotonic() + options.budget_seconds
+        self.clock, self.sleep = clock, sleep
+        self.deadline = clock() + options.budget_seconds
         self.requests_sent = 0
         self._http = httpx.Client(
             timeout=httpx.Timeout(options.request_timeout, connect=self.limits.connect_timeout),
@@ -112,11 +116,11 @@ class Client:
 
     # ---- budget ----------------------------------------------------------------------------
     def remaining(self) -> float:
-        return self.deadline - time.monotonic()
+        return self.deadline - self.clock()
 
     def extend_budget(self, seconds: float) -> None:
         """Give clean-up a little time after the budget is spent."""
-        self.deadline = max(self.deadline, time.monotonic() + seconds)
+        self.deadline = max(self.deadline, self.clock() + seconds)
 
     # ---- requests --------------------------------------------------------------------------
     def request(
@@ -145,7 +149,7 @@ class Client:
             if wait >= self.remaining():
                 break
             retried.append(response)
-            time.sleep(wait)
+            self.sleep(wait)
         response.retried = retried
         return response
 
