@@ -139,6 +139,10 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
             present.append(op)
     if not present:
         return
+    kept = _unfinished_kept(ctx, state)
+    if kept is not None:
+        _unfinished_probes(ctx, present, kept)  # a kept job the run needs anyway: no job spent
+        return
     create = ctx.baseline.case("a source that has not completed yet", UNFINISHED_SOURCE, "accepted") \
         if ctx.baseline.any else None
     if create is None:
@@ -163,6 +167,24 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
         discard(ctx, job["id"])  # it served its purpose: spare the GPU
 
 
+def _unfinished_kept(ctx: RunContext, state: RunState) -> dict[str, Any] | None:
+    """The youngest job the run keeps anyway (a spare, not the followed one), if it has not
+    finished yet: on a GPU server it waits queued behind the followed job, so it can be the
+    unfinished source without a job of its own. Asked for now (one retrieve, no job)."""
+    followed = {track.video_id for track in ctx.tracks}
+    spares = [v for v in reversed(state.jobs) if v["id"] not in followed and v["id"] not in ctx.deleted]
+    if not spares or spares[0].get("status") in ctx.rules.terminal_statuses:
+        return None
+    video_id = spares[0]["id"]
+    response = ctx.transmit(cases.call("retrieve a kept job (an unfinished source?)", "GET", "/videos/{video_id}",
+                                       video_id))
+    try:
+        status = response.json().get("status") if response.ok and response.status == 200 else None
+    except (ValueError, AttributeError):
+        status = None
+    return spares[0] if isinstance(status, str) and status not in ctx.rules.terminal_statuses else None
+
+
 def _unfinished_probes(ctx: RunContext, present: list[Derived], job: dict[str, Any]) -> None:
     for op in present:
         case = _json(op, "a source that has not completed", op.body(ctx, {"id": job["id"]}))
@@ -171,6 +193,9 @@ def _unfinished_probes(ctx: RunContext, present: list[Derived], job: dict[str, A
         except NotVerifiable as reason:
             ctx.recorder.not_verified(UNFINISHED_SOURCE, str(reason))
             continue
+        made = _made_job(response)
+        if made is not None and made != job["id"]:
+            discard(ctx, made)  # a job that should not exist: deleted at once
         with ctx.recorder.clause(UNFINISHED_SOURCE, case, response):
             answered(response, f"'{case.name}'")
             if response.ok and response.status == 200:
@@ -214,24 +239,36 @@ def run(ctx: RunContext, state: RunState) -> None:
             _send(ctx, case)
         _send(ctx, _json(op, "an unknown source id", op.body(ctx, {"id": "video_" + uuid.uuid4().hex}),
                          UNKNOWN_SOURCE, "not-found"))
-        # Valid: by id (both encodings), then an uploaded file.
+        # Valid, packed like the creates (contracts/plan.py): JSON by id and multipart with an
+        # uploaded file carry the four properties (each encoding, each kind of source) in two jobs.
+        # Multipart by video[id] is sent only when the upload is refused, to split that refusal:
+        # the upload's (by-file) or multipart's (by-id refused too). A refusal costs no job.
         if source is None:
             ctx.recorder.unmet(op.accepted, "no video completed, so there is no source to name by id")
         else:
-            known = {"id": source}
-            for case in (_json(op, "a completed video by id", op.body(ctx, known), op.accepted, "accepted"),
-                         _form(op, "a completed video by video[id]", {**op.fields(ctx), "video[id]": source},
-                               clause=op.accepted, expect="accepted")):
-                video = accept(ctx, op, op.accepted, case, source)
-                if video is not None:
-                    results.append((op, case, video))
-                    if op is EXTENSIONS:
-                        stitched(ctx, case, state.final.get(source, {}).get("seconds"), video)
+            case = _json(op, "a completed video by id", op.body(ctx, {"id": source}), op.accepted, "accepted")
+            _valid(ctx, state, op, case, source, results)
         case = _form(op, "an uploaded MP4 as the source", op.fields(ctx), [video_file()], op.by_file, "accepted")
-        video = accept(ctx, op, op.by_file, case, None)
-        if video is not None:
-            results.append((op, case, video))
+        if _valid(ctx, state, op, case, None, results) is False and source is not None:
+            case = _form(op, "a completed video by video[id]", {**op.fields(ctx), "video[id]": source},
+                         clause=op.accepted, expect="accepted")
+            _valid(ctx, state, op, case, source, results)
     follow(ctx, results)
+
+
+def _valid(ctx: RunContext, state: RunState, op: Derived, case: Case, source: str | None,
+           results: list[tuple[Derived, Case, dict[str, Any]]]) -> bool | None:
+    """Send a valid request: True accepted (its job joins ``results``), False refused, None not sent."""
+    response = _send(ctx, case)
+    if response is None or not response.ok:
+        return None
+    video = accept(ctx, op, case.clause, case, source, response)
+    if video is None:
+        return False
+    results.append((op, case, video))
+    if op is EXTENSIONS and source is not None:
+        stitched(ctx, case, state.final.get(source, {}).get("seconds"), video)
+    return True
 
 
 def _send(ctx: RunContext, case: Case) -> Response | None:
@@ -241,21 +278,28 @@ def _send(ctx: RunContext, case: Case) -> Response | None:
     except NotVerifiable as reason:
         ctx.recorder.not_verified(case.clause, str(reason))
         return None
-    if case.expect != "accepted" and response.ok and 200 <= response.status < 300:
-        try:
-            made = response.json().get("id")
-        except (ValueError, AttributeError):
-            made = None
-        if isinstance(made, str) and made:
-            discard(ctx, made)  # an invalid request wrongly accepted made a job: delete it at once
+    made = _made_job(response) if case.expect != "accepted" else None
+    if made is not None:
+        discard(ctx, made)  # an invalid request wrongly accepted made a job: delete it at once
     return response
 
 
-def accept(ctx: RunContext, op: Derived, clause_id: str, case: Case, source: str | None) -> dict[str, Any] | None:
-    """A request that must be accepted (the engine judges that) with a new job: a new id, queued
-    or in_progress; the job is then followed like any other."""
-    response = _send(ctx, case)
-    if response is None or not response.ok or not 200 <= response.status < 300:
+def _made_job(response: Response) -> str | None:
+    """The id a 2xx answer names (a job the request made), else None."""
+    if not (response.ok and 200 <= response.status < 300):
+        return None
+    try:
+        made = response.json().get("id")
+    except (ValueError, AttributeError):
+        return None
+    return made if isinstance(made, str) and made else None
+
+
+def accept(ctx: RunContext, op: Derived, clause_id: str, case: Case, source: str | None,
+           response: Response) -> dict[str, Any] | None:
+    """The answer to a request that must be accepted (the engine judged that): a new job, with a
+    new id, queued or in_progress; the job is then followed like any other."""
+    if not response.ok or not 200 <= response.status < 300:
         return None
     try:
         video = response.json()
