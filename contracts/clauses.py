@@ -143,7 +143,8 @@ _CATALOGUE: list[tuple[str, str, str]] = [
     ("edits", "edit.offered",
      "POST /videos/edits exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
     ("edits", "edit.by-id-accepted",
-     "An edit of a completed video by id is accepted, as JSON {\"video\": {\"id\"}} and as multipart video[id]."),
+     "An edit of a completed video by id is accepted, as JSON {\"video\": {\"id\"}} (and as multipart video[id], "
+     "tried when an uploaded source is refused)."),
     ("edits", "edit.by-file-accepted",
      "An edit of an uploaded MP4 file (multipart video) is accepted."),
     ("edits", "edit.missing-fields-rejected",
@@ -158,7 +159,8 @@ _CATALOGUE: list[tuple[str, str, str]] = [
     ("extensions", "extend.offered",
      "POST /videos/extensions exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
     ("extensions", "extend.accepted",
-     "An extension of a completed video by id (JSON and multipart) or of an uploaded MP4 file is accepted: a new job."),
+     "An extension of a completed video by id (JSON; multipart video[id] when an upload is refused) or of an "
+     "uploaded MP4 file (multipart) is accepted: a new job."),
     ("extensions", "extend.seconds-stitched",
      "An extension's Video reports the stitched total in seconds: the source's seconds plus the extension's."),
     ("extensions", "extend.missing-fields-rejected",
