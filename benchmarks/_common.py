@@ -9,6 +9,7 @@ has a timeout. Nothing here talks to anything but 127.0.0.1.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -45,26 +46,25 @@ class BenchError(Exception):
 _CHILDREN: list[subprocess.Popen] = []
 
 
+def _signal_group(pid: int, sig: int) -> None:
+    """Send ``sig`` to the process group ``pid`` leads; a group already gone is not an error."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def _reap(proc: subprocess.Popen, grace: float) -> None:
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace)
+
+
 def _kill_group(proc: subprocess.Popen, grace: float = 3.0) -> None:
     """SIGTERM the child's process group, then SIGKILL it if it lingers. By id, never by name."""
     if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
+        _signal_group(proc.pid, signal.SIGTERM)
+        _reap(proc, grace)
     # The leader may be gone while others of its group (node workers, uvicorn workers) remain.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
+    _signal_group(proc.pid, signal.SIGKILL)
+    _reap(proc, grace)
 
 
 def cleanup_all() -> None:
@@ -256,10 +256,7 @@ def python_tool(name: str) -> str:
     candidate = Path(sys.executable).parent / name
     if candidate.exists():
         return str(candidate)
-    found = shutil.which(name)
-    if not found:
-        raise ToolMissing(f"{name} is not installed in {Path(sys.executable).parent} (pip install -e '.[test]')")
-    return found
+    return require(name, f"pip install -e '.[test]' (looked in {Path(sys.executable).parent} and on PATH)")
 
 
 def require(name: str, hint: str) -> str:
@@ -335,11 +332,36 @@ def _numeric(text: str) -> bool:
         return text == "-"
 
 
+def run_suite(args: Any, run_args: Sequence[str], report_dir: Path, log: Path, what: str) -> tuple[Timed, dict]:
+    """One quiet ``videos-contract run`` of ``args.source`` (output in ``log``, killed after ``args.timeout``):
+    its timing and the conformance.json it wrote."""
+    cmd = [sys.executable, "-m", "contracts.cli", "run", "--quiet", "--color", "never", "--report-dir", str(report_dir),
+           *run_args]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        timed = run_timed(cmd, timeout=args.timeout, env=source_env(args.source), cwd=args.source, stdout=out,
+                          stderr=subprocess.STDOUT)
+    if timed.timed_out:
+        raise BenchError(f"{what} did not finish within {args.timeout:g} s (see {log})")
+    try:
+        document = json.loads((report_dir / "conformance.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise BenchError(f"{what} wrote no readable conformance.json (exit {timed.returncode}, see {log}): {exc}")
+    return timed, document
+
+
 def save_json(name: str, data: Any) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.json"
     path.write_text(json.dumps(data, indent=2, default=str))
     return path
+
+
+def save_numbers(name: str, source: str | None, data: dict[str, Any]) -> int:
+    """Save a script's raw numbers with the machine and the source they were measured on, say where; 0."""
+    path = save_json(name, {"machine": machine_line(), "source": git_describe(source), **data})
+    print(f"\nraw numbers: {path}")
+    return 0
 
 
 # ---- entry point ---------------------------------------------------------------------------

@@ -136,13 +136,21 @@ def persona_row(outcome: Outcome, persona) -> list[str]:
             str(len(outcome.not_verified)), str(outcome.requests), f"{outcome.seconds:.1f}"]
 
 
+def chosen(only: str, known: dict, what: str) -> list[str] | None:
+    """The names of a comma-separated --only (all ``known`` when empty); None after saying which are unknown."""
+    names = [n.strip() for n in only.split(",") if n.strip()] or list(known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        print(f"unknown {what}(s): {', '.join(unknown)}", file=sys.stderr)
+        return None
+    return names
+
+
 def personas_main(args: argparse.Namespace) -> int:
     from contracts.mock.personas import PERSONAS
 
-    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(PERSONAS)
-    unknown = [n for n in names if n not in PERSONAS]
-    if unknown:
-        print(f"unknown persona(s): {', '.join(unknown)}", file=sys.stderr)
+    names = chosen(args.only, PERSONAS, "persona")
+    if names is None:
         return 2
     started = time.monotonic()
     outcomes = run_many(names, workers=args.workers, persona=True)
@@ -169,10 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.personas:
         return personas_main(args)
-    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(CATALOGUE)
-    unknown = [n for n in names if n not in CATALOGUE]
-    if unknown:
-        print(f"unknown mode(s): {', '.join(unknown)}", file=sys.stderr)
+    names = chosen(args.only, CATALOGUE, "mode")
+    if names is None:
         return 2
     if args.faults_only:
         names = [n for n in names if not CATALOGUE[n].clean]

@@ -373,11 +373,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"in memory), p99 {row[op]['p99']:.1f} ms, server CPU {row[op]['server_cpu_us']:,.0f} µs/request "
                       f"({row[op]['server_cpu_us'] - shipped[op]['server_cpu_us']:+,.0f} µs)")
     print(f"\nload average at the end: {c.machine_line()}")
-    path = c.save_json("mock_load", {"machine": c.machine_line(), "source": c.git_describe(args.source),
-                                     "wrk": {"threads": args.threads, "connections": args.connections,
-                                             "duration": args.duration}, "results": results})
-    print(f"\nraw numbers: {path}")
-    return 0
+    return c.save_numbers("mock_load", args.source, {"wrk": {"threads": args.threads, "connections": args.connections,
+                                                             "duration": args.duration}, "results": results})
 
 
 if __name__ == "__main__":

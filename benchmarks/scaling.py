@@ -50,19 +50,8 @@ def parse_args(argv):
 
 def run_once(args, n: int, rep: int) -> dict:
     report_dir = c.OUT / "scaling" / f"n{n}-r{rep}"
-    log = report_dir.with_suffix(".log")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "contracts.cli", "run", "--quiet", "--color", "never", "--examples", str(n),
-           "--budget", str(int(args.timeout)), "--report-dir", str(report_dir)]
-    with log.open("w") as out:
-        timed = c.run_timed(cmd, timeout=args.timeout, env=c.source_env(args.source), cwd=args.source, stdout=out,
-                            stderr=subprocess.STDOUT)
-    if timed.timed_out:
-        raise c.BenchError(f"--examples {n} did not finish within {args.timeout:g} s (see {log})")
-    try:
-        document = json.loads((report_dir / "conformance.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise c.BenchError(f"--examples {n} wrote no readable conformance.json (exit {timed.returncode}; {log}): {exc}")
+    timed, document = c.run_suite(args, ["--examples", str(n), "--budget", str(int(args.timeout))], report_dir,
+                                  report_dir.with_suffix(".log"), f"--examples {n}")
     generated = document.get("coverage", {}).get("generated", {})
     return {"n": n, "wall": timed.wall, "run_seconds": document.get("duration_seconds"),
             "requests": document["requests_sent"], "cpu": timed.cpu_total, "exit": timed.returncode,
@@ -131,11 +120,8 @@ def main(argv=None) -> int:
         breakdown = [[name, *(per_n[n].get(name, 0.0) for n in args.size_list)] for name in names]
         print(c.table(["phase (wall s, one in-process run)", *(f"N={n}" for n in args.size_list)], breakdown,
                       title="Which phases grow with N (benchmarks/_steps.py)"))
-    path = c.save_json("scaling", {"machine": c.machine_line(), "source": c.git_describe(args.source),
-                                   "medians": medians, "fit": {"a_seconds": a, "b_seconds_per_example": b},
-                                   "linear": linear, "breakdown": breakdown})
-    print(f"\nraw numbers: {path}")
-    return 0
+    return c.save_numbers("scaling", args.source, {"medians": medians, "fit": {"a_seconds": a, "b_seconds_per_example": b},
+                                                   "linear": linear, "breakdown": breakdown})
 
 
 if __name__ == "__main__":

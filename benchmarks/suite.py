@@ -67,19 +67,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def suite_once(args, examples: int, tag: str) -> dict:
     report_dir = c.OUT / "suite" / tag
-    cmd = [sys.executable, "-m", "contracts.cli", "run", "--quiet", "--color", "never", "--examples", str(examples),
-           "--report-dir", str(report_dir), *shlex.split(args.run_args)]
-    log = c.OUT / "suite" / f"{tag}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as out:
-        timed = c.run_timed(cmd, timeout=args.timeout, env=c.source_env(args.source), cwd=args.source,
-                            stdout=out, stderr=subprocess.STDOUT)
-    if timed.timed_out:
-        raise c.BenchError(f"the suite did not finish within {args.timeout:g} s (see {log})")
-    try:
-        document = json.loads((report_dir / "conformance.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise c.BenchError(f"the suite wrote no readable conformance.json (exit {timed.returncode}, see {log}): {exc}")
+    timed, document = c.run_suite(args, ["--examples", str(examples), *shlex.split(args.run_args)], report_dir,
+                                  c.OUT / "suite" / f"{tag}.log", "the suite")
     server = sum(timed.cpu_descendants.values())
     return {
         "tool": "videos-contract run", "size": f"--examples {examples}", "exit": timed.returncode,
@@ -198,10 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                      sum(s[2] for s in steps)])
         print(c.table(["phase of one default run", "wall s", "client CPU s"], rows,
                       title="Where the time of one default run goes (benchmarks/_steps.py, one run)"))
-    path = c.save_json("suite", {"machine": c.machine_line(), "source": c.git_describe(args.source),
-                                 "results": results, "breakdown": steps})
-    print(f"\nraw numbers: {path}")
-    return 0
+    return c.save_numbers("suite", args.source, {"results": results, "breakdown": steps})
 
 
 if __name__ == "__main__":

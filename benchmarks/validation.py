@@ -203,12 +203,9 @@ def main(argv=None) -> int:
         print(f"  {name} ({kind}): {rows[-1][-1]:.1f} µs", flush=True)
     print(c.table(["operation", "instance", "µs per call"], rows,
                   title=f"Cost per call (median of {args.repeat} repetitions)"))
-    path = c.save_json("validation", {"machine": c.machine_line(), "source": c.git_describe(args.source),
-                                      "validators": list(validators), "strictness": strictness,
-                                      "disagreements": disagreements, "fastjsonschema": fast_note,
-                                      "timings_us": {f"{n} ({k})": v for n, k, v in rows}})
-    print(f"\nraw numbers: {path}")
-    return 0
+    return c.save_numbers("validation", args.source, {"validators": list(validators), "strictness": strictness,
+                                                      "disagreements": disagreements, "fastjsonschema": fast_note,
+                                                      "timings_us": {f"{n} ({k})": v for n, k, v in rows}})
 
 
 def response_pipeline(spec, args) -> list:

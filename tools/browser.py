@@ -7,6 +7,7 @@ group is killed, so a wedged browser can never hang a test run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -62,6 +63,11 @@ def _flags(profile_dir: str) -> list[str]:
     return flags
 
 
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+        os.killpg(pid, signal.SIGKILL)
+
+
 def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
     binary = find_chromium()
     if binary is None:
@@ -78,21 +84,14 @@ def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _kill_group(proc.pid)
             proc.communicate()
             raise BrowserError(f"Chromium did not finish within {timeout:.0f}s: {' '.join(cmd)}") from None
         finally:
+            # Helpers (zygote, GPU) may outlive the browser process: clean the group up.
+            _kill_group(proc.pid)
             if proc.poll() is None:  # pragma: no cover - belt and braces
-                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        # Helpers (zygote, GPU) may outlive the browser process: clean the group up.
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 

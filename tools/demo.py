@@ -5,16 +5,7 @@ from __future__ import annotations
 
 import json
 
-from contracts.types import (
-    Clause,
-    ClauseResult,
-    Evidence,
-    Exchange,
-    RecordedRequest,
-    RecordedResponse,
-    RunResult,
-    Verdict,
-)
+from contracts.types import Clause, ClauseResult, Evidence, Exchange, RecordedRequest, RecordedResponse, RunResult, Verdict
 
 TARGET = "http://127.0.0.1:8000/v1"
 _START = 1_764_100_800.0  # 2025-11-25T20:00:00Z
@@ -52,12 +43,23 @@ def _passed(cid: str, statement: str, checks: int = 1, **kw) -> ClauseResult:
     return ClauseResult(_c(cid, statement), Verdict.PASSED, checks=checks, **kw)
 
 
+def _failed(cid: str, statement: str, checks: int, evidence: Evidence) -> ClauseResult:
+    return ClauseResult(_c(cid, statement), Verdict.FAILED, checks=checks, evidence=[evidence])
+
+
+def _exchange(request: RecordedRequest, status: int, headers: dict[str, str], body: str, elapsed_ms: float,
+              curl: str) -> Exchange:
+    response = RecordedResponse(status=status, headers=headers, body_excerpt=body, body_size=len(body.encode()),
+                                elapsed_ms=elapsed_ms)
+    return Exchange(request=request, response=response, curl=curl)
+
+
 def demo_run() -> RunResult:
     prompt_body = json.dumps(
         {"model": "sora-2", "prompt": "A" * 60 + "\u2026 (32000 chars)"}, ensure_ascii=False
     )
-    prompt_ex = Exchange(
-        request=RecordedRequest(
+    prompt_ex = _exchange(
+        RecordedRequest(
             method="POST",
             url=f"{TARGET}/videos",
             headers={
@@ -68,74 +70,43 @@ def demo_run() -> RunResult:
             body_excerpt=prompt_body,
             body_size=32_045,
         ),
-        response=RecordedResponse(
-            status=400,
-            headers={"content-type": "application/json", "x-request-id": "req_4f1c2a"},
-            body_excerpt=_ERROR_BODY,
-            body_size=len(_ERROR_BODY.encode()),
-            elapsed_ms=41.7,
-        ),
-        curl=(
-            f"curl -sS -X POST '{TARGET}/videos' -H 'Authorization: Bearer $OPENAI_API_KEY' "
-            "-H 'Content-Type: application/json' --data @prompt-32000.json"
-        ),
+        400,
+        {"content-type": "application/json", "x-request-id": "req_4f1c2a"},
+        _ERROR_BODY,
+        41.7,
+        f"curl -sS -X POST '{TARGET}/videos' -H 'Authorization: Bearer $OPENAI_API_KEY' "
+        "-H 'Content-Type: application/json' --data @prompt-32000.json",
     )
-    seconds_ex = Exchange(
-        request=RecordedRequest(
+    seconds_ex = _exchange(
+        RecordedRequest(
             method="GET",
             url=f"{TARGET}/videos/video_68d7512d07848190b3e45da0ecbebcde",
             headers={"Authorization": "Bearer [REDACTED]"},
         ),
-        response=RecordedResponse(
-            status=200,
-            headers={"content-type": "application/json"},
-            body_excerpt=_VIDEO_BODY,
-            body_size=len(_VIDEO_BODY.encode()),
-            elapsed_ms=12.3,
-        ),
-        curl=(
-            f"curl -sS '{TARGET}/videos/video_68d7512d07848190b3e45da0ecbebcde' "
-            "-H 'Authorization: Bearer $OPENAI_API_KEY'"
-        ),
+        200,
+        {"content-type": "application/json"},
+        _VIDEO_BODY,
+        12.3,
+        f"curl -sS '{TARGET}/videos/video_68d7512d07848190b3e45da0ecbebcde' -H 'Authorization: Bearer $OPENAI_API_KEY'",
     )
     results = [
         _passed("create.prompt.required", "A request without a prompt is rejected with 400.", 2),
-        ClauseResult(
-            _c("create.prompt.max-length-accepted", "A prompt of exactly 32000 characters is accepted."),
-            Verdict.FAILED,
-            checks=1,
-            evidence=[
-                Evidence(
-                    clause_id="create.prompt.max-length-accepted",
-                    message="A 32000-character prompt was rejected",
-                    field="status",
-                    expected="200 with a video job",
-                    received="400 invalid_request_error: prompt is too long (max 30000 characters)",
-                    case="create json prompt=32000 chars",
-                    exchange=prompt_ex,
-                )
-            ],
+        _failed(
+            "create.prompt.max-length-accepted", "A prompt of exactly 32000 characters is accepted.", 1,
+            Evidence("create.prompt.max-length-accepted", "A 32000-character prompt was rejected", field="status",
+                     expected="200 with a video job", case="create json prompt=32000 chars", exchange=prompt_ex,
+                     received="400 invalid_request_error: prompt is too long (max 30000 characters)"),
         ),
         _passed("create.prompt.over-max-rejected", "A prompt of 32001 characters is rejected with 400."),
         _passed("create.seconds.enum", "seconds accepts exactly the documented values 4, 8 and 12.", 4),
         _passed("create.size.enum", "size accepts exactly the documented resolutions.", 4),
         _passed("create.response.schema", "A created job matches the Video schema.", 9),
         _passed("retrieve.status.lifecycle", "A job moves queued -> in_progress -> completed.", 3),
-        ClauseResult(
-            _c("retrieve.seconds.type", 'seconds is returned as a string enum value ("4", "8", "12").'),
-            Verdict.FAILED,
-            checks=3,
-            evidence=[
-                Evidence(
-                    clause_id="retrieve.seconds.type",
-                    message="seconds is an integer, the spec says a string",
-                    field="$.seconds",
-                    expected='string, one of "4", "8", "12"',
-                    received="8 (integer)",
-                    case="retrieve completed job seconds=8",
-                    exchange=seconds_ex,
-                )
-            ],
+        _failed(
+            "retrieve.seconds.type", 'seconds is returned as a string enum value ("4", "8", "12").', 3,
+            Evidence("retrieve.seconds.type", "seconds is an integer, the spec says a string", field="$.seconds",
+                     expected='string, one of "4", "8", "12"', received="8 (integer)", exchange=seconds_ex,
+                     case="retrieve completed job seconds=8"),
         ),
         _passed("retrieve.unknown-id", "An unknown video id gives 404 with an error object.", 2),
         _passed("list.pagination.after", "after= pages through jobs without repeats.", 2),
@@ -165,11 +136,7 @@ def demo_run() -> RunResult:
         ),
     ]
     return RunResult(
-        target=TARGET,
-        spec_version="1.0.0",
-        profile="openai",
-        started_at=_START,
-        finished_at=_START + 47.2,
+        target=TARGET, spec_version="1.0.0", profile="openai", started_at=_START, finished_at=_START + 47.2,
         results=results,
         coverage={
             "boundaries": {"prompt.length": [1, 32000, 32001], "input_reference.bytes": [0, 1]},

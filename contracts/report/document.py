@@ -17,14 +17,7 @@ from typing import Any
 
 from contracts.report.baseline import Baseline, BaselineOutcome, apply_baseline
 from contracts.report.redact import clean_text, clean_tree, redact_headers
-from contracts.types import (
-    Clause,
-    ClauseResult,
-    Evidence,
-    Exchange,
-    RunResult,
-    Verdict,
-)
+from contracts.types import Clause, ClauseResult, Evidence, Exchange, RunResult, Verdict
 
 FORMAT_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("conformance.schema.json")

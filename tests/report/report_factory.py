@@ -7,16 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from contracts.types import (
-    Clause,
-    ClauseResult,
-    Evidence,
-    Exchange,
-    RecordedRequest,
-    RecordedResponse,
-    RunResult,
-    Verdict,
-)
+from contracts.types import Clause, ClauseResult, Evidence, Exchange, RecordedRequest, RecordedResponse, RunResult, Verdict
 
 #: secrets that must never appear in any report, wherever the engine left them
 SECRET_KEY = "sk-proj-" + "Zx9Qw" * 8
