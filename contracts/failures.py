@@ -9,14 +9,23 @@ from __future__ import annotations
 from contracts.text import one_line
 
 EVIDENCE_CHARS = 200  # a received or documented value is shown up to this long
+REPRODUCE_CHARS = 400  # a reproduce command longer than this is cut (the HTML report and JUnit keep it whole)
 
 
+def reproduce_line(curl: str | None) -> str | None:
+    """A reproduce command on one line, cut at ``REPRODUCE_CHARS`` (it says where the whole one is)."""
+    if not curl:
+        return None
+    flat = " ".join(curl.split())
+    if len(flat) > REPRODUCE_CHARS:
+        flat = flat[:REPRODUCE_CHARS] + " ... (full command in conformance.html)"
+    return flat
 
 
 def render_evidence(clause_id: str, message: str, *, field: str | None = None, received: object = None,
                     expected: object = None, case: str | None = None, reproduce: str | None = None) -> str:
     """One piece of evidence as text, the one way every face shows a failure: the exception, the
-    pytest face, JUnit (which adds the whole exchange below it) and the console's reasons."""
+    pytest face, JUnit (which adds the whole exchange below it) and the console's root causes."""
     where = f" {field}:" if field else ""
     lines = [f"[{clause_id}]{where} {message}"]
     if case:

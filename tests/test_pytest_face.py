@@ -60,8 +60,11 @@ def test_a_failing_clause(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines([
         "Root causes (1)",
         "  FAIL response.video.schema",
-        "       field:     $.seconds",
-        "       reason:    Video: 4 is not of type 'string'",
+        "       [[]response.video.schema[]] $.seconds: Video: 4 is not of type 'string'",
+        "         case: create json: baseline: only the prompt",
+        "         Received: 4",
+        "         Documented: schema Video at properties/seconds/type",
+        "         Reproduce: curl -sS -i -X POST http://127.0.0.1:*/v1/videos *",
     ], consecutive=True)
     result.stdout.fnmatch_lines([
         "Verdict: FAIL - 1 violation; * passed, 1 failed, 0 not verified, * skipped",

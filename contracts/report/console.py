@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from contracts.failures import render_evidence, reproduce_line
 from contracts.report.redact import one_line
 from contracts.types import RunResult
 
@@ -165,19 +166,15 @@ _VERDICT_WORD = {
     "violations": ("FAIL", "red"),
     "interrupted": ("INTERRUPTED", "yellow"),
 }
-MAX_CURL_CHARS = 400
 _ROOT_WORD = {"not_verified": "NOT VERIFIED", "skipped": "SKIPPED", "passed": "PASS", None: "ROOT"}
 MAX_LISTED = 10
 
 
-def _reason(ev: Mapping[str, Any] | None, fallback: str = "") -> str:
-    if not ev:
-        return one_line(fallback, 200)
-    reason = ev["message"] or fallback
-    exp, rec = ev.get("expected"), ev.get("received")
-    if exp is not None and rec is not None and str(rec) not in reason:
-        reason += f" (expected {exp}, received {rec})"
-    return one_line(reason, 200)
+def _evidence_lines(clause_id: str, ev: Mapping[str, Any]) -> list[str]:
+    """The first piece of a failure's evidence, as every face renders it (contracts.failures.render_evidence)."""
+    curl = (ev.get("exchange") or {}).get("curl")
+    return render_evidence(clause_id, ev["message"], field=ev.get("field"), received=ev.get("received"),
+                           expected=ev.get("expected"), case=ev.get("case"), reproduce=reproduce_line(curl)).splitlines()
 
 
 def render_summary(
@@ -258,16 +255,10 @@ def render_summary(
                 tag = "  " + paint("[new]", "red")
             word = paint("FAIL", "red") if c.get("verdict") == "failed" else paint(_ROOT_WORD.get(c.get("verdict"), "ROOT"), "yellow")
             out.append(f"  {word} {c['id']}{tag}")
-            if ev and ev.get("field"):
-                out.append(f"       field:     {one_line(ev['field'], 120)}")
-            out.append(f"       reason:    {_reason(ev, c.get('note') or c.get('statement') or '')}")
-            exchange = (ev or {}).get("exchange") or {}
-            curl = exchange.get("curl") or ""
-            if curl:
-                flat = " ".join(curl.split())
-                if len(flat) > MAX_CURL_CHARS:
-                    flat = flat[:MAX_CURL_CHARS] + " ... (full command in conformance.html)"
-                out.append(f"       reproduce: {flat}")
+            if ev:
+                out.extend("       " + line for line in _evidence_lines(c["id"], ev))
+            else:
+                out.append(f"       reason:    {one_line(c.get('note') or c.get('statement') or '', 200)}")
             if rc["blocked"]:
                 shown = ", ".join(rc["blocked"][:MAX_LISTED])
                 more = f" and {len(rc['blocked']) - MAX_LISTED} more" if len(rc["blocked"]) > MAX_LISTED else ""

@@ -8,16 +8,16 @@ from __future__ import annotations
 import pytest
 
 from contracts.clauses import CLAUSES
-from contracts.failures import render_evidence
+from contracts.failures import render_evidence, reproduce_line
 from contracts.types import Verdict
 
 pytestmark = pytest.mark.contract
 
 
 def _describe(evidence) -> str:
-    curl = evidence.exchange.curl[:600] if evidence.exchange is not None and evidence.exchange.curl else None
+    curl = evidence.exchange.curl if evidence.exchange is not None else None
     return render_evidence(evidence.clause_id, evidence.message, field=evidence.field, received=evidence.received,
-                           expected=evidence.expected, case=evidence.case, reproduce=curl)
+                           expected=evidence.expected, case=evidence.case, reproduce=reproduce_line(curl))
 
 
 @pytest.mark.parametrize("clause_id", list(CLAUSES))
