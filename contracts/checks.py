@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from contracts.failures import Blocked, ContractViolation
-from contracts.rules import CONTENT, CREATE, CREATING, DELETE, REMIX, RETRIEVE
+from contracts.rules import CONTENT, CREATE, CREATING, DELETE, REMIX, RETRIEVE, Statuses
 
 if TYPE_CHECKING:
     from contracts.cases import Case
@@ -322,13 +322,13 @@ def server_now(response: "Response") -> float:
 
 
 def _video_check(clause_id: str):
-    def decorate(func: Callable[["Response", dict, str], None]) -> Check:
+    def decorate(func: Callable[[Statuses, "Response", dict, str], None]) -> Check:
         def check_videos(ctx: CheckContext, response: "Response") -> Any:
             videos = videos_in(ctx, response)
             if not videos:
                 return NOT_APPLICABLE
             for prefix, video in videos:
-                func(response, video, prefix)
+                func(ctx.rules.statuses, response, video, prefix)
 
         check_videos.__name__ = func.__name__
         return check(clause_id)(check_videos)
@@ -341,7 +341,7 @@ def _is_int(value: Any) -> bool:
 
 
 @_video_check("video.timestamps-unix-seconds")
-def timestamps_unix_seconds(response: "Response", video: dict, prefix: str) -> None:
+def timestamps_unix_seconds(statuses: Statuses, response: "Response", video: dict, prefix: str) -> None:
     now = server_now(response)
     for name in ("created_at", "completed_at", "expires_at"):
         value = video.get(name)
@@ -358,13 +358,13 @@ def timestamps_unix_seconds(response: "Response", video: dict, prefix: str) -> N
 
 
 @_video_check("video.timestamps-ordered")
-def timestamps_ordered(response: "Response", video: dict, prefix: str) -> None:
+def timestamps_ordered(statuses: Statuses, response: "Response", video: dict, prefix: str) -> None:
     status, created = video.get("status"), video.get("created_at")
     completed, expires = video.get("completed_at"), video.get("expires_at")
-    if status == "completed" and completed is None:
+    if status == statuses.completed and completed is None:
         raise ContractViolation("video.timestamps-ordered", "a completed video has no completed_at",
                                 field=f"{prefix}.completed_at", received=None, expected="a Unix time")
-    if status in ("queued", "in_progress") and completed is not None:
+    if status in statuses.unfinished and completed is not None:
         raise ContractViolation("video.timestamps-ordered", f"a {status} video already has completed_at",
                                 field=f"{prefix}.completed_at", received=completed, expected=None)
     if not _is_int(created):
@@ -376,27 +376,27 @@ def timestamps_ordered(response: "Response", video: dict, prefix: str) -> None:
 
 
 @_video_check("video.progress-consistent")
-def progress_consistent(response: "Response", video: dict, prefix: str) -> None:
+def progress_consistent(statuses: Statuses, response: "Response", video: dict, prefix: str) -> None:
     status, progress = video.get("status"), video.get("progress")
     if not _is_int(progress):
         return
-    if status == "completed" and progress != 100:
+    if status == statuses.completed and progress != 100:
         raise ContractViolation("video.progress-consistent", "a completed video's progress is not 100",
                                 field=f"{prefix}.progress", received=progress, expected=100)
-    if status == "queued" and progress != 0:
+    if status == statuses.queued and progress != 0:
         raise ContractViolation("video.progress-consistent", "a queued video's progress is not 0",
                                 field=f"{prefix}.progress", received=progress, expected=0)
 
 
 @_video_check("video.error-consistent")
-def error_consistent(response: "Response", video: dict, prefix: str) -> None:
+def error_consistent(statuses: Statuses, response: "Response", video: dict, prefix: str) -> None:
     status, error = video.get("status"), video.get("error", "(missing)")
-    if status == "failed":
+    if status == statuses.failed:
         ok = isinstance(error, dict) and isinstance(error.get("code"), str) and isinstance(error.get("message"), str)
         if not ok:
             raise ContractViolation("video.error-consistent", "a failed video must explain itself",
                                     field=f"{prefix}.error", received=error, expected='{"code": str, "message": str}')
-    elif status in ("queued", "in_progress", "completed") and error is not None and error != "(missing)":
+    elif status in statuses and error is not None and error != "(missing)":
         raise ContractViolation("video.error-consistent", f"a {status} video has an error",
                                 field=f"{prefix}.error", received=error, expected=None)
 
@@ -457,9 +457,10 @@ def initial_status(ctx: CheckContext, response: "Response", video: dict) -> Any:
         # Not a documented status at all (the schema clause's finding): whether the job started
         # unfinished cannot be told from it.
         raise Blocked("response.video.schema", f"the created job's status {status!r} is not a documented status")
-    if status not in ctx.rules.unfinished_statuses:
-        raise ContractViolation("create.initial-status", "a new job must start queued or in_progress",
-                                field="$.status", received=status, expected=" or ".join(ctx.rules.unfinished_statuses))
+    if status not in ctx.rules.statuses.unfinished:
+        started = " or ".join(ctx.rules.statuses.unfinished)
+        raise ContractViolation("create.initial-status", f"a new job must start {started}", field="$.status",
+                                received=status, expected=started)
 
 
 @check("create.remixed-from-null")

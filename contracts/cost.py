@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from contracts.rules import STATUS
+
 if TYPE_CHECKING:
     from contracts.cases import Case
     from contracts.client import Response
 
-TERMINAL = ("completed", "failed")
 VIDEO_PATH = "/videos/{video_id}"
 
 
@@ -45,7 +46,7 @@ class JobCost:
             return
         if case.method == "DELETE" and case.operation == ("DELETE", VIDEO_PATH):
             video_id = case.path.rsplit("/", 1)[-1]
-            if video_id in self.status and self.status[video_id] not in TERMINAL:
+            if video_id in self.status and self.status[video_id] not in STATUS.terminal:
                 self.deleted_unfinished.add(video_id)
             return
         if case.expect == "rejected" and case.method == "POST" and isinstance(body.get("id"), str):
@@ -60,10 +61,10 @@ class JobCost:
         if not isinstance(video_id, str) or video_id not in self.status and video_id not in self.created:
             return
         status = video.get("status")
-        if isinstance(status, str) and self.status.get(video_id) not in TERMINAL:
+        if isinstance(status, str) and self.status.get(video_id) not in STATUS.terminal:
             self.status[video_id] = status
         created, completed = video.get("created_at"), video.get("completed_at")
-        if status == "completed" and _seconds(created) and _seconds(completed) and completed >= created:
+        if status == STATUS.completed and _seconds(created) and _seconds(completed) and completed >= created:
             self.generation[video_id] = completed - created
 
     def as_dict(self) -> dict[str, int]:

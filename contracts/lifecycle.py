@@ -16,8 +16,6 @@ from contracts import cases
 from contracts.context import RunContext
 from contracts.failures import ContractViolation, NotVerifiable
 
-TERMINAL = ("completed", "failed")
-ORDER = {"queued": 0, "in_progress": 1, "completed": 2, "failed": 2}
 DEFAULT_POLL_SECONDS = 1.0  # the SDK's own default when the header is absent
 MIN_POLL_SECONDS = 0.02
 STUCK_POLLS = 3  # polls without any change before an unfinished job can count as stuck
@@ -42,8 +40,8 @@ def track(ctx: RunContext, job: dict[str, Any]) -> None:
         return
     progress = job.get("progress")
     ctx.tracks.append(Track(job["id"], history=[(job.get("status"), progress if isinstance(progress, int) else None)],
-                            last=job, done=job.get("status") in TERMINAL))
-    if job.get("status") in TERMINAL:
+                            last=job, done=job.get("status") in ctx.rules.statuses.terminal))
+    if job.get("status") in ctx.rules.statuses.terminal:
         ctx.cost.job_followed(job["id"])
         ctx.finished.add(job["id"])
 
@@ -111,15 +109,16 @@ def unfinished(ctx: RunContext, each: Track) -> None:
     window = ctx.options.job_timeout
     status, progress = each.history[-1]
     still = time.monotonic() - each.changed_at
-    if status == "in_progress" and (progress or 0) > 0 and each.polls_since_change >= STUCK_POLLS \
+    completed, failed = ctx.rules.statuses.terminal
+    if status == ctx.rules.statuses.in_progress and (progress or 0) > 0 and each.polls_since_change >= STUCK_POLLS \
             and still >= window / 2:
-        raise ContractViolation("lifecycle.reaches-terminal", f"{each.video_id} stayed in_progress at {progress}% "
+        raise ContractViolation("lifecycle.reaches-terminal", f"{each.video_id} stayed {status} at {progress}% "
                                 f"for {still:.1f} s ({each.polls_since_change} polls) and never ended: stuck "
                                 "(raise --job-timeout if your jobs really pause that long)",
-                                field="$.progress", received=progress, expected="progress, or completed/failed")
+                                field="$.progress", received=progress, expected=f"progress, or {completed}/{failed}")
     if ctx.options.embedded:
         raise ContractViolation("lifecycle.reaches-terminal", f"{each.video_id} was still {status} after "
-                                f"{window:g} s", field="$.status", received=status, expected="completed or failed")
+                                f"{window:g} s", field="$.status", received=status, expected=f"{completed} or {failed}")
     raise NotVerifiable(f"{each.video_id} was still {status} after {window:g} s (raise --job-timeout for slow servers)")
 
 
@@ -164,10 +163,12 @@ def poll_once(ctx: RunContext, each: Track) -> None:
     else:
         each.polls_since_change += 1
     went_back = False
+    statuses = ctx.rules.statuses
     if previous[0] is not None:
         with ctx.recorder.clause("lifecycle.status-forward", case, response):
-            if status in ORDER and previous[0] in ORDER and (
-                ORDER[status] < ORDER[previous[0]] or (previous[0] in TERMINAL and status != previous[0])
+            rank, before = statuses.rank(status), statuses.rank(previous[0])
+            if rank is not None and before is not None and (
+                rank < before or (previous[0] in statuses.terminal and status != previous[0])
             ):
                 went_back = True
                 raise ContractViolation("lifecycle.status-forward", f"status went back from {previous[0]} to {status}",
@@ -180,7 +181,7 @@ def poll_once(ctx: RunContext, each: Track) -> None:
             if previous[1] is not None and observed[1] is not None and observed[1] < previous[1]:
                 raise ContractViolation("lifecycle.progress-monotonic", f"progress fell from {previous[1]} to {progress}",
                                         field="$.progress", received=progress, expected=f">= {previous[1]}")
-    if status in TERMINAL:
+    if status in statuses.terminal:
         each.done = True
         ctx.cost.job_followed(each.video_id)
         ctx.finished.add(each.video_id)

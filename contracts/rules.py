@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from contracts.spec import Spec, SpecError, load_spec
 
@@ -71,6 +71,36 @@ def create_schema_names(document: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(body["schema"]["$ref"].rsplit("/", 1)[-1] for body in content.values())
 
 
+class Statuses(NamedTuple):
+    """VideoStatus by role: code names a status by its role here, never by a literal. The spec's
+    enum lists them in lifecycle order: queued, in_progress, then the two ends."""
+
+    queued: str
+    in_progress: str
+    completed: str
+    failed: str
+
+    @classmethod
+    def of(cls, spec: Spec) -> Statuses:
+        values = _values(spec, "VideoStatus")
+        if len(values) != len(cls._fields):
+            raise SpecError(f"VideoStatus must list {len(cls._fields)} statuses in lifecycle order "
+                            f"({', '.join(cls._fields)}), got {list(values)}")
+        return cls(*values)
+
+    @property
+    def unfinished(self) -> tuple[str, str]:
+        return self.queued, self.in_progress
+
+    @property
+    def terminal(self) -> tuple[str, str]:
+        return self.completed, self.failed
+
+    def rank(self, status: object) -> int | None:
+        """The lifecycle position (queued 0, in_progress 1, either end 2); None outside the enum."""
+        return min(self.index(status), 2) if status in self else None
+
+
 @dataclass(frozen=True)
 class Rules:
     """The contract as engine and server apply it. Build with ``Rules.from_spec``; a profile
@@ -81,8 +111,7 @@ class Rules:
     models: tuple[str, ...]
     seconds: tuple[str, ...]
     sizes: tuple[str, ...]
-    # VideoStatus, in lifecycle order: queued, in_progress, then the two ends (completed, failed)
-    statuses: tuple[str, ...]
+    statuses: Statuses  # VideoStatus by role
     # create field -> default filled in when the field is absent
     defaults: Mapping[str, Any]
     prompt_min: int
@@ -122,7 +151,7 @@ class Rules:
             models=_values(spec, "VideoModel"),
             seconds=_values(spec, "VideoSeconds"),
             sizes=_values(spec, "VideoSize"),
-            statuses=_values(spec, "VideoStatus"),
+            statuses=Statuses.of(spec),
             defaults=MappingProxyType({n: s["default"] for n, s in properties.items() if "default" in s}),
             prompt_min=prompt_min,
             prompt_max=prompt_max,
@@ -152,14 +181,6 @@ class Rules:
     @property
     def create_schemas(self) -> tuple[str, ...]:
         return tuple(self.request_schemas[CREATE].values())
-
-    @property
-    def unfinished_statuses(self) -> tuple[str, ...]:
-        return self.statuses[:-2]
-
-    @property
-    def terminal_statuses(self) -> tuple[str, ...]:
-        return self.statuses[-2:]
 
     def request_schema(self, operation: tuple[str, str], media_type: str) -> str | None:
         return self.request_schemas[operation].get(media_type)
@@ -217,3 +238,7 @@ def _variant_media_types(spec: Spec) -> dict[str, str]:
 
 def _freeze(table: dict) -> Mapping:
     return MappingProxyType({k: MappingProxyType(v) for k, v in table.items()})
+
+
+#: the statuses of the packaged spec, for code that runs without a Rules (the mock's jobs, the cost ledger)
+STATUS = Statuses.of(load_spec())

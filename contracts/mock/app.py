@@ -53,7 +53,7 @@ from contracts.mock.store import (
 )
 from contracts.mock.validation import CreateParams, RequestValidator, SourceParams
 from contracts.profile import load_profile
-from contracts.rules import CONTENT, CREATE, CREATE_CHARACTER, EDIT, EXTEND, LIST, REMIX, Rules
+from contracts.rules import CONTENT, CREATE, CREATE_CHARACTER, EDIT, EXTEND, LIST, REMIX, STATUS, Rules
 from contracts.spec import load_spec
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -212,7 +212,7 @@ class VideosAPI:
         variant = self.variant(request)
         job = self._job(request)
         status, _ = job.state(self.store.now())
-        if status != "completed":
+        if status != STATUS.completed:
             raise content_not_ready(job.id, status)
         return self.asset_response(job, variant)
 
@@ -232,7 +232,7 @@ class VideosAPI:
         prompt = self.validator.remix(body)
         source = self._job(request)
         status, _ = source.state(self.store.now())
-        if status != "completed":
+        if status != STATUS.completed:
             raise source_not_ready(source.id, status, "remixed")
         job = self.store.create(
             prompt=prompt, model=source.model, size=source.size, seconds=source.seconds, remixed_from_video_id=source.id
@@ -304,7 +304,7 @@ class VideosAPI:
         if job is None:
             raise not_found(video_id, param="video")
         status, _ = job.state(self.store.now())
-        if status != "completed":
+        if status != STATUS.completed:
             raise source_not_ready(job.id, status, action, param="video")
         return Source(job.model, job.size, job.seconds, video_id=job.id)
 

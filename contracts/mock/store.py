@@ -33,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from contracts.rules import STATUS
+
 QUEUED_SHARE = 0.2  # the first fifth of a job is spent queued
 FAIL_SHARE = 0.5  # a job that fails does so half-way through
 EXPIRES_AFTER_SECONDS = 3600  # assets "expire" an hour after completion
@@ -99,25 +101,23 @@ class Job:
     started_mono: float | None = None  # when a worker took it (GPU workers only)
 
     def faithful_state(self, elapsed: float) -> State:
-        """(status, progress) after ``elapsed`` seconds, as the faithful server reports it."""
-        if self.error is not None and elapsed >= FAIL_SHARE * self.job_seconds:
-            return "failed", self._progress(FAIL_SHARE * self.job_seconds)
-        if elapsed >= self.job_seconds:
-            return "completed", 100
-        if elapsed < QUEUED_SHARE * self.job_seconds:
-            return "queued", 0
-        return "in_progress", self._progress(elapsed)
+        """(status, progress) after ``elapsed`` seconds, as the faithful server reports it: queued for
+        the first ``QUEUED_SHARE`` of the job (a failing job fails later, at ``FAIL_SHARE``)."""
+        return (STATUS.queued, 0) if elapsed < QUEUED_SHARE * self.job_seconds else self._running(elapsed)
 
     def worker_state(self, now_mono: float) -> State:
         """(status, progress) of a job run by a GPU worker: queued until a worker takes it."""
         if self.started_mono is None or now_mono < self.started_mono:
-            return "queued", 0
-        running = now_mono - self.started_mono
+            return STATUS.queued, 0
+        return self._running(now_mono - self.started_mono)
+
+    def _running(self, running: float) -> State:
+        """(status, progress) ``running`` seconds into the job: a failing job fails at ``FAIL_SHARE``."""
         if self.error is not None and running >= FAIL_SHARE * self.job_seconds:
-            return "failed", self._progress(FAIL_SHARE * self.job_seconds)
+            return STATUS.failed, self._progress(FAIL_SHARE * self.job_seconds)
         if running >= self.job_seconds:
-            return "completed", 100
-        return "in_progress", self._progress(running)
+            return STATUS.completed, 100
+        return STATUS.in_progress, self._progress(running)
 
     def _progress(self, elapsed: float) -> int:
         return min(99, max(1, int(100 * elapsed / self.job_seconds))) if self.job_seconds else 0
@@ -126,20 +126,20 @@ class Job:
         """(status, progress) at monotonic time ``now_mono`` (a new job is reported queued)."""
         elapsed = max(0.0, now_mono - self.created_mono)
         if just_created:
-            faithful: State = ("queued", 0)
+            faithful: State = (STATUS.queued, 0)
         else:
             faithful = self.worker_state(now_mono) if self.gpu else self.faithful_state(elapsed)
         return self.policy.state(self, elapsed, faithful, just_created)
 
     def is_completed(self, now_mono: float) -> bool:
-        return self.state(now_mono)[0] == "completed"
+        return self.state(now_mono)[0] == STATUS.completed
 
     def video(self, now_mono: float, *, just_created: bool = False) -> dict[str, Any]:
         """The Video object: all 13 fields, nullable ones as null."""
         status, progress = self.state(now_mono, just_created=just_created)
         created_at = int(self.created_wall)
         completed_at = expires_at = None
-        if status == "completed":
+        if status == STATUS.completed:
             waited = (self.started_mono - self.created_mono) if self.started_mono is not None else 0.0
             completed_at = max(created_at, int(self.created_wall + waited + self.job_seconds))
             expires_at = completed_at + EXPIRES_AFTER_SECONDS
@@ -156,7 +156,7 @@ class Job:
             "remixed_from_video_id": self.remixed_from_video_id,
             "seconds": self.seconds,
             "size": self.size,
-            "error": dict(self.error) if self.error and status == "failed" else None,
+            "error": dict(self.error) if self.error and status == STATUS.failed else None,
         }
         if self.source is not None:
             video[SOURCE_FIELDS[self.source["kind"]]] = self.source.get("video_id")

@@ -158,7 +158,7 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
     if not isinstance(job, dict) or not isinstance(job.get("id"), str):
         ctx.recorder.not_verified(UNFINISHED_SOURCE, "the create for an unfinished source was not accepted")
         return
-    if job.get("status") in ctx.rules.terminal_statuses:
+    if job.get("status") in ctx.rules.statuses.terminal:
         ctx.recorder.not_verified(UNFINISHED_SOURCE, "the new job was already finished when it was answered")
         return
     try:
@@ -200,7 +200,7 @@ def _unfinished_probes(ctx: RunContext, present: list[Derived], job: dict[str, A
             answered(response, f"'{case.name}'")
             if response.ok and response.status == 200:
                 again = ctx.send(cases.call("retrieve the unfinished source", "GET", "/videos/{video_id}", job["id"]))
-                if again.ok and again.status == 200 and again.json().get("status") == "completed":
+                if again.ok and again.status == 200 and again.json().get("status") == ctx.rules.statuses.completed:
                     raise NotVerifiable("the source completed before the request reached the server")
             retried = " (the openai SDK retries 409: a client waits, then gets the same refusal)" \
                 if response.status == 409 else ""

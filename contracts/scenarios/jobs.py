@@ -22,7 +22,7 @@ def content_not_ready(ctx: RunContext, state: RunState) -> None:
     clause_id = "content.not-ready-rejected"
     # The youngest job, created a moment ago: the likeliest to be still running. A status outside
     # the enum (the schema clause's finding) is no finished job either.
-    young = [v for v in reversed(state.jobs) if v.get("status") not in ctx.rules.terminal_statuses]
+    young = [v for v in reversed(state.jobs) if v.get("status") not in ctx.rules.statuses.terminal]
     if not young:
         if not state.jobs:
             ctx.recorder.unmet(clause_id, "no create was accepted, so there is no job to ask early")
@@ -37,7 +37,7 @@ def content_not_ready(ctx: RunContext, state: RunState) -> None:
         if response.status == 200:
             again = ctx.send(cases.call("retrieve after early content", "GET", "/videos/{video_id}", video_id))
             status = again.json().get("status") if again.ok and again.status == 200 else None
-            if status == "completed":
+            if status == ctx.rules.statuses.completed:
                 raise NotVerifiable("the job completed while its content was being asked for")
         if response.status != 404:
             retried = " (the openai SDK retries 409: an early download waits instead of failing)" \
@@ -56,20 +56,20 @@ def follow_jobs(ctx: RunContext, state: RunState) -> None:
     for each in lifecycle.follow(ctx):
         if each.last is not None and each.retrievable:
             state.final[each.video_id] = each.last
-            if each.last.get("status") == "completed" and state.completed_id is None:
+            if each.last.get("status") == ctx.rules.statuses.completed and state.completed_id is None:
                 state.completed_id = each.video_id
 
 
-def _no_completed_reason(state: RunState) -> str:
+def _no_completed_reason(ctx: RunContext, state: RunState) -> str:
     statuses = [v.get("status") for v in state.final.values()]
-    if statuses and all(s == "failed" for s in statuses):
+    if statuses and all(s == ctx.rules.statuses.failed for s in statuses):
         return f"every followed job failed ({len(statuses)}), so there is no completed video"
     return "no followed job completed within the time budget"
 
 
 def content(ctx: RunContext, state: RunState) -> None:
     if state.completed_id is None:
-        ctx.recorder.unmet("content.download", _no_completed_reason(state))
+        ctx.recorder.unmet("content.download", _no_completed_reason(ctx, state))
         return
     for variant in ctx.rules.variant_media_types:
         case = cases.call(f"content variant={variant}", "GET", CONTENT, state.completed_id,
@@ -80,7 +80,7 @@ def content(ctx: RunContext, state: RunState) -> None:
 
 def remix(ctx: RunContext, state: RunState) -> None:
     if state.completed_id is None:
-        ctx.recorder.unmet("remix.sets-source", _no_completed_reason(state))
+        ctx.recorder.unmet("remix.sets-source", _no_completed_reason(ctx, state))
         return
     source = state.completed_id
     case = cases.call("remix a completed video", "POST", "/videos/{video_id}/remix", source,
@@ -130,7 +130,7 @@ def _send_unknown(ctx: RunContext, calls: list) -> None:
 def delete(ctx: RunContext, state: RunState) -> None:
     """Delete a finished video other than the one kept for the auth probes, then retrieve it."""
     terminal = [vid for vid, v in state.final.items()
-                if v.get("status") in lifecycle.TERMINAL and vid != state.completed_id and vid not in ctx.deleted]
+                if v.get("status") in ctx.rules.statuses.terminal and vid != state.completed_id and vid not in ctx.deleted]
     others = [v["id"] for v in state.jobs if v["id"] != state.completed_id and v["id"] not in ctx.deleted]
     candidates = terminal or others
     if not candidates:

@@ -9,6 +9,7 @@ from typing import Any
 
 from contracts.mock.faults.base import FaultContext
 from contracts.mock.store import Job, State
+from contracts.rules import STATUS
 
 
 def id_from_prompt(prompt: str | None) -> str:
@@ -32,7 +33,7 @@ def instant(job: Job) -> None:
 
 
 def never_finishes(job: Job, elapsed: float, state: State, just_created: bool) -> State:
-    return ("in_progress", 99) if state[0] == "completed" else state
+    return (STATUS.in_progress, 99) if state[0] == STATUS.completed else state
 
 
 def completed_at_create(job: Job, elapsed: float, state: State, just_created: bool) -> State:
@@ -40,23 +41,23 @@ def completed_at_create(job: Job, elapsed: float, state: State, just_created: bo
 
 
 def in_progress_at_create(job: Job, elapsed: float, state: State, just_created: bool) -> State:
-    return ("in_progress", 0) if state[0] == "queued" else state
+    return (STATUS.in_progress, 0) if state[0] == STATUS.queued else state
 
 
 def requeued(job: Job, elapsed: float, state: State, just_created: bool) -> State:
     share = elapsed / job.job_seconds if job.job_seconds else 1.0
-    return ("queued", 0) if state[0] == "in_progress" and 0.5 <= share < 0.7 else state
+    return (STATUS.queued, 0) if state[0] == STATUS.in_progress and 0.5 <= share < 0.7 else state
 
 
 def progress_per_stage(job: Job, elapsed: float, state: State, just_created: bool) -> State:
     status, progress = state
-    if status != "in_progress":
+    if status != STATUS.in_progress:
         return state
     return status, (progress * 2) % 100 or 1  # two denoising stages, each reported 0-100
 
 
 def progress_99(job: Job, elapsed: float, state: State, just_created: bool) -> State:
-    return ("completed", 99) if state[0] == "completed" else state
+    return (STATUS.completed, 99) if state[0] == STATUS.completed else state
 
 
 def seed_videos(ctx: FaultContext) -> None:

@@ -22,6 +22,7 @@ from contracts.mock.faults.base import (
     Handler,
     crash,
 )
+from contracts.rules import STATUS
 
 
 def on_not_found(answer: Callable[[str], APIError]) -> Around:
@@ -110,7 +111,7 @@ def failed_job_answer(status: int) -> Around:
 
     async def hook(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
         job = ctx.job(request.path_params["video_id"])
-        if job is not None and ctx.status(job) == "failed":
+        if job is not None and ctx.status(job) == STATUS.failed:
             reason = job.error.get("message") if job.error else "unknown error"
             if status >= 500:
                 raise crash(f"video generation failed: {reason}")
@@ -122,7 +123,7 @@ def failed_job_answer(status: int) -> Around:
 
 async def content_early(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
     job = ctx.job(request.path_params["video_id"])
-    if job is None or ctx.status(job) == "completed":
+    if job is None or ctx.status(job) == STATUS.completed:
         return await call_next(request)
     return ctx.content(job, request)
 
@@ -230,7 +231,7 @@ BUSY_RETRY_AFTER = "1"
 async def busy_503(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
     """Around create: while any job is queued or running, a create is refused with 503 (one GPU,
     no queue) and Retry-After, instead of being queued."""
-    if any(ctx.status(job) in ("queued", "in_progress") for job in ctx.jobs()):
+    if any(ctx.status(job) in STATUS.unfinished for job in ctx.jobs()):
         raise APIError(503, "The server is busy generating another video; try again later.", type="server_error",
                        code="server_busy", headers={"Retry-After": BUSY_RETRY_AFTER})
     return await call_next(request)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts.mock.faults.base import View
+from contracts.rules import STATUS
 
 
 def set_fields(**values: Any) -> Callable[[dict, View], dict]:
@@ -56,7 +57,7 @@ def iso(seconds: int) -> str:
 
 
 def error_on_success(video: dict, view: View) -> dict:
-    return video if video.get("status") == "failed" else {**video, "error": {"code": "", "message": ""}}
+    return video if video.get("status") == STATUS.failed else {**video, "error": {"code": "", "message": ""}}
 
 
 def extra_fields(video: dict, view: View) -> dict:
@@ -69,7 +70,7 @@ def model_served(video: dict, view: View) -> dict:
 
 
 def actual_duration(video: dict, view: View) -> dict:
-    if video.get("status") == "completed" and isinstance(video.get("seconds"), str) and video["seconds"].isdigit():
+    if video.get("status") == STATUS.completed and isinstance(video.get("seconds"), str) and video["seconds"].isdigit():
         return {**video, "seconds": f"{int(video['seconds']) + 0.04:.2f}"}
     return video
 
