@@ -109,11 +109,7 @@ def created_video(ctx: CheckContext, response: "Response") -> dict[str, Any] | N
     """The Video of a creating operation's 2xx answer, else None."""
     if ctx.case.operation not in CREATING or not response.ok or not 200 <= response.status < 300:
         return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
+    return response.json_object()
 
 
 def on_created(func: Callable[[CheckContext, "Response", dict], Any]) -> Check:
@@ -254,11 +250,7 @@ def _schema_check(schema_name: str, clause_id: str) -> Check:
 
 
 def _list_items_are_videos(ctx: CheckContext, response: "Response") -> Any:
-    try:
-        body = response.json()
-    except ValueError:
-        return NOT_APPLICABLE
-    items = body.get("data") if isinstance(body, dict) else None
+    items = (response.json_object() or {}).get("data")
     if not isinstance(items, list) or not items:
         return NOT_APPLICABLE
     validator = ctx.spec.validator("Video")
@@ -569,11 +561,8 @@ def deletion_confirms_the_video(ctx: CheckContext, response: "Response") -> Any:
 def retrieve_answers_the_video(ctx: CheckContext, response: "Response") -> Any:
     if ctx.case.operation != RETRIEVE:
         return NOT_APPLICABLE
-    try:
-        body = response.json()
-    except ValueError:
-        return NOT_APPLICABLE  # the schema clause's
-    if isinstance(body, dict) and body.get("id") != _path_id(ctx.case):
+    body = response.json_object()
+    if body is not None and body.get("id") != _path_id(ctx.case):  # not a JSON object: the schema clause's
         raise ContractViolation("lifecycle.retrieve-after-create", "retrieve answered another video", field="$.id",
                                 received=body.get("id"), expected=_path_id(ctx.case))
 

@@ -77,6 +77,14 @@ class Response:
             raise ValueError(self._json_error)
         return self._json
 
+    def json_object(self) -> dict[str, Any] | None:
+        """The body as a JSON object; None when it is not JSON or JSON of another kind."""
+        try:
+            body = self.json()
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
 
 def excerpt(body: bytes, limit: int = EXCERPT_CHARS) -> str:
     if not body:

@@ -18,7 +18,7 @@ from contracts.cases import Case
 from contracts.clauses import ROUTES
 from contracts.client import Client, Response
 from contracts.cost import JobCost
-from contracts.failures import Blocked, CaseDropped, ContractViolation, RunAborted
+from contracts.failures import Blocked, CaseDropped, ContractViolation, NotVerifiable, RunAborted
 from contracts.options import RunOptions
 from contracts.recorder import Coverage, Recorder
 from contracts.rules import CREATING, Rules
@@ -79,6 +79,15 @@ class RunContext:
             self.between_requests()
         return self.transmit(case)
 
+    def attempt(self, clause_id: str, case: Case, *, now: bool = False, wait_for_idle: bool = True) -> Response | None:
+        """Send ``case`` (``now``: at once, see ``transmit``); None when it could not be sent (the create
+        cap, the budget), which leaves ``clause_id`` not verified."""
+        try:
+            return self.transmit(case, wait_for_idle=wait_for_idle) if now else self.send(case)
+        except NotVerifiable as reason:
+            self.recorder.not_verified(clause_id, str(reason))
+            return None
+
     def transmit(self, case: Case, *, wait_for_idle: bool = True) -> Response:
         """Send ``case`` now, run the response checks on what came back, account for created jobs.
 
@@ -115,8 +124,8 @@ class RunContext:
         check_context = checks.CheckContext(spec=self.spec, rules=self.rules, case=case)
         for retried in response.retried:
             if retried.status == 429 or not (creating and busy_with):
-                self._record(checks.run_checks(check_context, retried), case, retried)
-        self._record(checks.run_checks(check_context, response), case, response)
+                self.recorder.checked(checks.run_checks(check_context, retried), case, retried)
+        self.recorder.checked(checks.run_checks(check_context, response), case, response)
         self._count_transport_error(response)
         if creating and response.ok and 200 <= response.status < 300:
             self._created(case, response, busy_with)
@@ -132,15 +141,6 @@ class RunContext:
         )
         self.coverage.operations[f"{case.method} {case.operation[1] if case.operation else case.path}"] += 1
         return response
-
-    def _record(self, outcomes: list[checks.Outcome], case: Case, response: Response) -> None:
-        for clause_id, found in outcomes:
-            if isinstance(found, ContractViolation):
-                self.recorder.failed(found, case, response)
-            elif isinstance(found, Blocked):
-                self.recorder.blocked(clause_id, found.by, found.note)
-            else:
-                self.recorder.passed(clause_id)
 
     def _refused_while_busy(self, case: Case, refused: Response, busy_with: list[str]) -> None:
         self.recorder.failed(ContractViolation(
@@ -204,9 +204,5 @@ def answered(response: Response, what: str = "the request", *, partial: bool = F
 
 
 def _id_of(response: Response) -> str | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    value = body.get("id") if isinstance(body, dict) else None
+    value = (response.json_object() or {}).get("id")
     return value if isinstance(value, str) and value else None

@@ -38,11 +38,8 @@ class JobCost:
         """Note what ``response`` shows about the run's jobs (called for every answer)."""
         if not response.ok or response.status != 200 or response.media_type != "application/json":
             return
-        try:
-            body = response.json()
-        except ValueError:
-            return
-        if not isinstance(body, dict):
+        body = response.json_object()
+        if body is None:
             return
         if case.method == "DELETE" and case.operation == ("DELETE", VIDEO_PATH):
             video_id = case.path.rsplit("/", 1)[-1]

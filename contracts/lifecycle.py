@@ -144,12 +144,9 @@ def poll_once(ctx: RunContext, each: Track) -> None:
             each.done = True  # a job that vanished cannot be followed further
             ctx.video("lifecycle.retrieve-stable", response, f"retrieving {each.video_id} while polling")
         return
-    try:
-        video = response.json()
-    except ValueError:
+    video = response.json_object()
+    if video is None:
         return  # the schema clause's
-    if not isinstance(video, dict):
-        return
     if not first and each.retrievable:
         ctx.recorder.passed("lifecycle.retrieve-stable")
     each.retrievable = True

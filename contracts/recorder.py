@@ -13,6 +13,7 @@ from contracts.types import ClauseResult, Evidence, Verdict
 
 if TYPE_CHECKING:
     from contracts.cases import Case
+    from contracts.checks import Outcome
     from contracts.client import Response
 
 MAX_EVIDENCE = 3  # per clause: enough to act on, small enough to read
@@ -46,6 +47,16 @@ class Recorder:
 
     def passed(self, clause_id: str) -> None:
         self._get(clause_id).checks += 1
+
+    def checked(self, outcomes: "list[Outcome]", case: "Case", response: "Response") -> None:
+        """Record what the response checks found (``checks.run_checks``): a pass, a violation or a block each."""
+        for clause_id, found in outcomes:
+            if isinstance(found, ContractViolation):
+                self.failed(found, case, response)
+            elif isinstance(found, Blocked):
+                self.blocked(clause_id, found.by, found.note)
+            else:
+                self.passed(clause_id)
 
     def failed(self, violation: ContractViolation, case: "Case | None" = None, response: "Response | None" = None) -> None:
         state = self._get(violation.clause_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from contracts import cases
 from contracts.clauses import ROUTES
 from contracts.context import RunContext
-from contracts.failures import NotVerifiable
 from contracts.scenarios import characters
 from contracts.scenarios.state import RunState
 
@@ -56,7 +55,4 @@ def run(ctx: RunContext, state: RunState) -> None:
             if missing:
                 ctx.recorder.blocked(clause_id, missing, f"{probe.method} {probe.operation[1]} has no route")
                 continue
-            try:
-                ctx.send(probe)
-            except NotVerifiable as reason:
-                ctx.recorder.not_verified(clause_id, str(reason))
+            ctx.attempt(clause_id, probe)

@@ -9,6 +9,7 @@ judges it: ``Case.clause``/``Case.expect``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from contracts import baseline as baselines
@@ -33,11 +34,8 @@ def accepted_video(response: Response) -> dict[str, Any] | None:
     """The Video of an accepted create (2xx, a JSON object with an id), else None."""
     if not response.ok or not 200 <= response.status < 300:
         return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) and isinstance(body.get("id"), str) else None
+    body = response.json_object()
+    return body if body is not None and isinstance(body.get("id"), str) else None
 
 
 def keep(ctx: RunContext, state: RunState, video: dict[str, Any]) -> None:
@@ -81,10 +79,8 @@ def send(ctx: RunContext, state: RunState, case: Case | None, clause_id: str, un
     if case is None:
         ctx.recorder.unmet(clause_id, unmet)
         return None
-    try:
-        response = ctx.send(case)
-    except NotVerifiable as reason:
-        ctx.recorder.not_verified(clause_id, str(reason))
+    response = ctx.attempt(clause_id, case)
+    if response is None:
         return None
     video = accepted_video(response)
     if video is not None and case.expect == "rejected":
@@ -231,17 +227,9 @@ def _send_packed(ctx: RunContext, state: RunState, packed: plan.Pack, outcome: d
     """Send one packed create: True accepted (each clause it carries passes), False refused, None not sent."""
     if len(packed.properties) == 1 and not packed.properties[0].parts:
         return False  # nothing packed with it: sent alone, judged there
-    case = _packed_case(ctx, packed)
-    try:
-        response = ctx.send(case)
-    except NotVerifiable:
-        return None  # the cap: each carried clause noted the dropped case
-    video = accepted_video(response)
-    if video is None:
-        return False
-    keep_or_discard(ctx, state, video)
-    for clause_id in packed.clauses:
-        ctx.recorder.passed(clause_id)
+    accepted = _send_carrying(ctx, state, _packed_case(ctx, packed), packed.clauses)
+    if not accepted:
+        return accepted
     for prop in packed.properties:
         outcome[id(prop)] = True
         for part in prop.parts:
@@ -363,17 +351,25 @@ def _probe_whole(ctx: RunContext, state: RunState, prop: plan.Property, encoding
     if case is None:
         return False
     case.carries = prop.clauses
+    if not _send_carrying(ctx, state, case, prop.clauses):
+        return False
+    _cover(ctx, prop, case.encoding)
+    return True
+
+
+def _send_carrying(ctx: RunContext, state: RunState, case: Case, clauses: Iterable[str]) -> bool | None:
+    """Send a create that carries ``clauses``: True accepted (its job kept or discarded, each clause
+    passes), False refused, None not sent (the cap: each carried clause noted the dropped case)."""
     try:
         response = ctx.send(case)
     except NotVerifiable:
-        return False
+        return None
     video = accepted_video(response)
     if video is None:
         return False
     keep_or_discard(ctx, state, video)
-    for clause_id in prop.clauses:
+    for clause_id in clauses:
         ctx.recorder.passed(clause_id)
-    _cover(ctx, prop, case.encoding)
     return True
 
 

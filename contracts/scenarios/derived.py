@@ -104,7 +104,7 @@ def route_probe(ctx: RunContext, case: Case, offered_clause: str, operation: str
                                     received=response.status, expected="400 (the route exists and validates)")
     if not (response.ok and response.status in ROUTE_MISSING):
         found = checks.run_checks(checks.CheckContext(spec=ctx.spec, rules=ctx.rules, case=case), response)
-        ctx._record(found, case, response)  # the checks of any other answer (the case's own clause among them)
+        ctx.recorder.checked(found, case, response)  # the checks of any other answer (the case's own clause among them)
         return response
     return None
 
@@ -149,10 +149,8 @@ def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
         ctx.recorder.unmet(UNFINISHED_SOURCE, "no create was accepted, so there is no unfinished source")
         return
     create.clause = create.expect = None  # it serves this clause; its acceptance is judged elsewhere
-    try:
-        created = ctx.transmit(create)  # now: the polls that are due can wait one request
-    except NotVerifiable as reason:
-        ctx.recorder.not_verified(UNFINISHED_SOURCE, str(reason))
+    created = ctx.attempt(UNFINISHED_SOURCE, create, now=True)  # now: the polls that are due can wait one request
+    if created is None:
         return
     job = created.json() if created.ok and 200 <= created.status < 300 else None
     if not isinstance(job, dict) or not isinstance(job.get("id"), str):
@@ -188,10 +186,8 @@ def _unfinished_kept(ctx: RunContext, state: RunState) -> dict[str, Any] | None:
 def _unfinished_probes(ctx: RunContext, present: list[Derived], job: dict[str, Any]) -> None:
     for op in present:
         case = _json(op, "a source that has not completed", op.body(ctx, {"id": job["id"]}))
-        try:
-            response = ctx.transmit(case, wait_for_idle=False)  # now, while the source runs
-        except NotVerifiable as reason:
-            ctx.recorder.not_verified(UNFINISHED_SOURCE, str(reason))
+        response = ctx.attempt(UNFINISHED_SOURCE, case, now=True, wait_for_idle=False)  # now, while the source runs
+        if response is None:
             continue
         made = _made_job(response)
         if made is not None and made != job["id"]:
@@ -273,10 +269,8 @@ def _valid(ctx: RunContext, state: RunState, op: Derived, case: Case, source: st
 
 def _send(ctx: RunContext, case: Case) -> Response | None:
     """Send a case the engine judges for its own clause (case.expect); None when it was not sent."""
-    try:
-        response = ctx.send(case)
-    except NotVerifiable as reason:
-        ctx.recorder.not_verified(case.clause, str(reason))
+    response = ctx.attempt(case.clause, case)
+    if response is None:
         return None
     made = _made_job(response) if case.expect != "accepted" else None
     if made is not None:
@@ -288,10 +282,7 @@ def _made_job(response: Response) -> str | None:
     """The id a 2xx answer names (a job the request made), else None."""
     if not (response.ok and 200 <= response.status < 300):
         return None
-    try:
-        made = response.json().get("id")
-    except (ValueError, AttributeError):
-        return None
+    made = (response.json_object() or {}).get("id")
     return made if isinstance(made, str) and made else None
 
 
@@ -301,11 +292,8 @@ def accept(ctx: RunContext, op: Derived, clause_id: str, case: Case, source: str
     new id, queued or in_progress; the job is then followed like any other."""
     if not response.ok or not 200 <= response.status < 300:
         return None
-    try:
-        video = response.json()
-    except ValueError:
-        return None
-    if not isinstance(video, dict):
+    video = response.json_object()
+    if video is None:
         return None
     with ctx.recorder.clause(op.result, case, response):
         if source is not None and video.get("id") == source:

@@ -15,7 +15,6 @@ from typing import Any
 from contracts import cases, draws, plan
 from contracts.baseline import PROMPT as BASELINE_PROMPT
 from contracts.context import RunContext
-from contracts.failures import NotVerifiable
 from contracts.scenarios.create_valid import OMITTED, accepted_video, discard, keep_or_discard
 from contracts.scenarios.state import RunState
 
@@ -158,10 +157,8 @@ def run(ctx: RunContext, state: RunState) -> None:
                 planned = planned[:budget]
         for case in planned:
             ctx.coverage.generated[f"{mode} {case.encoding}"] += 1
-            try:
-                response = ctx.send(case)
-            except NotVerifiable as reason:
-                ctx.recorder.not_verified(clause_id, str(reason))
+            response = ctx.attempt(clause_id, case)
+            if response is None:
                 break
             video = accepted_video(response)
             if video is None:

@@ -85,10 +85,8 @@ def remix(ctx: RunContext, state: RunState) -> None:
     source = state.completed_id
     case = cases.call("remix a completed video", "POST", "/videos/{video_id}/remix", source,
                       json_body={"prompt": "the same scene, at night"}, clause="remix.sets-source", expect="accepted")
-    try:
-        response = ctx.send(case)
-    except NotVerifiable as reason:
-        ctx.recorder.not_verified("remix.sets-source", str(reason))
+    response = ctx.attempt("remix.sets-source", case)
+    if response is None:
         return
     video = accepted_video(response)  # judged by the checks of remix.sets-source
     if video is not None:

@@ -12,7 +12,6 @@ import httpx
 from contracts.cases import Case
 from contracts.checks import CheckContext, run_checks
 from contracts.client import Response
-from contracts.failures import Blocked, ContractViolation
 from contracts.recorder import Recorder
 from contracts.rules import Rules
 from contracts.spec import load_spec
@@ -57,13 +56,7 @@ class Harness:
 
     def check(self, answer: Response, case: Case) -> None:
         """Every registered check on ``answer``, recorded as the engine records it."""
-        for clause_id, found in run_checks(CheckContext(self.spec, self.rules, case), answer):
-            if isinstance(found, ContractViolation):
-                self.recorder.failed(found, case, answer)
-            elif isinstance(found, Blocked):
-                self.recorder.blocked(clause_id, found.by, found.note)
-            else:
-                self.recorder.passed(clause_id)
+        self.recorder.checked(run_checks(CheckContext(self.spec, self.rules, case), answer), case, answer)
 
 
 def context() -> Harness:
