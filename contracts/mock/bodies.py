@@ -229,25 +229,15 @@ def _text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
+# How OpenAI names a JSON value's type in messages; bool before int (a bool is an int in Python).
+_KINDS = ((type(None), "null"), (bool, "a boolean"), (int, "an integer"), (float, "a decimal"), (str, "a string"),
+          (list, "an array"), (dict, "an object"))
+
+
 def json_kind(value: Any) -> str:
     """How OpenAI names a JSON value's type in messages ("a string", "an integer", "null"...)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, UploadedFile):
-        return "a file"
-    return type(value).__name__
+    kinds = (*_KINDS, (UploadedFile, "a file"))
+    return next((kind for cls, kind in kinds if isinstance(value, cls)), type(value).__name__)
 
 
 def _either(options: tuple[str, ...]) -> str:

@@ -280,24 +280,11 @@ class RequestValidator:
                 param=param,
                 code="empty_string",
             )
-        if keyword in ("minLength", "maxLength"):
-            short = keyword == "minLength"
-            return APIError(
-                400,
-                f"Invalid {where}: string too {'short' if short else 'long'}. Expected a string with "
-                f"{'minimum' if short else 'maximum'} length {limit}, but got a string with length {len(value)} instead.",
-                param=param,
-                code="string_below_min_length" if short else "string_above_max_length",
-            )
-        if keyword in ("minimum", "maximum"):
-            low = keyword == "minimum"
-            return APIError(
-                400,
-                f"Invalid {where}: integer {'below minimum' if low else 'above maximum'} value. "
-                f"Expected a value {'>=' if low else '<='} {limit}, but got {value} instead.",
-                param=param,
-                code="integer_below_min_value" if low else "integer_above_max_value",
-            )
+        if keyword in _LIMIT_ERRORS:
+            message, code = _LIMIT_ERRORS[keyword]
+            size = len(value) if isinstance(value, str) else None
+            return APIError(400, f"Invalid {where}: " + message.format(limit=limit, value=value, length=size),
+                            param=param, code=code)
         if keyword in ("oneOf", "anyOf") and all(b.get("required") for b in limit or []):
             names = [b["required"][0] for b in limit]
             return APIError(
@@ -384,6 +371,19 @@ def _is_type(value: Any, kind: str) -> bool:
 
 def _expected(schema: Mapping[str, Any]) -> list[str]:
     return [_KIND.get(t, t) for t in (_json_types(schema) or ["a valid value"])]
+
+
+# A length or a number out of its limits: OpenAI's message and code for each keyword.
+_LIMIT_ERRORS = {
+    "minLength": ("string too short. Expected a string with minimum length {limit}, but got a string with length "
+                  "{length} instead.", "string_below_min_length"),
+    "maxLength": ("string too long. Expected a string with maximum length {limit}, but got a string with length "
+                  "{length} instead.", "string_above_max_length"),
+    "minimum": ("integer below minimum value. Expected a value >= {limit}, but got {value} instead.",
+                "integer_below_min_value"),
+    "maximum": ("integer above maximum value. Expected a value <= {limit}, but got {value} instead.",
+                "integer_above_max_value"),
+}
 
 
 def _invalid_type(param: str | None, expected: list[str], value: Any) -> APIError:

@@ -30,6 +30,14 @@ def _indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line for line in text.splitlines()) if text else ""
 
 
+def _message(kind: str, head: str, message: dict[str, Any]) -> list[str]:
+    """A request or response: its head line, headers, then its body."""
+    lines = [f"  {kind}: {head}", *(f"    {k}: {v}" for k, v in message["headers"].items())]
+    if message["body_excerpt"]:
+        lines += [f"  {kind} body:", _indent(message["body_excerpt"])]
+    return lines
+
+
 def evidence_text(ev: dict[str, Any], clause_id: str, index: int | None = None) -> str:
     """One piece of evidence as plain text: message, facts, request, response, curl."""
     head = f"[{index}] " if index is not None else ""
@@ -38,23 +46,13 @@ def evidence_text(ev: dict[str, Any], clause_id: str, index: int | None = None) 
     ex = ev.get("exchange")
     if ex:
         req = ex["request"]
-        lines.append(f"  request: {req['method']} {req['url']}")
-        for k, v in req["headers"].items():
-            lines.append(f"    {k}: {v}")
-        if req["body_excerpt"]:
-            lines.append("  request body:")
-            lines.append(_indent(req["body_excerpt"]))
+        lines += _message("request", f"{req['method']} {req['url']}", req)
         resp = ex.get("response")
         if resp is None:
             lines.append(f"  response: none ({ex.get('transport_error') or 'no response'})")
         else:
             cut = " (truncated)" if resp["truncated"] else ""
-            lines.append(f"  response: {resp['status']} after {resp['elapsed_ms']:.0f} ms{cut}")
-            for k, v in resp["headers"].items():
-                lines.append(f"    {k}: {v}")
-            if resp["body_excerpt"]:
-                lines.append("  response body:")
-                lines.append(_indent(resp["body_excerpt"]))
+            lines += _message("response", f"{resp['status']} after {resp['elapsed_ms']:.0f} ms{cut}", resp)
         if ex.get("curl"):
             lines.append("  reproduce:")
             lines.append(_indent(ex["curl"]))
