@@ -116,24 +116,7 @@ class RequestValidator:
 
     def check_video(self, upload: UploadedFile, param: str = "video") -> VideoInfo:
         """An uploaded video: a container of a type the spec accepts (MP4, QuickTime, WebM)."""
-        accepted = self.rules.video_media_types
-        try:
-            info = inspect_video(upload.data)
-        except NotAVideo as exc:
-            raise APIError(
-                400,
-                f"Invalid '{param}': the uploaded file is not a video ({exc}). Supported formats are: {_list(accepted)}.",
-                param=param,
-                code="invalid_video",
-            ) from None
-        if accepted and info.media_type not in accepted:
-            raise APIError(
-                400,
-                f"Invalid '{param}': unsupported video format '{info.media_type}'. Supported formats are: {_list(accepted)}.",
-                param=param,
-                code="invalid_video_format",
-            )
-        return info
+        return _inspected(upload, param, "video", self.rules.video_media_types)
 
     def query(self, operation: tuple[str, str], query: QueryParams) -> dict[str, Any]:
         """The operation's documented query parameters, coerced, checked, defaults filled in."""
@@ -154,23 +137,7 @@ class RequestValidator:
         if upload is None:
             return
         param = _base(params.reference["field"]) if params.reference else "input_reference"
-        accepted = self.rules.reference_media_types
-        try:
-            info = inspect_image(upload.data)
-        except NotAnImage:
-            raise APIError(
-                400,
-                f"Invalid '{param}': the uploaded file is not an image. Supported formats are: {_list(accepted)}.",
-                param=param,
-                code="invalid_image",
-            ) from None
-        if accepted and info.media_type not in accepted:
-            raise APIError(
-                400,
-                f"Invalid '{param}': unsupported image format '{info.media_type}'. Supported formats are: {_list(accepted)}.",
-                param=param,
-                code="invalid_image_format",
-            )
+        info = _inspected(upload, param, "image", self.rules.reference_media_types)
         wanted = _SIZE.match(params.size)
         if wanted and (info.width, info.height) != (int(wanted[1]), int(wanted[2])):
             raise APIError(
@@ -371,6 +338,23 @@ def _is_type(value: Any, kind: str) -> bool:
 
 def _expected(schema: Mapping[str, Any]) -> list[str]:
     return [_KIND.get(t, t) for t in (_json_types(schema) or ["a valid value"])]
+
+
+def _inspected(upload: UploadedFile, param: str, kind: str, accepted: tuple[str, ...]) -> Any:
+    """What an uploaded image or video is (``contracts.mock.media``), refused unless of a type the spec accepts."""
+    formats = f"Supported formats are: {_list(accepted)}."
+    try:
+        info = inspect_video(upload.data) if kind == "video" else inspect_image(upload.data)
+    except NotAVideo as exc:  # a video's reason is told, an image's is not
+        raise APIError(400, f"Invalid '{param}': the uploaded file is not a video ({exc}). {formats}", param=param,
+                       code="invalid_video") from None
+    except NotAnImage:
+        raise APIError(400, f"Invalid '{param}': the uploaded file is not an image. {formats}", param=param,
+                       code="invalid_image") from None
+    if accepted and info.media_type not in accepted:
+        raise APIError(400, f"Invalid '{param}': unsupported {kind} format '{info.media_type}'. {formats}", param=param,
+                       code=f"invalid_{kind}_format")
+    return info
 
 
 # A length or a number out of its limits: OpenAI's message and code for each keyword.

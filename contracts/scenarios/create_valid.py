@@ -30,9 +30,9 @@ SPARE_JOBS = 3  # the list needs three alive after the delete step (limit=2 with
 DISCARD = "delete at once (its checks are done)"
 
 
-def accepted_video(response: Response) -> dict[str, Any] | None:
-    """The Video of an accepted create (2xx, a JSON object with an id), else None."""
-    if not response.ok or not 200 <= response.status < 300:
+def accepted_video(response: Response | None) -> dict[str, Any] | None:
+    """The Video of an accepted create (2xx, a JSON object with an id), else None (None when not sent)."""
+    if response is None or not response.ok or not 200 <= response.status < 300:
         return None
     body = response.json_object()
     return body if body is not None and isinstance(body.get("id"), str) else None
@@ -227,9 +227,9 @@ def _send_packed(ctx: RunContext, state: RunState, packed: plan.Pack, outcome: d
     """Send one packed create: True accepted (each clause it carries passes), False refused, None not sent."""
     if len(packed.properties) == 1 and not packed.properties[0].parts:
         return False  # nothing packed with it: sent alone, judged there
-    accepted = _send_carrying(ctx, state, _packed_case(ctx, packed), packed.clauses)
-    if not accepted:
-        return accepted
+    response = _send_carrying(ctx, state, _packed_case(ctx, packed), packed.clauses)
+    if accepted_video(response) is None:
+        return None if response is None else False  # None: the cap (each carried clause noted the dropped case)
     for prop in packed.properties:
         outcome[id(prop)] = True
         for part in prop.parts:
@@ -324,16 +324,12 @@ def _send_alone(ctx: RunContext, state: RunState, prop: plan.Property, outcome: 
         # the other encoding does not repeat is that encoding's (create.<encoding>-accepted).
         probe = _alone_case(ctx, prop, None, first)
         probe.carries = (prop.clause,)
-        try:
-            response = ctx.send(probe)
-        except NotVerifiable:
-            return False
-        video = accepted_video(response)
-        if video is not None:
-            keep_or_discard(ctx, state, video)
-            ctx.recorder.passed(prop.clause)
+        response = _send_carrying(ctx, state, probe, probe.carries)
+        if accepted_video(response) is not None:
             _cover(ctx, prop, first)
             return True
+        if response is None:
+            return False
         if not response.ok:
             ctx.recorder.blocked(prop.clause, "response.transport", f"'{probe.name}' got no answer")
             return False
@@ -351,26 +347,25 @@ def _probe_whole(ctx: RunContext, state: RunState, prop: plan.Property, encoding
     if case is None:
         return False
     case.carries = prop.clauses
-    if not _send_carrying(ctx, state, case, prop.clauses):
+    if accepted_video(_send_carrying(ctx, state, case, prop.clauses)) is None:
         return False
     _cover(ctx, prop, case.encoding)
     return True
 
 
-def _send_carrying(ctx: RunContext, state: RunState, case: Case, clauses: Iterable[str]) -> bool | None:
-    """Send a create that carries ``clauses``: True accepted (its job kept or discarded, each clause
-    passes), False refused, None not sent (the cap: each carried clause noted the dropped case)."""
+def _send_carrying(ctx: RunContext, state: RunState, case: Case, clauses: Iterable[str]) -> Response | None:
+    """Send a create that carries ``clauses``; None when the cap stopped it. Accepted, its job is kept
+    or discarded and each clause it carries passes."""
     try:
         response = ctx.send(case)
     except NotVerifiable:
         return None
     video = accepted_video(response)
-    if video is None:
-        return False
-    keep_or_discard(ctx, state, video)
-    for clause_id in clauses:
-        ctx.recorder.passed(clause_id)
-    return True
+    if video is not None:
+        keep_or_discard(ctx, state, video)
+        for clause_id in clauses:
+            ctx.recorder.passed(clause_id)
+    return response
 
 
 def _alone_case(ctx: RunContext, prop: plan.Property, clause: str | None, encoding: str | None) -> Case | None:
