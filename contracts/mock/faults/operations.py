@@ -25,18 +25,29 @@ from contracts.mock.faults.base import (
 from contracts.rules import STATUS
 
 
-def on_not_found(answer: Callable[[str], APIError]) -> Around:
-    """Around hook: an unknown id gets ``answer(video_id)`` instead of the 404."""
+def on_error(matches: Callable[[APIError], bool], answer: Callable[[Request, APIError], Exception]) -> Around:
+    """Around hook: an error answer that ``matches`` becomes ``answer(request, error)``; others stay."""
 
     async def hook(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
         try:
             return await call_next(request)
         except APIError as exc:
-            if exc.code == "video_not_found":
-                raise answer(request.path_params.get("video_id", "")) from None
+            if matches(exc):
+                raise answer(request, exc) from None
             raise
 
     return hook
+
+
+def on_error_code(code: str, answer: Callable[[APIError], APIError]) -> Around:
+    """Around hook: an error answer with ``code`` becomes ``answer(error)``."""
+    return on_error(lambda exc: exc.code == code, lambda request, exc: answer(exc))
+
+
+def on_not_found(answer: Callable[[str], APIError]) -> Around:
+    """Around hook: an unknown id gets ``answer(video_id)`` instead of the 404."""
+    return on_error(lambda exc: exc.code == "video_not_found",
+                    lambda request, exc: answer(request.path_params.get("video_id", "")))
 
 
 def transform_json(change: Callable[[Any], Any]) -> Around:
@@ -76,14 +87,10 @@ def refuse_media_type(media_type: str, status: int = 415) -> Around:
     return hook
 
 
-async def malformed_json_crash(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
-    try:
-        return await call_next(request)
-    except APIError as exc:
-        if exc.code == "invalid_json" or (exc.code == "invalid_type" and exc.param is None):
-            raise crash("JSONDecodeError" if exc.code == "invalid_json" else "AttributeError: 'list' object has no "
-                        "attribute 'get'") from None
-        raise
+malformed_json_crash = on_error(
+    lambda exc: exc.code == "invalid_json" or (exc.code == "invalid_type" and exc.param is None),
+    lambda request, exc: crash("JSONDecodeError" if exc.code == "invalid_json"
+                               else "AttributeError: 'list' object has no attribute 'get'"))
 
 
 async def null_body_crash(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
@@ -135,14 +142,10 @@ async def content_octet_stream(ctx: FaultContext, request: Request, call_next: H
     return response
 
 
-async def not_ready_409(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
-    try:
-        return await call_next(request)
-    except APIError as exc:
-        if exc.code == "video_not_ready":
-            raise APIError(409, f"Video '{request.path_params.get('video_id')}' is not completed yet.",
-                           param="video_id", code="video_not_ready") from None
-        raise
+not_ready_409 = on_error(
+    lambda exc: exc.code == "video_not_ready",
+    lambda request, exc: APIError(409, f"Video '{request.path_params.get('video_id')}' is not completed yet.",
+                                  param="video_id", code="video_not_ready"))
 
 
 async def no_poll_header(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
@@ -257,20 +260,6 @@ async def list_stable_by_seconds(ctx: FaultContext, request: Request, call_next:
                          "last_id": data[-1]["id"] if data else None, "has_more": start + len(page) < len(ordered)})
 
 # ---- edits, extensions and characters -------------------------------------------------------
-def on_error_code(code: str, answer: Callable[[APIError], APIError]) -> Around:
-    """Around hook: an error answer with ``code`` becomes ``answer(error)``."""
-
-    async def hook(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
-        try:
-            return await call_next(request)
-        except APIError as exc:
-            if exc.code == code:
-                raise answer(exc) from None
-            raise
-
-    return hook
-
-
 async def source_file_refused(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
     """An edit or extension takes its source by id only: an uploaded video file is refused."""
     body = await request.body()  # Starlette keeps it: the handler reads the same bytes again
