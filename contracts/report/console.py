@@ -283,10 +283,9 @@ def render_summary(
         )
         if b["fixed"]:
             out.append(paint(f"  fixed, remove from the baseline: {', '.join(b['fixed'])}", "green"))
-        if b["missing"]:
-            out.append(f"  no such clause in this run: {', '.join(b['missing'])}")
-        if b["unconfirmed"]:
-            out.append(f"  not verified this run: {', '.join(b['unconfirmed'])}")
+        for key, what in (("missing", "no such clause in this run"), ("unconfirmed", "not verified this run")):
+            if b[key]:
+                out.append(f"  {what}: {', '.join(b[key])}")
 
     if doc.get("interrupted"):
         out.append("")

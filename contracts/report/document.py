@@ -17,6 +17,7 @@ from typing import Any
 
 from contracts.report.baseline import Baseline, BaselineOutcome, apply_baseline
 from contracts.report.redact import clean_text, clean_tree, redact_headers
+from contracts.text import plural
 from contracts.types import Clause, ClauseResult, Evidence, Exchange, RunResult, Verdict
 
 FORMAT_VERSION = 1
@@ -169,10 +170,6 @@ def run_outcome(counts: dict[str, int], interrupted: str | None, new_failures: i
     return CONFORMS
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def outcome_text(doc: dict[str, Any]) -> str:
     """A one-line verdict, e.g. ``"3 violations (1 new, 2 known)"``."""
     counts = doc["counts"]
@@ -191,15 +188,15 @@ def outcome_text(doc: dict[str, Any]) -> str:
             text += " (" + ", ".join(extra) + ")"
         return text
     if outcome == KNOWN_VIOLATIONS:
-        return f"{_plural(failed, 'known violation')}, no new violation" + (f"; {blocked}" if blocked else "")
+        return f"{plural(failed, 'known violation')}, no new violation" + (f"; {blocked}" if blocked else "")
     if outcome == INTERRUPTED:
         text = "interrupted"
         if doc.get("interrupted"):
             text += f": {doc['interrupted']}"
         if failed:
-            text += f" ({_plural(failed, 'known violation')})"
+            text += f" ({plural(failed, 'known violation')})"
         return text
-    text = _plural(failed, "violation")
+    text = plural(failed, "violation")
     if b is not None:
         text += f" ({len(b['new'])} new, {len(b['known'])} known)"
     if blocked:
@@ -269,7 +266,7 @@ def empty_cost() -> dict[str, int]:
 def cost_text(doc: dict[str, Any]) -> str:
     """The cost line, as every report words it: what the run cost the target's GPU."""
     cost = doc.get("cost") or empty_cost()
-    return (f"{_plural(cost['jobs_created'], 'job')} created, {cost['jobs_followed']} followed to the end, "
+    return (f"{plural(cost['jobs_created'], 'job')} created, {cost['jobs_followed']} followed to the end, "
             f"{cost['generation_seconds']} s of generation observed, "
             f"{cost['jobs_deleted_unfinished']} deleted before they finished"
             + (f", {cost['jobs_from_invalid_creates']} made by invalid creates wrongly accepted"

@@ -22,6 +22,7 @@ from typing import Any
 
 from contracts.report.document import cost_text
 from contracts.report.redact import printable
+from contracts.text import duration, plural
 
 _VERDICT_LABEL = {
     "passed": "Pass",
@@ -50,10 +51,6 @@ def _e(value: Any) -> str:
     return html.escape(printable("" if value is None else str(value)), quote=True)
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
 def _size(n: int) -> str:
     if n < 1024:
         return f"{n} B"
@@ -62,18 +59,6 @@ def _size(n: int) -> str:
         if n < 1024:
             return f"{n:.1f} {unit}"
     return f"{n:.1f} TB"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 # The page's style and script live beside this module as plain files (easier to edit and lint);
@@ -95,7 +80,7 @@ def _headers_block(headers: Mapping[str, str]) -> str:
         return '<div class="dim">no headers recorded</div>'
     rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in headers.items())
     return (
-        f'<details class="hdrs"><summary>{_plural(len(headers), "header")}</summary>'
+        f'<details class="hdrs"><summary>{plural(len(headers), "header")}</summary>'
         f'<table class="h">{rows}</table></details>'
     )
 
@@ -195,7 +180,7 @@ def _clause_block(c: dict[str, Any], open_: bool) -> str:
         )
     if c.get("note"):
         what.append(f'<span class="note">{_e(c["note"])}</span>')
-    side = _plural(c["checks"], "check") if c["checks"] or verdict in ("passed", "failed") else ""
+    side = plural(c["checks"], "check") if c["checks"] or verdict in ("passed", "failed") else ""
     row = (
         f'<span class="badge b-{_e(verdict)}">{_e(_VERDICT_LABEL.get(verdict, verdict))}</span>'
         f'<span class="what">{"".join(what)}</span><span class="side">{_e(side)}</span>'
@@ -211,7 +196,7 @@ def _clause_block(c: dict[str, Any], open_: bool) -> str:
     more = ""
     if c.get("evidence_total", len(evidence)) > len(evidence):
         hidden = c["evidence_total"] - len(evidence)
-        more = f'<div class="more">{_plural(hidden, "more piece")} of evidence not kept in the report</div>'
+        more = f'<div class="more">{plural(hidden, "more piece")} of evidence not kept in the report</div>'
     return (
         f'<details {attrs}{" open" if open_ else ""}><summary class="row">{row}</summary>'
         f'<div class="detail">{"".join(blocks)}{more}</div></details>'
@@ -299,7 +284,7 @@ def _root_causes_block(doc: dict[str, Any]) -> str:
         if rc["blocked"]:
             links = "".join(f'<li><a href="#clause-{_e(i)}"><code>{_e(i)}</code></a></li>' for i in rc["blocked"])
             blocked = (
-                f'<details class="blocked"><summary>blocked {_plural(len(rc["blocked"]), "clause")}</summary>'
+                f'<details class="blocked"><summary>blocked {plural(len(rc["blocked"]), "clause")}</summary>'
                 f"<ul>{links}</ul></details>"
             )
         items.append(
@@ -309,9 +294,9 @@ def _root_causes_block(doc: dict[str, Any]) -> str:
             f'<div class="{"reason" if verdict == "failed" else "why"}">{_e(reason)}</div>{blocked}</div></li>'
         )
     n_blocked = sum(len(rc["blocked"]) for rc in doc["root_causes"])
-    extra = f", blocking {_plural(n_blocked, 'more clause')}" if n_blocked else ""
+    extra = f", blocking {plural(n_blocked, 'more clause')}" if n_blocked else ""
     return (
-        f'<section class="panel causes" id="root-causes"><h2>{_plural(len(items), "root cause")}{_e(extra)}'
+        f'<section class="panel causes" id="root-causes"><h2>{plural(len(items), "root cause")}{_e(extra)}'
         f'<small>fix these first: the clauses they blocked could not be judged</small></h2>'
         f'<ul>{"".join(items)}</ul></section>'
     )
@@ -338,29 +323,27 @@ def _baseline_block(b: dict[str, Any]) -> str:
     where = f" from <code>{_e(b['path'])}</code>" if b.get("path") else ""
     return (
         f'<section class="panel baseline" id="baseline"><h2>Baseline{where}: '
-        f"{_plural(b.get('accepted', 0), 'accepted violation')}</h2>"
+        f"{plural(b.get('accepted', 0), 'accepted violation')}</h2>"
         f'<div class="groups">{"".join(cols)}</div></section>'
     )
 
 
 def render_html(doc: dict[str, Any]) -> str:
     """The HTML report for a report document (see :func:`contracts.report.build_report`)."""
-    counts = doc["counts"]
-    outcome = doc["outcome"]
+    counts, outcome, b = doc["counts"], doc["outcome"], doc.get("baseline")
     failed = counts["failed"]
-    b = doc.get("baseline")
     if outcome == "conforms":
         headline = "Conforms"
         sub_extra = ""
     elif outcome == "violations":
-        headline = _plural(failed, "violation")
+        headline = plural(failed, "violation")
         sub_extra = f"{len(b['new'])} new, {len(b['known'])} known" if b else ""
     elif outcome == "known_violations":
         headline = "No new violation"
-        sub_extra = f"{_plural(failed, 'known violation')} accepted by the baseline"
+        sub_extra = f"{plural(failed, 'known violation')} accepted by the baseline"
     else:
         headline = "Interrupted"
-        sub_extra = _plural(failed, "known violation") if failed else ""
+        sub_extra = plural(failed, "known violation") if failed else ""
     if doc.get("interrupted") and outcome != "interrupted":
         sub_extra = (sub_extra + "; " if sub_extra else "") + "run interrupted"
     small = f" <small>({_e(sub_extra)})</small>" if sub_extra else ""
@@ -384,7 +367,7 @@ def render_html(doc: dict[str, Any]) -> str:
         ("Profile", doc["profile"]),
         ("Spec version", doc["spec_version"]),
         ("Started", doc["started_at"][:19].replace("T", " ") + " UTC"),
-        ("Duration", _duration(doc["duration_seconds"])),
+        ("Duration", duration(doc["duration_seconds"])),
         ("Requests sent", str(doc["requests_sent"])),
         ("Videos created", str(doc["videos_created"])),
         ("GPU cost", cost_text(doc)),
@@ -399,7 +382,7 @@ def render_html(doc: dict[str, Any]) -> str:
             if c["verdict"] == "not_verified" and (c.get("note") or "").startswith("not run")
         )
         extra = (
-            f" {_plural(not_run, 'clause')} did not run and {'is' if not_run == 1 else 'are'} shown as not verified."
+            f" {plural(not_run, 'clause')} did not run and {'is' if not_run == 1 else 'are'} shown as not verified."
             if not_run
             else " Clauses that did not run are shown as not verified."
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 from contracts.report.document import cost_text
 from contracts.report.redact import one_line, printable
+from contracts.text import duration
 
 MAX_FAILURE_ROWS = 50
 MAX_BLOCKED_LISTED = 8  # per root cause; the HTML and JSON reports list them all
@@ -43,13 +44,6 @@ def md_code(value: Any, limit: int = 160, *, table: bool = True) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes} min {secs:02d} s"
-
-
 def render_markdown(doc: dict[str, Any]) -> str:
     """The Markdown summary for a report document."""
     c = doc["counts"]
@@ -62,7 +56,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"{' (embedded reference server)' if doc.get('embedded') else ''}"
         f" \u00b7 profile {md_code(doc['profile'], table=False)}"
         f" \u00b7 spec {md_code(doc['spec_version'], table=False)}"
-        f" \u00b7 {_duration(doc['duration_seconds'])} \u00b7 {doc['requests_sent']} requests"
+        f" \u00b7 {duration(doc['duration_seconds'], coarse=True)} \u00b7 {doc['requests_sent']} requests"
         f" \u00b7 {doc['videos_created']} videos created",
         "",
         f"GPU cost: {md_text(cost_text(doc), 300)}",
@@ -115,17 +109,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
             lines.append("")
             lines.append(f"\u2026 and {len(causes) - MAX_FAILURE_ROWS} more: see conformance.html.")
     if b is not None:
-        notes = []
-        if b["fixed"]:
-            notes.append(
-                f"{len(b['fixed'])} baseline entries now pass and can be removed: "
-                + ", ".join(md_code(i, table=False) for i in b["fixed"][:20])
-            )
-        if b["missing"]:
-            notes.append(
-                f"{len(b['missing'])} baseline entries match no clause of this run: "
-                + ", ".join(md_code(i, table=False) for i in b["missing"][:20])
-            )
+        listed = (("fixed", "now pass and can be removed"), ("missing", "match no clause of this run"))
+        notes = [f"{len(b[key])} baseline entries {what}: " + ", ".join(md_code(i, table=False) for i in b[key][:20])
+                 for key, what in listed if b[key]]
         if b["unconfirmed"]:
             notes.append(f"{len(b['unconfirmed'])} baseline entries were not verified this run.")
         if notes:
