@@ -1,15 +1,17 @@
-"""Fixtures for the reference server's own tests: schema checks and polling."""
+"""Fixtures for the reference server's own tests: schema checks, polling, the openai SDK as a client."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import openai
 import pytest
 from mock_helpers import TERMINAL
 
+from contracts.embedded import EmbeddedServer
 from contracts.spec import Spec
 
 
@@ -40,3 +42,10 @@ def wait_completed() -> Callable[[httpx.Client, str], dict]:
             time.sleep(int(response.headers.get("openai-poll-after-ms", "50")) / 1000)
 
     return wait
+
+
+@pytest.fixture
+def client(mock_server: EmbeddedServer) -> Iterator[openai.OpenAI]:
+    """The openai SDK pointed at the reference server (no retries: every answer is seen as it is)."""
+    with openai.OpenAI(base_url=mock_server.base_url, api_key="sk-anything", max_retries=0, timeout=10) as sdk:
+        yield sdk

@@ -10,8 +10,9 @@ import httpx
 from PIL import Image
 
 from contracts.cases import encode_parts
+from contracts.rules import STATUS
 
-TERMINAL = ("completed", "failed")
+TERMINAL = STATUS.terminal
 STATUS_ORDER = {"queued": 0, "in_progress": 1, "completed": 2, "failed": 2}
 
 
@@ -40,3 +41,29 @@ def call(app, method: str, path: str, **kwargs) -> httpx.Response:
             return await client.request(method, path, **kwargs)
 
     return asyncio.run(go())
+
+
+def list_all(client: httpx.Client, order: str, limit: int = 100) -> list[dict]:
+    """Every video GET /videos lists, page by page (each page must be answered 200)."""
+    videos: list[dict] = []
+    after = None
+    while True:
+        page = client.get("/videos", params={"limit": limit, "order": order, **({"after": after} if after else {})})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        videos += body["data"]
+        if not body["has_more"]:
+            return videos
+        after = body["last_id"]
+
+
+# The bytes each content variant starts with: (magic, offset, media type).
+MAGIC = {"video": (b"ftyp", 4, "video/mp4"), "thumbnail": (b"WEBP", 8, "image/webp"),
+         "spritesheet": (b"\xff\xd8\xff", 0, "image/jpeg")}
+
+
+def assert_content(data: bytes, variant: str, media_type: str | None = None) -> None:
+    """``data`` is the ``variant``'s content (and ``media_type``, when given, its media type)."""
+    magic, offset, documented = MAGIC[variant]
+    assert data[offset:offset + len(magic)] == magic
+    assert media_type in (None, documented)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from mock_helpers import list_all
 
 CONCURRENT = 200
 
@@ -20,18 +21,6 @@ async def create_many(base_url: str, count: int) -> list[httpx.Response]:
                 for i in range(count)
             )
         )
-
-
-def list_all(client: httpx.Client, order: str) -> list[dict]:
-    videos: list[dict] = []
-    after = None
-    while True:
-        params = {"limit": 100, "order": order, **({"after": after} if after else {})}
-        page = client.get("/videos", params=params).json()
-        videos += page["data"]
-        if not page["has_more"]:
-            return videos
-        after = page["last_id"]
 
 
 def test_concurrent_creates_are_all_listed(http, mock_url):

@@ -6,29 +6,14 @@ content with ``Accept: application/binary`` and raises typed errors from the env
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import openai
 import pytest
-from mock_helpers import image_bytes
+from mock_helpers import MAGIC, assert_content, image_bytes
 
-from contracts.embedded import EmbeddedServer
 
 # The SDK marks the Videos API deprecated; calls made from this module are attributed to it.
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
-
-MAGIC = {
-    "video": (b"ftyp", 4, "video/mp4"),
-    "thumbnail": (b"WEBP", 8, "image/webp"),
-    "spritesheet": (b"\xff\xd8\xff", 0, "image/jpeg"),
-}
-
-
-@pytest.fixture
-def client(mock_server: EmbeddedServer) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=mock_server.base_url, api_key="sk-anything", max_retries=0, timeout=10) as sdk:
-        yield sdk
-
 
 def as_dict(video: openai.types.Video) -> dict:
     return video.model_dump(mode="json")
@@ -77,10 +62,8 @@ def test_retrieve_sends_poll_after_header(client):
 def test_download_content(client, variant):
     video = client.videos.create_and_poll(prompt=f"content {variant}")
     content = client.videos.download_content(video.id, variant=variant)
-    magic, offset, media_type = MAGIC[variant]
     data = content.read()
-    assert content.response.headers["content-type"] == media_type
-    assert data[offset : offset + len(magic)] == magic
+    assert_content(data, variant, content.response.headers["content-type"])
     assert len(data) > 100
 
 

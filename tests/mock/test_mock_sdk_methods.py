@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import base64
 import inspect
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
 
 import httpx
 import openai
 import pytest
-from mock_helpers import image_bytes
+from mock_helpers import MAGIC, assert_content, image_bytes
 
 from contracts.embedded import EmbeddedServer
 
@@ -28,8 +28,6 @@ CLIP = ("clip.mp4", MP4, "video/mp4")
 PNG_1280x720 = image_bytes((1280, 720))
 DATA_URL = "data:image/png;base64," + base64.b64encode(image_bytes((720, 1280))).decode()
 UNKNOWN = "video_" + "e" * 32
-MAGIC = {"video": (b"ftyp", 4, "video/mp4"), "thumbnail": (b"WEBP", 8, "image/webp"),
-         "spritesheet": (b"\xff\xd8\xff", 0, "image/jpeg")}
 # Every method of the resource: the tests below must call each of them (test_every_method_is_exercised).
 METHODS = {"create", "create_and_poll", "poll", "retrieve", "list", "delete", "download_content", "remix", "edit",
            "extend", "create_character", "get_character"}
@@ -38,12 +36,6 @@ METHODS = {"create", "create_and_poll", "poll", "retrieve", "list", "delete", "d
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture
-def client(mock_server: EmbeddedServer) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=mock_server.base_url, api_key="sk-any", max_retries=0, timeout=10) as sdk:
-        yield sdk
 
 
 @pytest.fixture
@@ -173,16 +165,13 @@ class TestVideos:
     @pytest.mark.parametrize("variant", sorted(MAGIC))
     def test_download_content_with_all_params(self, client, completed_id, variant):
         content = client.videos.download_content(completed_id, variant=variant)
-        magic, offset, media_type = MAGIC[variant]
-        assert content.response.headers["content-type"] == media_type
-        assert content.read()[offset:offset + len(magic)] == magic
+        assert_content(content.read(), variant, content.response.headers["content-type"])
 
     @pytest.mark.parametrize("variant", sorted(MAGIC))
     def test_download_content_streamed(self, client, completed_id, variant, tmp_path):
         with client.videos.with_streaming_response.download_content(completed_id, variant=variant) as response:
             data = b"".join(response.iter_bytes(chunk_size=256))
-        magic, offset, _ = MAGIC[variant]
-        assert data[offset:offset + len(magic)] == magic
+        assert_content(data, variant)
         with client.videos.with_streaming_response.download_content(completed_id, variant=variant) as response:
             response.stream_to_file(tmp_path / variant)
         assert (tmp_path / variant).read_bytes() == data
@@ -288,16 +277,12 @@ class TestAsyncVideos:
     @pytest.mark.parametrize("variant", sorted(MAGIC))
     async def test_download_content_with_all_params(self, async_client, completed_id, variant):
         content = await async_client.videos.download_content(completed_id, variant=variant)
-        magic, offset, media_type = MAGIC[variant]
-        assert content.response.headers["content-type"] == media_type
-        assert content.read()[offset:offset + len(magic)] == magic
+        assert_content(content.read(), variant, content.response.headers["content-type"])
 
     @pytest.mark.parametrize("variant", sorted(MAGIC))
     async def test_download_content_streamed(self, async_client, completed_id, variant):
         async with async_client.videos.with_streaming_response.download_content(completed_id, variant=variant) as response:
-            data = b"".join([chunk async for chunk in response.iter_bytes(chunk_size=256)])
-        magic, offset, _ = MAGIC[variant]
-        assert data[offset:offset + len(magic)] == magic
+            assert_content(b"".join([chunk async for chunk in response.iter_bytes(chunk_size=256)]), variant)
 
     async def test_remix(self, async_client, completed_id):
         remix = await async_client.videos.remix(completed_id, prompt="at night")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mock_helpers import list_all
 
 from contracts.embedded import EmbeddedServer
 from contracts.mock.sqlite_store import SQLiteStore
@@ -38,19 +39,6 @@ def serving(store: Path, *extra: str, job_seconds: float = 0.3) -> Iterator[http
     with EmbeddedServer(job_seconds=job_seconds, extra_args=["--store", str(store), *extra], stop_timeout=20) as server:
         with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
             yield client
-
-
-def list_all(client: httpx.Client, order: str, limit: int = 100) -> list[dict]:
-    videos: list[dict] = []
-    after = None
-    while True:
-        page = client.get("/videos", params={"limit": limit, "order": order, **({"after": after} if after else {})})
-        assert page.status_code == 200, page.text
-        body = page.json()
-        videos += body["data"]
-        if not body["has_more"]:
-            return videos
-        after = body["last_id"]
 
 
 def create(client: httpx.Client, prompt: str) -> dict:
