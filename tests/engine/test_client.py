@@ -29,9 +29,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
         route = self.path.split("?")[0]
         if route == "/v1/endless":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
+            self._head(200, {"Content-Type": "application/json"})
             try:
                 while True:
                     self.wfile.write(b"[" * 65536)
@@ -41,9 +39,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(5)
             return
         if route == "/v1/cut":
-            self.send_response(200)
-            self.send_header("Content-Length", "1000")
-            self.end_headers()
+            self._head(200, {"Content-Length": "1000"})
             self.wfile.write(b'{"id": "vid')
             self.close_connection = True
             return
@@ -53,13 +49,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self._send(200, b'{"echo": "%s"}' % self.headers.get("Authorization", "").encode())
 
-    def _send(self, status, body, headers=None):
+    def _head(self, status, headers):
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
+
+    def _send(self, status, body, headers=None):
+        self._head(status, {"Content-Type": "application/json", "Content-Length": str(len(body)), **(headers or {})})
         self.wfile.write(body)
 
 

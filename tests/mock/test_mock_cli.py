@@ -115,42 +115,36 @@ def test_embedded_server_passes_the_key():
         assert httpx.get(f"{server.base_url}/videos", headers={"authorization": "Bearer sk-k"}).status_code == 200
 
 
-def test_embedded_server_reports_a_child_that_dies():
-    server = EmbeddedServer(extra_args=["--job-seconds", "-5"])
-    with pytest.raises(EmbeddedServerError, match="(?s)exited.*--job-seconds"):
-        server.start()
-    assert not server.running
+class ScriptServer(EmbeddedServer):
+    """A child that runs ``code`` instead of the mock."""
 
-
-class SilentServer(EmbeddedServer):
-    """A child that never prints the ready line."""
+    def __init__(self, code: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.code = code
 
     @property
     def command(self) -> list[str]:
-        return [sys.executable, "-c", "import sys, time; print('booting', flush=True); sys.stderr.write('stuck\\n'); time.sleep(60)"]
+        return [sys.executable, "-c", self.code]
 
 
-def test_embedded_server_times_out_and_kills_the_child():
-    server = SilentServer(startup_timeout=0.5, stop_timeout=2)
-    with pytest.raises(EmbeddedServerError, match="(?s)did not report ready.*stuck"):
+SILENT = "import sys, time; print('booting', flush=True); sys.stderr.write('stuck\\n'); time.sleep(60)"
+STUBBORN = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('videos-contract mock listening on http://127.0.0.1:1/v1', flush=True); time.sleep(60)")
+
+
+@pytest.mark.parametrize("make, error", [
+    (lambda: EmbeddedServer(extra_args=["--job-seconds", "-5"]), "(?s)exited.*--job-seconds"),
+    (lambda: ScriptServer(SILENT, startup_timeout=0.5, stop_timeout=2), "(?s)did not report ready.*stuck"),
+], ids=["child-dies", "never-ready-is-killed"])
+def test_embedded_server_reports_a_child_that_does_not_start(make, error):
+    server = make()
+    with pytest.raises(EmbeddedServerError, match=error):
         server.start()
     assert not server.running
-
-
-class StubbornServer(EmbeddedServer):
-    """A child that ignores SIGTERM: stop() must kill it."""
-
-    @property
-    def command(self) -> list[str]:
-        code = (
-            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-            "print('videos-contract mock listening on http://127.0.0.1:1/v1', flush=True); time.sleep(60)"
-        )
-        return [sys.executable, "-c", code]
 
 
 def test_embedded_server_kills_a_child_that_ignores_terminate():
-    server = StubbornServer(stop_timeout=0.5).start()
+    server = ScriptServer(STUBBORN, stop_timeout=0.5).start()  # it ignores SIGTERM: stop() must kill it
     pid = server.pid
     code = server.stop()
     assert code is not None and code != 0

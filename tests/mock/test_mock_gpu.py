@@ -72,7 +72,12 @@ def test_a_failing_job_frees_its_worker_when_it_fails():
     assert store.gpu_stats()["seconds_committed"] == 15.0
 
 
-@pytest.mark.parametrize("cancels", [True, False], ids=["delete-cancels", "no-delete-cancels"])
+@pytest.fixture(params=[True, False], ids=["delete-cancels", "no-delete-cancels"])
+def cancels(request) -> bool:
+    """Whether a delete cancels a job that waits for a worker (--delete-cancels)."""
+    return request.param
+
+
 def test_delete_of_a_queued_job(cancels):
     clock = FakeClock()
     store = gpu_store(clock, cancels=cancels)
@@ -87,7 +92,6 @@ def test_delete_of_a_queued_job(cancels):
     assert stats["jobs_cancelled"] == (1 if cancels else 0)
 
 
-@pytest.mark.parametrize("cancels", [True, False], ids=["delete-cancels", "no-delete-cancels"])
 def test_a_started_job_runs_on_after_its_delete(cancels):
     clock = FakeClock()
     store = gpu_store(clock, cancels=cancels)

@@ -158,10 +158,10 @@ def make_store_file(path: Path, videos: int = 0) -> Path:
     return path
 
 
-def newer_store(path: Path) -> Path:
-    make_store_file(path, 3)
+def with_sql(path: Path, statement: str) -> Path:
+    """``path`` after running ``statement`` on it (an SQLite database, made when missing)."""
     with closing(sqlite3.connect(path)) as db:
-        db.execute("PRAGMA user_version = 99")
+        db.execute(statement)
     return path
 
 
@@ -169,12 +169,6 @@ def truncated_store(path: Path) -> Path:
     make_store_file(path, 200)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    return path
-
-
-def foreign_database(path: Path) -> Path:
-    with closing(sqlite3.connect(path)) as db:
-        db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
     return path
 
 
@@ -189,8 +183,10 @@ BAD_STORES = {
     "folder-is-a-file": (lambda tmp: text_file(tmp / "file") / "videos.db", "is not a folder"),
     "not-sqlite": (lambda tmp: text_file(tmp / "videos.db"), "is not an SQLite database"),
     "truncated": (lambda tmp: truncated_store(tmp / "videos.db"), "damaged"),
-    "foreign-sqlite": (lambda tmp: foreign_database(tmp / "videos.db"), "another application (tables: invoices)"),
-    "newer-schema": (lambda tmp: newer_store(tmp / "videos.db"), "newer videos-contract (store schema 99"),
+    "foreign-sqlite": (lambda tmp: with_sql(tmp / "videos.db", "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)"),
+                       "another application (tables: invoices)"),
+    "newer-schema": (lambda tmp: with_sql(make_store_file(tmp / "videos.db", 3), "PRAGMA user_version = 99"),
+                     "newer videos-contract (store schema 99"),
 }
 
 
