@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -31,31 +32,24 @@ class EmbeddedServerError(RuntimeError):
     """The reference server did not start (or is not running)."""
 
 
+@dataclass(kw_only=True, eq=False)
 class EmbeddedServer:
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        job_seconds: float | None = None,
-        extra_args: Sequence[str] = (),
-        host: str = "127.0.0.1",
-        startup_timeout: float = 15.0,
-        stop_timeout: float = 5.0,
-        env: dict[str, str] | None = None,
-    ):
-        self.api_key = api_key
-        self.job_seconds = job_seconds
-        self.extra_args = list(extra_args)
-        self.host = host
-        self.startup_timeout = startup_timeout
-        self.stop_timeout = stop_timeout
-        self.env = env
-        self._process: subprocess.Popen[bytes] | None = None
-        self._stderr: IO[bytes] | None = None
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._reader: threading.Thread | None = None
-        self._base_url: str | None = None
-        self._stop_lock = threading.Lock()
+    api_key: str | None = None
+    job_seconds: float | None = None
+    extra_args: Sequence[str] = ()
+    host: str = "127.0.0.1"
+    startup_timeout: float = 15.0
+    stop_timeout: float = 5.0
+    env: dict[str, str] | None = None
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    _stderr: IO[bytes] | None = field(default=None, init=False, repr=False)
+    _lines: queue.Queue[str | None] = field(default_factory=queue.Queue, init=False, repr=False)
+    _reader: threading.Thread | None = field(default=None, init=False, repr=False)
+    _base_url: str | None = field(default=None, init=False, repr=False)
+    _stop_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.extra_args = list(self.extra_args)
 
     # ---- public ------------------------------------------------------------------------------
     @property

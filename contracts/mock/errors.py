@@ -7,6 +7,7 @@ exception (500), has the shape ``{"error": {"message", "type", "param", "code"}}
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,25 +17,20 @@ INVALID_REQUEST = "invalid_request_error"
 SERVER_ERROR = "server_error"
 
 
+@dataclass(eq=False)
 class APIError(Exception):
     """An error answer. Raise it anywhere in a handler; the app renders the envelope."""
 
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        type: str = INVALID_REQUEST,
-        param: str | None = None,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.type = type
-        self.param = param
-        self.code = code
-        self.headers = dict(headers or {})
+    status: int
+    message: str
+    type: str = INVALID_REQUEST
+    param: str | None = None
+    code: str | None = None
+    headers: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+        self.headers = dict(self.headers or {})
 
     def body(self) -> dict:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
