@@ -287,13 +287,15 @@ def _retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
+# How each transport failure is told, most specific first (a ConnectTimeout is a TimeoutException).
+_TRANSPORT_ERRORS = (
+    (httpx.ConnectTimeout, "connection timed out after {timeout:.3g} s"),
+    (httpx.TimeoutException, "no complete response within {timeout:.3g} s ({kind})"),
+    (httpx.ConnectError, "connection failed: {exc}"),
+    (httpx.RemoteProtocolError, "the server broke the HTTP exchange: {exc}"),
+)
+
+
 def _describe_transport_error(exc: httpx.HTTPError, timeout: float) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"connection timed out after {timeout:.3g} s"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"no complete response within {timeout:.3g} s ({type(exc).__name__})"
-    if isinstance(exc, httpx.ConnectError):
-        return f"connection failed: {exc}"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"the server broke the HTTP exchange: {exc}"
-    return f"{type(exc).__name__}: {exc}"
+    text = next((text for kind, text in _TRANSPORT_ERRORS if isinstance(exc, kind)), "{kind}: {exc}")
+    return text.format(timeout=timeout, kind=type(exc).__name__, exc=exc)

@@ -42,71 +42,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", default="4010", help="port to listen on; 0 picks a free port (default: 4010)")
     parser.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY' on every request")
-    parser.add_argument(
-        "--job-seconds",
-        default=str(DEFAULT_JOB_SECONDS),
-        help=f"how long a job takes from queued to completed (default: {DEFAULT_JOB_SECONDS})",
-    )
-    parser.add_argument(
-        "--max-body-bytes",
-        default=str(DEFAULT_MAX_BODY_BYTES),
-        help=f"larger request bodies are answered 413 (default: {DEFAULT_MAX_BODY_BYTES})",
-    )
-    parser.add_argument(
-        "--profile",
-        default=None,
-        metavar="openai|FILE.toml",
-        help="serve a target profile: its models, sizes, seconds and defaults (default: the documented contract)",
-    )
-    parser.add_argument(
-        "--fault",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="misbehave on purpose (repeatable): a fault mode or clean variant from --list-faults",
-    )
+    parser.add_argument("--job-seconds", default=str(DEFAULT_JOB_SECONDS),
+                        help=f"how long a job takes from queued to completed (default: {DEFAULT_JOB_SECONDS})")
+    parser.add_argument("--max-body-bytes", default=str(DEFAULT_MAX_BODY_BYTES),
+                        help=f"larger request bodies are answered 413 (default: {DEFAULT_MAX_BODY_BYTES})")
+    parser.add_argument("--profile", default=None, metavar="openai|FILE.toml",
+                        help="serve a target profile: its models, sizes, seconds and defaults (default: the documented "
+                        "contract)")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="misbehave on purpose (repeatable): a fault mode or clean variant from --list-faults")
     parser.add_argument("--list-faults", action="store_true", help="list the fault modes and clean variants, then exit")
-    parser.add_argument(
-        "--persona",
-        default=None,
-        metavar="NAME",
-        help="behave like a real server that deviates in several ways at once (from --list-personas); "
-        "combines with --fault",
-    )
+    parser.add_argument("--persona", default=None, metavar="NAME",
+                        help="behave like a real server that deviates in several ways at once (from --list-personas); "
+                        "combines with --fault")
     parser.add_argument("--list-personas", action="store_true", help="list the personas, then exit")
-    parser.add_argument(
-        "--gpu-workers",
-        default=None,
-        metavar="N",
-        help="behave like a GPU server: N workers run one job each, for --job-seconds; other jobs wait queued "
-        "(default: every job runs at once)",
-    )
+    parser.add_argument("--gpu-workers", default=None, metavar="N",
+                        help="behave like a GPU server: N workers run one job each, for --job-seconds; other jobs wait "
+                        "queued (default: every job runs at once)")
     cancels = parser.add_mutually_exclusive_group()
-    cancels.add_argument(
-        "--delete-cancels",
-        dest="delete_cancels",
-        action="store_const",
-        const=True,
-        default=None,
-        help="with --gpu-workers: a delete takes a queued job off the queue (a started job runs on either way)",
-    )
-    cancels.add_argument(
-        "--no-delete-cancels",
-        dest="delete_cancels",
-        action="store_const",
-        const=False,
-        help="with --gpu-workers: a deleted queued job still runs when its turn comes (the default)",
-    )
-    parser.add_argument(
-        "--store",
-        default=None,
-        metavar="PATH",
-        help="keep videos in this SQLite file (created if missing): they survive restarts and are shared "
-        "by --workers (default: in memory)",
-    )
-    parser.add_argument(
-        "--workers", default="1", metavar="N", help="serve with N worker processes on one --store (default: 1)"
-    )
+    cancels.add_argument("--delete-cancels", dest="delete_cancels", action="store_const", const=True, default=None,
+                         help="with --gpu-workers: a delete takes a queued job off the queue (a started job runs on "
+                         "either way)")
+    cancels.add_argument("--no-delete-cancels", dest="delete_cancels", action="store_const", const=False,
+                         help="with --gpu-workers: a deleted queued job still runs when its turn comes (the default)")
+    parser.add_argument("--store", default=None, metavar="PATH",
+                        help="keep videos in this SQLite file (created if missing): they survive restarts and are "
+                        "shared by --workers (default: in memory)")
+    parser.add_argument("--workers", default="1", metavar="N",
+                        help="serve with N worker processes on one --store (default: 1)")
 
 
 def run(args: argparse.Namespace) -> int:

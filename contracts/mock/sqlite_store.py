@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from contracts.mock.store import DEFAULT_POLICY, Character, Job, JobPolicy, Page, StoreError, UnknownCursor, VideoStore
 
@@ -95,11 +96,7 @@ class SQLiteStore(VideoStore):
         _check_path(target)
         if target.exists() and target.stat().st_size > 0:
             _check_existing(target)  # read-only: a refused file is never touched
-        try:
-            connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
-                                         check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise StoreError(f"--store {target}: cannot open it: {exc}") from None
+        connection = _connect(target, target, isolation_level=None, check_same_thread=False)
         try:
             _prepare(connection, target)
         except sqlite3.Error as exc:
@@ -239,11 +236,7 @@ def _check_existing(path: Path) -> None:
     # Without a write-ahead log beside it the whole database is in the file: read it as immutable,
     # which creates nothing beside it either. With one, read-only through the log.
     wal = path.with_name(path.name + "-wal").exists()
-    try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}", uri=True,
-                                     timeout=BUSY_TIMEOUT_SECONDS)
-    except sqlite3.Error as exc:
-        raise StoreError(f"--store {path}: cannot open it: {exc}") from None
+    connection = _connect(path, f"{path.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}", uri=True)
     try:
         _check_schema(connection, path)
         problems = [row[0] for row in connection.execute("PRAGMA quick_check")]
@@ -308,3 +301,11 @@ def _statements(script: str) -> Iterator[str]:
 
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStore", "StoreError"]
+
+
+def _connect(path: Path, database: str | Path, **options: Any) -> sqlite3.Connection:
+    """A connection to the store at ``path``; StoreError when SQLite cannot open it."""
+    try:
+        return sqlite3.connect(database, timeout=BUSY_TIMEOUT_SECONDS, **options)
+    except sqlite3.Error as exc:
+        raise StoreError(f"--store {path}: cannot open it: {exc}") from None

@@ -263,6 +263,11 @@ def empty_cost() -> dict[str, int]:
     return {"jobs_created": 0, "jobs_followed": 0, "generation_seconds": 0, "jobs_deleted_unfinished": 0}
 
 
+def not_run_count(doc: dict[str, Any]) -> int:
+    """How many clauses an interrupted run never reached (shown as not verified, noted "not run")."""
+    return sum(1 for c in doc["clauses"] if c["verdict"] == "not_verified" and (c.get("note") or "").startswith("not run"))
+
+
 def cost_text(doc: dict[str, Any]) -> str:
     """The cost line, as every report words it: what the run cost the target's GPU."""
     cost = doc.get("cost") or empty_cost()

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from contracts.report.document import cost_text
+from contracts.report.document import cost_text, not_run_count
 from contracts.report.redact import printable
 from contracts.text import duration, plural
 
@@ -376,11 +376,7 @@ def render_html(doc: dict[str, Any]) -> str:
     parts = [f'<dl class="panel meta">{meta}</dl>']
 
     if doc.get("interrupted"):
-        not_run = sum(
-            1
-            for c in doc["clauses"]
-            if c["verdict"] == "not_verified" and (c.get("note") or "").startswith("not run")
-        )
+        not_run = not_run_count(doc)
         extra = (
             f" {plural(not_run, 'clause')} did not run and {'is' if not_run == 1 else 'are'} shown as not verified."
             if not_run

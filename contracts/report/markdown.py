@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from contracts.report.document import cost_text
+from contracts.report.document import cost_text, not_run_count
 from contracts.report.redact import one_line, printable
 from contracts.text import duration
 
@@ -70,11 +70,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "| " + " | ".join(str(c[v]) for v in verdicts) + f" | {c['total']} |",
     ]
     if doc.get("interrupted"):
-        not_run = sum(
-            1
-            for cl in doc["clauses"]
-            if cl["verdict"] == "not_verified" and (cl.get("note") or "").startswith("not run")
-        )
+        not_run = not_run_count(doc)
         extra = f" {not_run} clauses did not run (not verified)." if not_run else ""
         lines += ["", f"> **The run was interrupted:** {md_text(doc['interrupted'], 300)}.{extra}"]
 

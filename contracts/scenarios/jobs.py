@@ -67,9 +67,15 @@ def _no_completed_reason(ctx: RunContext, state: RunState) -> str:
     return "no followed job completed within the time budget"
 
 
-def content(ctx: RunContext, state: RunState) -> None:
+def _completed(ctx: RunContext, state: RunState, clause_id: str) -> str | None:
+    """The completed video kept for later steps; None, with ``clause_id`` unmet, when none completed."""
     if state.completed_id is None:
-        ctx.recorder.unmet("content.download", _no_completed_reason(ctx, state))
+        ctx.recorder.unmet(clause_id, _no_completed_reason(ctx, state))
+    return state.completed_id
+
+
+def content(ctx: RunContext, state: RunState) -> None:
+    if _completed(ctx, state, "content.download") is None:
         return
     for variant in ctx.rules.variant_media_types:
         case = cases.call(f"content variant={variant}", "GET", CONTENT, state.completed_id,
@@ -79,10 +85,9 @@ def content(ctx: RunContext, state: RunState) -> None:
 
 
 def remix(ctx: RunContext, state: RunState) -> None:
-    if state.completed_id is None:
-        ctx.recorder.unmet("remix.sets-source", _no_completed_reason(ctx, state))
+    source = _completed(ctx, state, "remix.sets-source")
+    if source is None:
         return
-    source = state.completed_id
     case = cases.call("remix a completed video", "POST", "/videos/{video_id}/remix", source,
                       json_body={"prompt": "the same scene, at night"}, clause="remix.sets-source", expect="accepted")
     response = ctx.attempt("remix.sets-source", case)

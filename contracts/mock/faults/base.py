@@ -203,9 +203,13 @@ class FaultSet(JobPolicy):
         return Spec(document, spec.path)
 
     def patch_rules(self, rules: Rules) -> Rules:
-        for hook in self._hooks("rules"):
-            rules = hook(rules)
-        return rules
+        return self._through("rules", rules)
+
+    def _through(self, kind: str, value: Any, *context: Any) -> Any:
+        """``value`` passed through every hook of ``kind`` in turn (each gets ``context`` too)."""
+        for hook in self._hooks(kind):
+            value = hook(value, *context)
+        return value
 
     def start(self, ctx: FaultContext) -> None:
         for hook in self._hooks("startup"):
@@ -217,9 +221,7 @@ class FaultSet(JobPolicy):
             hook(body, ctx)
 
     def adjust_params(self, params: CreateParams, ctx: FaultContext) -> CreateParams:
-        for hook in self._hooks("params"):
-            params = hook(params, ctx)
-        return params
+        return self._through("params", params, ctx)
 
     def image_check(self) -> Callable[[CreateParams, FaultContext], None] | None:
         hooks = self._hooks("image")
@@ -245,9 +247,7 @@ class FaultSet(JobPolicy):
 
     # ---- answers -------------------------------------------------------------------------
     def render(self, video: dict, view: View) -> dict:
-        for hook in self._hooks("video"):
-            video = hook(video, view)
-        return video
+        return self._through("video", video, view)
 
     def around(self, op: str, handler: Handler, ctx: FaultContext) -> Handler:
         """``handler`` wrapped by every fault's hook for ``op`` (the first fault outermost)."""

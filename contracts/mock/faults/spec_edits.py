@@ -52,20 +52,20 @@ def set_default(name: str, value: str) -> Callable[[dict], None]:
 
 
 def require(name: str) -> Callable[[dict], None]:
-    def edit(document: dict) -> None:
-        for schema in create_schema_names(document):
-            required = document["components"]["schemas"][schema]["required"]
-            if name not in required:
-                required.append(name)
-
-    return edit
+    return _required(lambda required: required if name in required else [*required, name])
 
 
 def unrequire(name: str) -> Callable[[dict], None]:
+    return _required(lambda required: [r for r in required if r != name])
+
+
+def _required(change: Callable[[list[str]], list[str]]) -> Callable[[dict], None]:
+    """An edit of the required list of every create schema."""
+
     def edit(document: dict) -> None:
         for schema in create_schema_names(document):
             target = document["components"]["schemas"][schema]
-            target["required"] = [r for r in target["required"] if r != name]
+            target["required"] = change(target["required"])
 
     return edit
 

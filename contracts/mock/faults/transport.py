@@ -78,11 +78,15 @@ async def slow(app, ctx, scope, receive, send) -> None:
     await app(scope, receive, send)
 
 
+def _without_header(start: Message, name: bytes) -> Message:
+    """A response start without the header ``name`` (lower case)."""
+    return dict(start, headers=[(k, v) for k, v in start["headers"] if k.lower() != name])
+
+
 async def chunked(app, ctx, scope, receive, send) -> None:
     async def chunking(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message = dict(message, headers=[(k, v) for k, v in message["headers"] if k.lower() != b"content-length"])
-            await send(message)
+            await send(_without_header(message, b"content-length"))
             return
         body, more = message.get("body", b""), message.get("more_body", False)
         pieces = [body[i:i + 1024] for i in range(0, len(body), 1024)] or [b""]
@@ -98,9 +102,7 @@ def gzip(app: ASGIApp, ctx: FaultContext) -> ASGIApp:
 
 async def no_date(app, ctx, scope, receive, send) -> None:
     async def without_date(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = dict(message, headers=[(k, v) for k, v in message["headers"] if k.lower() != b"date"])
-        await send(message)
+        await send(_without_header(message, b"date") if message["type"] == "http.response.start" else message)
 
     await app(scope, receive, without_date)
 
