@@ -8,8 +8,6 @@ no real time and the tests do not depend on the machine's pace.
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +22,7 @@ from contracts.rules import Rules
 from contracts.spec import Spec
 from contracts.types import Verdict
 from tests.clock import FakeClock
+from tests.loopback import JSONHandler, serving
 
 ERROR = b'{"error": {"message": "busy", "type": "server_error", "param": null, "code": null}}'
 
@@ -42,44 +41,25 @@ def test_retry_delay(retry_after, retries_so_far, cap, wait):
     assert retry_delay(retry_after, retries_so_far, cap) == wait
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(JSONHandler):
     """/refuse/<status>/<times>[/<retry-after>]: that status the first ``times`` hits of the
     path (``-1``: always), then 200."""
 
-    protocol_version = "HTTP/1.1"
     hits: dict[str, int] = {}
-
-    def log_message(self, *args):
-        pass
 
     def do_GET(self):
         hits = Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
         _, _, status, times, *retry_after = self.path.split("?")[0].split("/")
         if int(times) < 0 or hits <= int(times):
-            self._send(int(status), ERROR, {"Retry-After": retry_after[0]} if retry_after else {})
+            self.send_json(int(status), ERROR, {"Retry-After": retry_after[0]} if retry_after else {})
         else:
-            self._send(200, b"{}", {})
-
-    def _send(self, status, body, headers):
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+            self.send_json(200, b"{}")
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with serving(Handler) as url:
+        yield url
 
 
 @pytest.fixture

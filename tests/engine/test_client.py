@@ -3,9 +3,7 @@ without end, retries 429 within the budget, and never records the key."""
 
 from __future__ import annotations
 
-import http.server
 import socket
-import threading
 import time
 
 import pytest
@@ -14,22 +12,19 @@ from contracts.client import REDACTED, Client, ClientOptions
 from contracts.options import RunOptions
 from contracts.types import BODY_FILE
 from contracts.failures import RunAborted
+from tests.loopback import JSONHandler, serving
 
 KEY = "sk-test-" + "k" * 40
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(JSONHandler):
     hits: dict[str, int] = {}
-
-    def log_message(self, *args):  # keep test output clean
-        pass
 
     def do_GET(self):
         Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
         route = self.path.split("?")[0]
         if route == "/v1/endless":
-            self._head(200, {"Content-Type": "application/json"})
+            self.head(200, {"Content-Type": "application/json"})
             try:
                 while True:
                     self.wfile.write(b"[" * 65536)
@@ -39,37 +34,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(5)
             return
         if route == "/v1/cut":
-            self._head(200, {"Content-Length": "1000"})
+            self.head(200, {"Content-Length": "1000"})
             self.wfile.write(b'{"id": "vid')
             self.close_connection = True
             return
         if route == "/v1/limited" and Handler.hits[self.path] == 1:
-            self._send(429, b'{"error": {"message": "slow down", "type": "rate_limit", "param": null, "code": null}}',
+            self.send_json(429, b'{"error": {"message": "slow down", "type": "rate_limit", "param": null, "code": null}}',
                        {"Retry-After": "0"})
             return
-        self._send(200, b'{"echo": "%s"}' % self.headers.get("Authorization", "").encode())
+        self.send_json(200, b'{"echo": "%s"}' % self.headers.get("Authorization", "").encode())
 
-    def _head(self, status, headers):
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-
-    def _send(self, status, body, headers=None):
-        self._head(status, {"Content-Type": "application/json", "Content-Length": str(len(body)), **(headers or {})})
-        self.wfile.write(body)
 
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with serving(Handler) as url:
+        yield f"{url}/v1"
 
 
 @pytest.fixture
