@@ -171,7 +171,7 @@ def _unfinished_kept(ctx: RunContext, state: RunState) -> dict[str, Any] | None:
     unfinished source without a job of its own. Asked for now (one retrieve, no job)."""
     followed = {track.video_id for track in ctx.tracks}
     spares = [v for v in reversed(state.jobs) if v["id"] not in followed and v["id"] not in ctx.deleted]
-    if not spares or spares[0].get("status") in ctx.rules.terminal_statuses:
+    if not spares or spares[0].get("status") in ctx.rules.statuses.terminal:
         return None
     video_id = spares[0]["id"]
     response = ctx.transmit(cases.call("retrieve a kept job (an unfinished source?)", "GET", "/videos/{video_id}",
@@ -180,7 +180,7 @@ def _unfinished_kept(ctx: RunContext, state: RunState) -> dict[str, Any] | None:
         status = response.json().get("status") if response.ok and response.status == 200 else None
     except (ValueError, AttributeError):
         status = None
-    return spares[0] if isinstance(status, str) and status not in ctx.rules.terminal_statuses else None
+    return spares[0] if isinstance(status, str) and status not in ctx.rules.statuses.terminal else None
 
 
 def _unfinished_probes(ctx: RunContext, present: list[Derived], job: dict[str, Any]) -> None:
