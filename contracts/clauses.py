@@ -10,61 +10,81 @@ from collections.abc import Iterable
 
 from contracts.types import Clause
 
-_CATALOGUE: list[tuple[str, str, str]] = [
-    # area, id, statement
+# ---- prerequisites ----------------------------------------------------------------------------
+# Each clause declares, after its statement, what it needs before it can be judged, most specific
+# first. When the engine cannot judge a clause because what it needs is missing (no accepted
+# create, no completed video, no DELETE route...), the first of these that failed is its root
+# cause: the clause is reported ``blocked`` by it, never failed and never passed (``Recorder.unmet``).
+BASELINE = ("create.json-accepted", "create.multipart-accepted", "create.optional-fields-omittable")  # a create
+VIDEO = ("lifecycle.retrieve-after-create", *BASELINE)  # a job that can be followed
+COMPLETED = ("lifecycle.reaches-terminal", "lifecycle.retrieve-stable", "lifecycle.status-forward", *VIDEO)
+
+_CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] = [
+    # area, id, statement[, prerequisites: the clauses it needs, most specific first]
     # ---- valid requests are accepted --------------------------------------------------------
     ("create.valid", "create.prompt.min-length-accepted",
-     "A prompt of 1 character is accepted (200 and a Video), as JSON and as multipart."),
+     "A prompt of 1 character is accepted (200 and a Video), as JSON and as multipart.", BASELINE),
     ("create.valid", "create.prompt.max-length-accepted",
-     "A prompt of exactly the maximum length (32000 characters) is accepted."),
+     "A prompt of exactly the maximum length (32000 characters) is accepted.", BASELINE),
+    # judged only when the ASCII prompt of the maximum length and a short prompt of the same characters were
+    # accepted: otherwise the length or the characters are the cause
     ("create.valid", "create.prompt.multibyte-max-length-accepted",
-     "A prompt of the maximum length in multi-byte characters is accepted: length counts characters, not bytes."),
+     "A prompt of the maximum length in multi-byte characters is accepted: length counts characters, not bytes.",
+     ("create.prompt.max-length-accepted", "create.prompt.unusual-unicode-accepted", *BASELINE)),
     ("create.valid", "create.prompt.unusual-unicode-accepted",
-     "Prompts with emoji, NUL, combining marks and right-to-left text are accepted."),
+     "Prompts with emoji, NUL, combining marks and right-to-left text are accepted.", BASELINE),
     ("create.valid", "create.model.every-value-accepted",
-     "Every documented model name is accepted."),
+     "Every documented model name is accepted.", BASELINE),
     ("create.valid", "create.seconds.every-value-accepted",
-     "Every documented seconds value is accepted."),
+     "Every documented seconds value is accepted.", BASELINE),
     ("create.valid", "create.size.every-value-accepted",
-     "Every documented size is accepted."),
+     "Every documented size is accepted.", BASELINE),
     ("create.valid", "create.optional-fields-omittable",
-     "A create that gives only the prompt, or omits any one optional field, is accepted."),
+     "A create that gives only the prompt, or omits any one optional field, is accepted.",
+     ("create.json-accepted", "create.multipart-accepted")),
     ("create.valid", "create.json-accepted",
      "A create sent as application/json is accepted."),
+    # nothing accepted at all: said once, by json
     ("create.valid", "create.multipart-accepted",
-     "A create sent as multipart/form-data without a file is accepted (what the openai SDK sends)."),
+     "A create sent as multipart/form-data without a file is accepted (what the openai SDK sends).",
+     ("create.json-accepted",)),
     ("create.valid", "create.image-reference-accepted",
-     "A multipart create with an input_reference image whose pixel size equals size is accepted."),
+     "A multipart create with an input_reference image whose pixel size equals size is accepted.",
+     ("create.multipart-accepted", *BASELINE)),
     ("create.valid", "create.image-url-reference-accepted",
-     "An input_reference given by image_url (JSON object or multipart bracket field) is accepted."),
+     "An input_reference given by image_url (JSON object or multipart bracket field) is accepted.", BASELINE),
     ("create.valid", "create.generated-valid-accepted",
-     "Generated schema-valid creates (schemathesis, positive mode) are accepted."),
+     "Generated schema-valid creates (schemathesis, positive mode) are accepted.", BASELINE),
     # ---- invalid requests are rejected with 400 ---------------------------------------------
     ("create.invalid", "create.prompt.missing-rejected",
-     "A create without prompt is rejected with 400."),
+     "A create without prompt is rejected with 400.", BASELINE),
     ("create.invalid", "create.prompt.empty-rejected",
-     "A create with an empty prompt is rejected with 400."),
+     "A create with an empty prompt is rejected with 400.", BASELINE),
     ("create.invalid", "create.prompt.over-max-rejected",
-     "A prompt one character over the maximum (also in multi-byte characters) is rejected with 400."),
+     "A prompt one character over the maximum (also in multi-byte characters) is rejected with 400.", BASELINE),
     ("create.invalid", "create.seconds.invalid-value-rejected",
-     "A seconds value outside the enum (e.g. \"10\") is rejected with 400."),
+     "A seconds value outside the enum (e.g. \"10\") is rejected with 400.", BASELINE),
     ("create.invalid", "create.seconds.wrong-type-rejected",
-     "A seconds value of the wrong JSON type (an integer, null) is rejected with 400."),
+     "A seconds value of the wrong JSON type (an integer, null) is rejected with 400.",
+     ("create.json-accepted", *BASELINE)),
     ("create.invalid", "create.size.invalid-value-rejected",
-     "A size outside the enum is rejected with 400."),
+     "A size outside the enum is rejected with 400.", BASELINE),
+    # a server that does not even decode the upload cannot check its pixel size: one root cause
     ("create.invalid", "create.image-reference.wrong-size-rejected",
-     "An input_reference image whose pixel size differs from size is rejected with 400."),
+     "An input_reference image whose pixel size differs from size is rejected with 400.",
+     ("create.image-reference.not-image-rejected", "create.multipart-accepted", *BASELINE)),
     ("create.invalid", "create.image-reference.not-image-rejected",
-     "An input_reference file that is not an image is rejected with 400."),
+     "An input_reference file that is not an image is rejected with 400.", ("create.multipart-accepted", *BASELINE)),
     ("create.invalid", "create.json.malformed-rejected",
-     "A malformed JSON body, or JSON that is not an object, is rejected with 400."),
+     "A malformed JSON body, or JSON that is not an object, is rejected with 400.", ("create.json-accepted",)),
     ("create.invalid", "create.generated-invalid-rejected",
-     "Generated schema-invalid JSON creates (schemathesis, negative mode) are rejected with 400."),
+     "Generated schema-invalid JSON creates (schemathesis, negative mode) are rejected with 400.",
+     ("create.json-accepted", *BASELINE)),
     # ---- tolerated either way, never a 5xx --------------------------------------------------
     ("create.tolerated", "create.unknown-model-handled",
-     "An unknown model name is either accepted or rejected with 400, never a 5xx."),
+     "An unknown model name is either accepted or rejected with 400, never a 5xx.", BASELINE),
     ("create.tolerated", "create.unknown-parameter-handled",
-     "An unknown parameter is either ignored or rejected with 400, never a 5xx."),
+     "An unknown parameter is either ignored or rejected with 400, never a 5xx.", BASELINE),
     # ---- every response matches the spec ----------------------------------------------------
     ("response", "response.transport",
      "Every request gets a complete HTTP response within the per-request timeout."),
@@ -75,66 +95,72 @@ _CATALOGUE: list[tuple[str, str, str]] = [
     ("response", "response.content-type",
      "Every response declares the documented Content-Type (application/json for bodies)."),
     ("response", "response.video.schema",
-     "Every Video body matches the spec: all 13 fields present, nullable ones null, exact types."),
+     "Every Video body matches the spec: all 13 fields present, nullable ones null, exact types.", BASELINE),
     ("response", "response.list.schema",
-     "Every list body matches the spec (object, data, first_id, last_id, has_more)."),
+     "Every list body matches the spec (object, data, first_id, last_id, has_more).", BASELINE),
+    # no deletion body without a delete
     ("response", "response.deleted.schema",
-     "Every deletion body matches the spec ({id, object: video.deleted, deleted: true})."),
+     "Every deletion body matches the spec ({id, object: video.deleted, deleted: true}).",
+     ("delete.returns-deletion", *BASELINE)),
     ("response", "response.error.envelope",
      "Every 4xx/5xx body is the error envelope {error: {message, type, param, code}}, not {detail}."),
     ("response", "response.rate-limit.retry-after",
      "A 429 carries a Retry-After header in seconds."),
     # ---- semantics of the Video -------------------------------------------------------------
     ("semantics", "create.echoes-request",
-     "The create response echoes prompt, model, size and seconds as sent."),
+     "The create response echoes prompt, model, size and seconds as sent.", BASELINE),
     ("semantics", "create.defaults-applied",
-     "Omitted model, seconds and size come back as the documented defaults."),
+     "Omitted model, seconds and size come back as the documented defaults.", BASELINE),
     ("semantics", "create.initial-status",
-     "A created job starts queued or in_progress, not completed or failed."),
+     "A created job starts queued or in_progress, not completed or failed.", BASELINE),
     ("semantics", "create.remixed-from-null",
-     "remixed_from_video_id is null for a plain create."),
+     "remixed_from_video_id is null for a plain create.", BASELINE),
     ("semantics", "create.queued-while-busy",
-     "A create sent while other jobs run is accepted and queued, not refused with 503 (what queued is for)."),
+     "A create sent while other jobs run is accepted and queued, not refused with 503 (what queued is for).",
+     BASELINE),
     ("semantics", "video.ids-unique",
-     "Every create returns a new id."),
+     "Every create returns a new id.", BASELINE),
     ("semantics", "video.timestamps-unix-seconds",
-     "created_at, completed_at and expires_at are Unix seconds near the server's clock (not ms)."),
+     "created_at, completed_at and expires_at are Unix seconds near the server's clock (not ms).", BASELINE),
     ("semantics", "video.timestamps-ordered",
-     "completed_at is set once completed and not before created_at; expires_at not before created_at."),
+     "completed_at is set once completed and not before created_at; expires_at not before created_at.", BASELINE),
     ("semantics", "video.progress-consistent",
-     "progress is 100 when completed; a queued job has progress 0."),
+     "progress is 100 when completed; a queued job has progress 0.", BASELINE),
     ("semantics", "video.error-consistent",
-     "error is null unless the job failed; a failed job has error {code, message} strings."),
+     "error is null unless the job failed; a failed job has error {code, message} strings.", BASELINE),
     # ---- lifecycle --------------------------------------------------------------------------
     ("lifecycle", "lifecycle.retrieve-after-create",
-     "A created video can be retrieved at once (200, same id)."),
+     "A created video can be retrieved at once (200, same id).", BASELINE),
     ("lifecycle", "lifecycle.status-forward",
-     "Polling shows a status that only moves forward: queued -> in_progress -> completed or failed."),
+     "Polling shows a status that only moves forward: queued -> in_progress -> completed or failed.", VIDEO),
     ("lifecycle", "lifecycle.progress-monotonic",
-     "Polling shows progress that never decreases."),
+     "Polling shows progress that never decreases.", ("lifecycle.status-forward", *VIDEO)),
     ("lifecycle", "lifecycle.reaches-terminal",
-     "A job reaches completed or failed within the run's time budget."),
+     "A job reaches completed or failed within the run's time budget.", ("lifecycle.retrieve-stable", *VIDEO)),
     ("lifecycle", "lifecycle.retrieve-stable",
-     "A video stays retrievable with 200 until deleted, failed jobs included (status failed)."),
+     "A video stays retrievable with 200 until deleted, failed jobs included (status failed).", VIDEO),
     ("content", "content.download",
-     "A completed video's content downloads for each variant with its type: video/mp4, image/webp, image/jpeg."),
+     "A completed video's content downloads for each variant with its type: video/mp4, image/webp, image/jpeg.",
+     COMPLETED),
     ("content", "content.not-ready-rejected",
      "Content of a video that is not completed is refused at once with 404 (the live API's \"Video is not ready "
-     "yet\") and the envelope; not 409, which the openai SDK retries."),
+     "yet\") and the envelope; not 409, which the openai SDK retries.", VIDEO),
     ("list", "list.limit-honoured",
-     "GET /videos returns at most limit items and sets has_more."),
+     "GET /videos returns at most limit items and sets has_more.", BASELINE),
     ("list", "list.order-honoured",
-     "GET /videos honours order=asc and order=desc (by creation)."),
+     "GET /videos honours order=asc and order=desc (by creation).", BASELINE),
     ("list", "list.after-honoured",
-     "GET /videos?after=ID continues after that id without repeats; first_id/last_id match data."),
+     "GET /videos?after=ID continues after that id without repeats; first_id/last_id match data.", BASELINE),
     ("delete", "delete.returns-deletion",
-     "DELETE returns the deletion object for the video's id."),
+     "DELETE returns the deletion object for the video's id.", BASELINE),
+    # the answer to a deleted id is the answer to any missing id: judged only where that one is right
     ("delete", "delete.then-not-found",
-     "After DELETE, the video is 404 with the envelope."),
+     "After DELETE, the video is 404 with the envelope.",
+     ("delete.returns-deletion", "errors.unknown-id-not-found", *BASELINE)),
     ("errors", "errors.unknown-id-not-found",
      "Unknown ids get 404 with the envelope (retrieve, delete, content, remix)."),
     ("remix", "remix.sets-source",
-     "A remix of a completed video is a new Video with remixed_from_video_id set to the source id."),
+     "A remix of a completed video is a new Video with remixed_from_video_id set to the source id.", COMPLETED),
     ("auth", "auth.missing-key-rejected",
      "Without an API key, a request is refused with 401 and the envelope."),
     ("auth", "auth.wrong-key-rejected",
@@ -144,43 +170,49 @@ _CATALOGUE: list[tuple[str, str, str]] = [
      "POST /videos/edits exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
     ("edits", "edit.by-id-accepted",
      "An edit of a completed video by id is accepted, as JSON {\"video\": {\"id\"}} (and as multipart video[id], "
-     "tried when an uploaded source is refused)."),
+     "tried when an uploaded source is refused).", ("edit.offered", *COMPLETED)),
     ("edits", "edit.by-file-accepted",
-     "An edit of an uploaded MP4 file (multipart video) is accepted."),
+     "An edit of an uploaded MP4 file (multipart video) is accepted.", ("edit.offered",)),
     ("edits", "edit.missing-fields-rejected",
-     "An edit without video or without prompt is rejected with 400."),
+     "An edit without video or without prompt is rejected with 400.", ("edit.offered",)),
     ("edits", "edit.result-is-a-job",
-     "An edit answers a new job (a new id, queued or in_progress) that can be retrieved like any other."),
+     "An edit answers a new job (a new id, queued or in_progress) that can be retrieved like any other.",
+     ("edit.by-file-accepted", "edit.offered")),
     ("edits", "edit.unknown-source-not-found",
-     "An edit or extension of an unknown video id is refused with 404 and the envelope."),
+     "An edit or extension of an unknown video id is refused with 404 and the envelope.",
+     ("edit.offered", "extend.offered")),
     ("edits", "edit.unfinished-source-rejected",
      "An edit or extension of a video that has not completed is refused at once with 400 (not 409, which the "
-     "openai SDK retries)."),
+     "openai SDK retries).", ("edit.offered", "extend.offered", *VIDEO)),
     ("extensions", "extend.offered",
      "POST /videos/extensions exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
     ("extensions", "extend.accepted",
      "An extension of a completed video by id (JSON; multipart video[id] when an upload is refused) or of an "
-     "uploaded MP4 file (multipart) is accepted: a new job."),
+     "uploaded MP4 file (multipart) is accepted: a new job.", ("extend.offered",)),
     ("extensions", "extend.seconds-stitched",
-     "An extension's Video reports the stitched total in seconds: the source's seconds plus the extension's."),
+     "An extension's Video reports the stitched total in seconds: the source's seconds plus the extension's.",
+     ("extend.accepted", "extend.offered", *COMPLETED)),
     ("extensions", "extend.missing-fields-rejected",
-     "An extension without seconds, video or prompt, or with seconds outside the enum, is rejected with 400."),
+     "An extension without seconds, video or prompt, or with seconds outside the enum, is rejected with 400.",
+     ("extend.offered",)),
     ("characters", "character.offered",
      "POST /videos/characters exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
     ("characters", "character.name-boundaries-accepted",
-     "A character named with 1 or with 80 characters (from an MP4 upload) is accepted and answered as a character."),
+     "A character named with 1 or with 80 characters (from an MP4 upload) is accepted and answered as a character.",
+     ("character.offered",)),
     ("characters", "character.name-out-of-range-rejected",
-     "A character name that is empty or 81 characters long is rejected with 400."),
+     "A character name that is empty or 81 characters long is rejected with 400.", ("character.offered",)),
     ("characters", "character.not-video-rejected",
-     "A character upload that is not a video (text, an image) is rejected with 400."),
+     "A character upload that is not a video (text, an image) is rejected with 400.", ("character.offered",)),
     ("characters", "character.missing-fields-rejected",
-     "A character without video or without name is rejected with 400."),
+     "A character without video or without name is rejected with 400.", ("character.offered",)),
     ("characters", "character.retrievable",
-     "A created character can be retrieved (GET /videos/characters/{id}: 200, same id and name)."),
+     "A created character can be retrieved (GET /videos/characters/{id}: 200, same id and name).",
+     ("character.name-boundaries-accepted", "character.offered")),
     ("characters", "character.unknown-id-not-found",
-     "An unknown character id is answered 404 with the envelope."),
+     "An unknown character id is answered 404 with the envelope.", ("character.offered",)),
     ("response", "response.character.schema",
-     "Every character body matches the spec (id, name, created_at in Unix seconds)."),
+     "Every character body matches the spec (id, name, created_at in Unix seconds).", ("character.offered",)),
 ]
 
 # What a target profile can replace (contracts/profile.py) -> the clauses whose expectations follow it.
@@ -192,67 +224,8 @@ PROFILE_TOUCHES: dict[str, tuple[str, ...]] = {
     "defaults": ("create.defaults-applied",),
 }
 
-# ---- prerequisites ----------------------------------------------------------------------------
-# What a clause needs before it can be judged, most specific first. When the engine cannot judge a
-# clause because what it needs is missing (no accepted create, no completed video, no DELETE
-# route...), the first of these that failed is its root cause: the clause is reported
-# ``blocked`` by it, never failed and never passed (``Recorder.unmet``).
-BASELINE = ("create.json-accepted", "create.multipart-accepted", "create.optional-fields-omittable")
-_VIDEO = ("lifecycle.retrieve-after-create", *BASELINE)  # a job that can be followed
-_COMPLETED = ("lifecycle.reaches-terminal", "lifecycle.retrieve-stable", "lifecycle.status-forward", *_VIDEO)
-_NEEDS_ACCEPTED_CREATE = (
-    "create.prompt.min-length-accepted", "create.prompt.max-length-accepted", "create.prompt.unusual-unicode-accepted",
-    "create.model.every-value-accepted", "create.seconds.every-value-accepted", "create.size.every-value-accepted",
-    "create.image-url-reference-accepted", "create.generated-valid-accepted", "create.prompt.missing-rejected",
-    "create.prompt.empty-rejected", "create.prompt.over-max-rejected", "create.seconds.invalid-value-rejected",
-    "create.size.invalid-value-rejected", "create.unknown-model-handled", "create.unknown-parameter-handled",
-    "create.echoes-request", "create.defaults-applied", "create.initial-status", "create.remixed-from-null",
-    "create.queued-while-busy", "video.ids-unique", "lifecycle.retrieve-after-create", "list.limit-honoured",
-    "list.order-honoured", "list.after-honoured", "delete.returns-deletion", "response.video.schema",
-    "response.list.schema", "video.timestamps-unix-seconds", "video.timestamps-ordered",
-    "video.progress-consistent", "video.error-consistent",
-)
-REQUIRES: dict[str, tuple[str, ...]] = {
-    **{cid: BASELINE for cid in _NEEDS_ACCEPTED_CREATE},
-    "create.multipart-accepted": ("create.json-accepted",),  # nothing accepted at all: said once, by json
-    "create.optional-fields-omittable": ("create.json-accepted", "create.multipart-accepted"),
-    # A multi-byte prompt of the maximum length is judged only when the ASCII one and a short prompt
-    # of the same characters were accepted: otherwise the length or the characters are the cause.
-    "create.prompt.multibyte-max-length-accepted": ("create.prompt.max-length-accepted",
-                                                    "create.prompt.unusual-unicode-accepted", *BASELINE),
-    "create.image-reference-accepted": ("create.multipart-accepted", *BASELINE),
-    "create.image-reference.not-image-rejected": ("create.multipart-accepted", *BASELINE),
-    # A server that does not even decode the upload cannot check its pixel size: one root cause.
-    "create.image-reference.wrong-size-rejected": ("create.image-reference.not-image-rejected",
-                                                   "create.multipart-accepted", *BASELINE),
-    "create.json.malformed-rejected": ("create.json-accepted",),
-    "create.seconds.wrong-type-rejected": ("create.json-accepted", *BASELINE),
-    "create.generated-invalid-rejected": ("create.json-accepted", *BASELINE),
-    "lifecycle.status-forward": _VIDEO,
-    "lifecycle.progress-monotonic": ("lifecycle.status-forward", *_VIDEO),
-    "lifecycle.reaches-terminal": ("lifecycle.retrieve-stable", *_VIDEO),
-    "lifecycle.retrieve-stable": _VIDEO,
-    "content.not-ready-rejected": _VIDEO,
-    "content.download": _COMPLETED,
-    "remix.sets-source": _COMPLETED,
-    "response.deleted.schema": ("delete.returns-deletion", *BASELINE),  # no deletion body without a delete
-    # The answer to a deleted id is the answer to any missing id: judged only where that one is right.
-    "delete.then-not-found": ("delete.returns-deletion", "errors.unknown-id-not-found", *BASELINE),
-    # Edits, extensions, characters: first the route (its missing is one finding), then what they use.
-    "edit.by-id-accepted": ("edit.offered", *_COMPLETED),
-    "edit.by-file-accepted": ("edit.offered",),
-    "edit.missing-fields-rejected": ("edit.offered",),
-    "edit.result-is-a-job": ("edit.by-file-accepted", "edit.offered"),
-    "edit.unknown-source-not-found": ("edit.offered", "extend.offered"),
-    "edit.unfinished-source-rejected": ("edit.offered", "extend.offered", *_VIDEO),
-    "extend.accepted": ("extend.offered",),
-    "extend.seconds-stitched": ("extend.accepted", "extend.offered", *_COMPLETED),
-    "extend.missing-fields-rejected": ("extend.offered",),
-    **{cid: ("character.offered",) for cid in (
-        "character.name-boundaries-accepted", "character.name-out-of-range-rejected", "character.not-video-rejected",
-        "character.missing-fields-rejected", "character.unknown-id-not-found", "response.character.schema")},
-    "character.retrievable": ("character.name-boundaries-accepted", "character.offered"),
-}
+# The prerequisites each clause declares in the catalogue (see BASELINE above).
+REQUIRES: dict[str, tuple[str, ...]] = {cid: needs[0] for _, cid, _, *needs in _CATALOGUE if needs}
 
 # ---- operations ---------------------------------------------------------------------------------
 # The operations a target may leave out (``--operations`` or a profile's ``operations``), and the
@@ -311,8 +284,8 @@ def not_offered(offered: frozenset[str] | None) -> dict[str, str]:
     return {cid: " and ".join(ops) for cid, ops in owners.items() if not set(ops) & offered}
 
 
-CLAUSES: dict[str, Clause] = {cid: Clause(id=cid, area=area, statement=text) for area, cid, text in _CATALOGUE}
-AREAS: list[str] = list(dict.fromkeys(area for area, _, _ in _CATALOGUE))
+CLAUSES: dict[str, Clause] = {cid: Clause(id=cid, area=area, statement=text) for area, cid, text, *_ in _CATALOGUE}
+AREAS: list[str] = list(dict.fromkeys(area for area, *_ in _CATALOGUE))
 
 
 assert set(REQUIRES) <= set(CLAUSES) and {c for r in REQUIRES.values() for c in r} <= set(CLAUSES)
