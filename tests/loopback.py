@@ -1,4 +1,5 @@
-"""A real HTTP server on loopback for the client's tests: a handler class answers, a thread serves."""
+"""A real HTTP server on loopback for the client's tests: a handler class answers, a thread serves;
+the clients made for it are closed when the test ends."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import contextlib
 import http.server
 import threading
 from collections.abc import Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+T = TypeVar("T")
 
 
 class JSONHandler(http.server.BaseHTTPRequestHandler):
@@ -40,3 +46,9 @@ def serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+def closed_after(request: pytest.FixtureRequest, client: T) -> T:
+    """``client``, closed when the test that made it ends."""
+    request.addfinalizer(client.close)  # type: ignore[attr-defined]
+    return client

@@ -75,12 +75,8 @@ async def parse_body(request: Request, accepted: tuple[str, ...], limit: int) ->
     media_type = media_type_of(request)
     if media_type not in accepted:
         got = f"'{request.headers.get('content-type')}'" if media_type else "none"
-        raise APIError(
-            415,
-            f"Unsupported Content-Type: {got}. Send the body as {_either(accepted)}.",
-            param="Content-Type",
-            code="unsupported_media_type",
-        )
+        raise APIError(415, f"Unsupported Content-Type: {got}. Send the body as {_either(accepted)}.",
+                       param="Content-Type", code="unsupported_media_type")
     raw = await read_body(request, limit)
     if media_type == "application/json":
         return Body(media_type, parse_json_object(raw))

@@ -372,12 +372,8 @@ _LIMIT_ERRORS = {
 
 def _invalid_type(param: str | None, expected: list[str], value: Any) -> APIError:
     where = f"'{param}'" if param else "the request body"
-    return APIError(
-        400,
-        f"Invalid type for {where}: expected {' or '.join(expected)}, but got {json_kind(value)} instead.",
-        param=param,
-        code="invalid_type",
-    )
+    return APIError(400, f"Invalid type for {where}: expected {' or '.join(expected)}, but got {json_kind(value)} "
+                    "instead.", param=param, code="invalid_type")
 
 
 def _invalid_value(value: Any, allowed: Any, param: str | None) -> APIError:

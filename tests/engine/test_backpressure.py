@@ -22,7 +22,7 @@ from contracts.rules import Rules
 from contracts.spec import Spec
 from contracts.types import Verdict
 from tests.clock import FakeClock
-from tests.loopback import JSONHandler, serving
+from tests.loopback import JSONHandler, closed_after, serving
 
 ERROR = b'{"error": {"message": "busy", "type": "server_error", "param": null, "code": null}}'
 
@@ -63,17 +63,12 @@ def server() -> Iterator[str]:
 
 
 @pytest.fixture
-def client() -> Iterator:
-    made: list[Client] = []
-
+def client(request):
     def make(base_url: str, clock: FakeClock, budget: float = 60.0) -> Client:
-        made.append(Client(RunOptions(base_url=base_url, budget_seconds=budget), ClientOptions(), clock=clock,
-                           sleep=clock.sleep))
-        return made[-1]
+        return closed_after(request, Client(RunOptions(base_url=base_url, budget_seconds=budget), ClientOptions(),
+                                            clock=clock, sleep=clock.sleep))
 
-    yield make
-    for each in made:
-        each.close()
+    return make
 
 
 @pytest.mark.parametrize(("path", "statuses", "slept", "final"), [

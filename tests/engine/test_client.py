@@ -12,7 +12,7 @@ from contracts.client import REDACTED, Client, ClientOptions
 from contracts.options import RunOptions
 from contracts.types import BODY_FILE
 from contracts.failures import RunAborted
-from tests.loopback import JSONHandler, serving
+from tests.loopback import JSONHandler, closed_after, serving
 
 KEY = "sk-test-" + "k" * 40
 
@@ -53,18 +53,13 @@ def server():
 
 
 @pytest.fixture
-def client():
-    made: list[Client] = []
-
+def client(request):
     def make(base_url: str, **options) -> Client:
         limits = {k: options.pop(k) for k in ("body_cap", "connect_timeout", "max_retries", "max_retry_after")
                   if k in options}
-        made.append(Client(RunOptions(base_url=base_url, api_key=KEY, **options), ClientOptions(**limits)))
-        return made[-1]
+        return closed_after(request, Client(RunOptions(base_url=base_url, api_key=KEY, **options), ClientOptions(**limits)))
 
-    yield make
-    for each in made:
-        each.close()
+    return make
 
 
 def test_an_endless_body_is_cut_at_the_cap(server, client):

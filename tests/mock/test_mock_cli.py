@@ -63,21 +63,16 @@ def test_ready_line_then_serves_then_stops_on_sigterm():
     assert "Traceback" not in stderr
 
 
-@pytest.mark.parametrize(
-    "args,mentions",
-    [
-        (["--job-seconds", "-1"], "--job-seconds"),
-        (["--job-seconds", "nan"], "--job-seconds"),
-        (["--job-seconds", "soon"], "--job-seconds"),
-        (["--port", "70000"], "--port"),
-        (["--port", "http"], "--port"),
-        (["--max-body-bytes", "0"], "--max-body-bytes"),
-        (["--api-key", ""], "--api-key"),
-        (["--host", "no-such-host.invalid"], "--host"),
-    ],
-    ids=["negative-job-seconds", "nan-job-seconds", "text-job-seconds", "port-too-big", "port-text", "zero-body", "empty-key", "bad-host"],
-)
-def test_bad_values_exit_2_with_one_line(args, mentions):
+BAD_VALUES = {  # the one line names the option
+    "negative-job-seconds": ["--job-seconds", "-1"], "nan-job-seconds": ["--job-seconds", "nan"],
+    "text-job-seconds": ["--job-seconds", "soon"], "port-too-big": ["--port", "70000"], "port-text": ["--port", "http"],
+    "zero-body": ["--max-body-bytes", "0"], "empty-key": ["--api-key", ""], "bad-host": ["--host", "no-such-host.invalid"],
+}
+
+
+@pytest.mark.parametrize("args", list(BAD_VALUES.values()), ids=list(BAD_VALUES))
+def test_bad_values_exit_2_with_one_line(args):
+    mentions = args[0]
     result = run_mock("--port", "0", *args) if "--port" not in args else run_mock(*args)
     assert result.returncode == 2
     assert result.stdout == ""
