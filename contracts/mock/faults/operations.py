@@ -272,9 +272,8 @@ async def source_file_refused(ctx: FaultContext, request: Request, call_next: Ha
 async def source_returned(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
     """An edit by id answers the source video itself (completed), not a new job."""
     response = await call_next(request)
-    if response.status_code != 200:
-        return response
-    source = ctx.job(json.loads(response.body).get("edited_from_video_id") or "")
+    made = json.loads(response.body) if response.status_code == 200 else {}
+    source = ctx.job(made.get("edited_from_video_id") or "")
     return JSONResponse(ctx.render(source, "retrieve")) if source is not None else response
 
 
