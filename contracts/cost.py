@@ -29,6 +29,7 @@ class JobCost:
     generation: dict[str, int] = field(default_factory=dict)  # id -> completed_at - created_at
     deleted_unfinished: set[str] = field(default_factory=set)
     invalid_accepted: set[str] = field(default_factory=set)  # jobs made by invalid creates wrongly accepted
+    generated_not_sent: int = 0  # generated valid creates drawn but beyond the job budget (not a job: not sent)
 
     def job_followed(self, video_id: str) -> None:
         """A job the run polled until it ended (its lifecycle was watched to the end)."""
@@ -72,6 +73,7 @@ class JobCost:
             "generation_seconds": sum(self.generation.values()),
             "jobs_deleted_unfinished": len(self.deleted_unfinished),
             "jobs_from_invalid_creates": len(self.invalid_accepted),
+            "generated_not_sent": self.generated_not_sent,
         }
 
 

@@ -16,7 +16,9 @@ import uvicorn
 from contracts import plan
 from contracts.mock import MockConfig, create_app
 from contracts.options import RunOptions
+from contracts.rules import Rules
 from contracts.runner import run
+from contracts.spec import load_spec
 
 KEY = "sk-gpu-budget"
 
@@ -50,22 +52,35 @@ class ServedMock:
         return f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
 
 
+# Issue 11's target is 12 jobs committed when a delete does not cancel. The default run (all ten
+# operations) commits 13: 2 baseline creates, 3 packs with a prompt property of their own, 3
+# generated creates carrying the other 2 packs and the unknown model, a remix, and edits and
+# extensions by id and by file (2 each). README "What a run costs a GPU server" says what 12 would drop.
+COMMITTED = 13
+RAN_WHEN_CANCELLED = 3  # the target: the followed job, and at most 2 more before they are deleted
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("cancels", [False, True], ids=["no-delete-cancels", "delete-cancels"])
-def test_a_default_run_on_one_gpu_commits_at_most_12_jobs_and_verifies_every_clause(cancels):
-    config = MockConfig(api_key=KEY, job_seconds=2.0, gpu_workers=1, delete_cancels=cancels)
+def test_a_default_run_on_one_gpu_commits_few_jobs_and_verifies_every_clause(cancels):
+    # 4 s jobs: the spares wait queued behind the followed job for the whole create phase, even under load
+    config = MockConfig(api_key=KEY, job_seconds=4.0, gpu_workers=1, delete_cancels=cancels)
     with ServedMock(config) as mock:
         result = run(RunOptions(base_url=mock.base_url, api_key=KEY))
         stats = mock.app.state.store.gpu_stats()
     unverified = {r.clause.id: r.note for r in result.results if r.verdict.value not in ("passed", "skipped")}
     assert unverified == {}
-    assert result.options["max_creates"] == 26  # the plan's default: full coverage + margins
-    # 12 for create, remix and the rest; 4 for edits and extensions (a spare is the unfinished source)
-    assert result.cost["jobs_created"] == stats["jobs_created"] <= 12 + 4
+    assert result.options["max_creates"] == plan.default_max_creates(Rules.from_spec(load_spec())) == 26
+    assert result.cost["jobs_created"] == stats["jobs_created"] <= COMMITTED
     assert result.cost["jobs_followed"] == 1
     assert result.cost["jobs_deleted_unfinished"] >= stats["jobs_created"] - 5  # all but the kept ones, at once
     if cancels:
-        assert stats["jobs_cancelled"] >= 1  # deleted while queued: never run
-        assert stats["jobs_committed"] < stats["jobs_created"]
+        assert stats["jobs_started"] <= RAN_WHEN_CANCELLED
+        assert stats["jobs_cancelled"] >= stats["jobs_created"] - RAN_WHEN_CANCELLED
     else:
-        assert stats["jobs_committed"] == stats["jobs_created"]
+        assert stats["jobs_committed"] == stats["jobs_created"] <= COMMITTED
+    generated = result.coverage["generated"]
+    assert generated["positive carrying a planned create"] == plan.GENERATED_MARGIN  # no generated job of its own
+    note = next(r.note for r in result.results if r.clause.id == "create.generated-valid-accepted")
+    assert note.startswith(f"partly verified: {plan.GENERATED_MARGIN} of ")  # honest: the rest were not sent
+    assert result.cost["generated_not_sent"] > 0

@@ -275,7 +275,9 @@ def cost_text(doc: dict[str, Any]) -> str:
             f"{cost['generation_seconds']} s of generation observed, "
             f"{cost['jobs_deleted_unfinished']} deleted before they finished"
             + (f", {cost['jobs_from_invalid_creates']} made by invalid creates wrongly accepted"
-               if cost.get("jobs_from_invalid_creates") else ""))
+               if cost.get("jobs_from_invalid_creates") else "")
+            + (f"; {cost['generated_not_sent']} generated valid creates not sent (job budget)"
+               if cost.get("generated_not_sent") else ""))
 
 
 def fill_not_run(result: RunResult, catalogue: Iterable[Clause]) -> RunResult:

@@ -10,6 +10,7 @@ judges it: ``Case.clause``/``Case.expect``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from contracts import baseline as baselines
@@ -211,16 +212,90 @@ def _planned(ctx: RunContext, state: RunState) -> None:
     alone = [p for p in props if p not in packable]  # their encoding is refused: sent alone, unmet there
     accepted_encodings = [e for e in baselines.ENCODINGS if base.accepts(e)]
     outcome: dict[int, bool] = {}  # id(property) -> accepted
+    state.plan = (outcome, props)
     refused: list[tuple[list[plan.Property], str]] = []
     for index, packed in enumerate(plan.pack(packable)):
         # Packs free to choose alternate between the encodings the target takes.
         packed.encoding = packed.encoding or accepted_encodings[index % len(accepted_encodings)]
+        if ctx.options.examples > 0 and _carriable(packed):
+            state.carried.append(packed)  # a generated valid create carries it (``carry``): no job of its own
+            continue
         if _send_packed(ctx, state, packed, outcome) is False:
             refused.append((packed.properties, packed.encoding))
     for group, encoding in refused:
         _settle(ctx, state, group, encoding, outcome, props)
     for prop in alone:
         outcome[id(prop)] = _send_alone(ctx, state, prop, outcome, props)
+
+
+def _carriable(packed: plan.Pack) -> bool:
+    """A pack that sets only fields a generated valid create also has (model, seconds, size): no
+    prompt of its own, no image, no encoding it needs. A generated create can carry it."""
+    return packed.prompt is None and not packed.image and not any(p.encoding or p.parts for p in packed.properties)
+
+
+@dataclass
+class Tolerated:
+    """A tolerated property (an unknown model name) a generated valid create carries; ``alone`` is
+    the case that judges it by itself when the carrier is refused (then nothing is known of it)."""
+
+    changes: dict[str, Any]
+    clauses: tuple[str, ...]
+    alone: Case
+
+    @property
+    def name(self) -> str:
+        return self.alone.name.split(": ", 1)[-1]
+
+
+def carry(ctx: RunContext, state: RunState, generated: list[Case]) -> list[Case]:
+    """The generated valid creates carry the plan's prompt-free packs (and the unknown model name),
+    one each: the generated body with the pack's fields set (its prompt, encoding and omitted
+    fields stay). Accepted: every clause carried passes, and the generated case too. Refused: it
+    costs no job; the pack is settled as any refused pack (split, each property alone), and the
+    generated case goes back to be sent alone. What is left over (fewer generated creates) is sent
+    as planned. Returns the generated cases still to send."""
+    outcome, _ = state.plan
+    left: list[Case] = []
+    refused: list[plan.Pack | Tolerated] = []
+    for case in generated:
+        if not state.carried:
+            left.append(case)
+            continue
+        item = state.carried.pop(0)
+        params = {**case.params, **item.changes}
+        carrier = cases.create(f"{case.name.split(': ', 1)[-1]} + {item.name}", case.encoding, params)
+        carrier.carries = (*item.clauses, *case.planned_for)
+        try:
+            response = ctx.send(carrier)
+        except NotVerifiable:
+            state.carried.clear()  # the cap: each carried clause noted the dropped case
+            return left
+        video = accepted_video(response)
+        if video is None:
+            refused.append(item)
+            left.append(case)
+            continue
+        keep_or_discard(ctx, state, video)
+        for clause_id in carrier.carries:
+            ctx.recorder.passed(clause_id)
+        for prop in item.properties if isinstance(item, plan.Pack) else ():
+            outcome[id(prop)] = True
+            _cover(ctx, prop, case.encoding)
+    for item in refused + state.carried:
+        _send_carried(ctx, state, item)
+    state.carried.clear()
+    return left
+
+
+def _send_carried(ctx: RunContext, state: RunState, item: plan.Pack | Tolerated) -> None:
+    """What no generated create carried (or a refused carrier left unknown), sent as planned."""
+    if isinstance(item, Tolerated):
+        send(ctx, state, item.alone, item.alone.clause, "no create was accepted")
+        return
+    outcome, props = state.plan
+    if _send_packed(ctx, state, item, outcome) is False:
+        _settle(ctx, state, item.properties, item.encoding, outcome, props)
 
 
 def _send_packed(ctx: RunContext, state: RunState, packed: plan.Pack, outcome: dict[int, bool]) -> bool | None:

@@ -15,7 +15,7 @@ from typing import Any
 from contracts import cases, draws, plan
 from contracts.baseline import PROMPT as BASELINE_PROMPT
 from contracts.context import RunContext
-from contracts.scenarios.create_valid import OMITTED, accepted_video, discard, keep_or_discard
+from contracts.scenarios.create_valid import OMITTED, accepted_video, carry, discard, keep_or_discard
 from contracts.scenarios.state import RunState
 
 LIST_RESERVE = 1  # a create kept for the list step (videos in two different seconds)
@@ -153,9 +153,25 @@ def run(ctx: RunContext, state: RunState) -> None:
             if ctx.options.max_creates == plan.default_max_creates(ctx.rules):
                 budget = min(budget, plan.GENERATED_MARGIN)
             if len(planned) > budget:
-                ctx.coverage.generated["positive beyond the job budget"] += len(planned) - budget
+                beyond = len(planned) - budget
+                ctx.coverage.generated["positive beyond the job budget"] += beyond
+                ctx.cost.generated_not_sent += beyond
+                # Honest coverage: the clause passes on those sent, and says how many were not.
+                ctx.recorder.not_verified(clause_id, f"{budget} of {len(planned)} generated valid creates sent, "
+                                          f"{beyond} beyond the job budget (--max-creates {ctx.options.max_creates})")
                 planned = planned[:budget]
+        if mode == "positive":
+            # The first ones carry the plan's prompt-free packs (no job of their own); one refused
+            # comes back to be sent alone, after the pack it carried was settled.
+            carried = len(planned)
+            planned = carry(ctx, state, planned)
+            ctx.coverage.generated["positive carrying a planned create"] += carried - len(planned)
         for case in planned:
+            cause = known_cause(ctx, state, case) if mode == "positive" else None
+            if cause:  # found since it was planned (by a pack a generated create carried)
+                ctx.coverage.generated[f"{mode} routed around"] += 1
+                ctx.recorder.blocked(clause_id, cause, f"'{case.name}' would meet a known failure")
+                continue
             ctx.coverage.generated[f"{mode} {case.encoding}"] += 1
             response = ctx.attempt(clause_id, case)
             if response is None:

@@ -13,3 +13,7 @@ class RunState:
     completed_id: str | None = None  # a job seen completed (content, remix, delete use it)
     drawn: dict[str, Any] = field(default_factory=dict)  # mode -> Future of generated cases
     refused: set[tuple[str, Any]] = field(default_factory=set)  # (field, value) a valid case was refused with
+    # Packs of the create plan that a generated valid create carries (contracts/scenarios/create_valid.py
+    # ``carry``), and what the plan's splitting needs to settle them (outcome by property, properties).
+    carried: list[Any] = field(default_factory=list)
+    plan: tuple[dict[int, bool], list[Any]] = field(default_factory=lambda: ({}, []))

@@ -66,3 +66,9 @@ def test_jobs_of_invalid_creates_are_named_when_there_are_some():
     doc = doc_with({**COST, "jobs_from_invalid_creates": 2})
     assert schema_errors(doc) == []
     assert render_summary(doc).count(f"GPU cost: {LINE}, 2 made by invalid creates wrongly accepted") == 1
+
+
+def test_generated_creates_not_sent_for_the_job_budget_are_named():
+    doc = doc_with({**COST, "generated_not_sent": 14})
+    assert schema_errors(doc) == []
+    assert render_summary(doc).count(f"GPU cost: {LINE}; 14 generated valid creates not sent (job budget)") == 1
