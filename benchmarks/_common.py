@@ -350,6 +350,16 @@ def run_suite(args: Any, run_args: Sequence[str], report_dir: Path, log: Path, w
     return timed, document
 
 
+def run_steps(args: Any, report_dir: Path, *options: str) -> list[list]:
+    """The phases of one in-process run of ``args.source`` (benchmarks/_steps.py): [name, wall s, CPU s] each."""
+    cmd = [sys.executable, str(BENCH_DIR / "_steps.py"), *options, "--report-dir", str(report_dir)]
+    result = subprocess.run(cmd, env=source_env(args.source), cwd=args.source, capture_output=True, text=True,
+                            timeout=args.timeout)
+    if result.returncode != 0:
+        raise BenchError(f"benchmarks/_steps.py {' '.join(options)} failed: {result.stderr.strip()[-500:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])["phases"]
+
+
 def save_json(name: str, data: Any) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.json"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -69,13 +68,7 @@ def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def steps_for(args, n: int) -> dict[str, float]:
-    cmd = [sys.executable, str(c.BENCH_DIR / "_steps.py"), "--examples", str(n),
-           "--report-dir", str(c.OUT / "scaling" / f"steps-{n}")]
-    result = subprocess.run(cmd, env=c.source_env(args.source), cwd=args.source, capture_output=True, text=True,
-                            timeout=args.timeout)
-    if result.returncode != 0:
-        raise c.BenchError(f"benchmarks/_steps.py --examples {n} failed: {result.stderr.strip()[-500:]}")
-    phases = json.loads(result.stdout.strip().splitlines()[-1])["phases"]
+    phases = c.run_steps(args, c.OUT / "scaling" / f"steps-{n}", "--examples", str(n))
     return {name: wall for name, wall, _ in phases}
 
 

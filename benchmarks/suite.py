@@ -127,12 +127,7 @@ def summarize(runs: list[dict]) -> dict:
 
 
 def breakdown(args) -> list[list]:
-    cmd = [sys.executable, str(c.BENCH_DIR / "_steps.py"), "--report-dir", str(c.OUT / "suite" / "steps")]
-    result = subprocess.run(cmd, env=c.source_env(args.source), cwd=args.source, capture_output=True, text=True,
-                            timeout=args.timeout)
-    if result.returncode != 0:
-        raise c.BenchError(f"benchmarks/_steps.py failed: {result.stderr.strip()[-500:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])["phases"]
+    return c.run_steps(args, c.OUT / "suite" / "steps")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,9 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  req/s of suite {suite['size']} ({suite['rps']:.0f}) >= st {st['size']} ({st['rps']:.0f}): "
               f"{'MET' if ok else 'NOT MET'} (ratio {suite['rps'] / st['rps']:.2f})")
 
-    steps = None
-    if not args.no_breakdown:
-        steps = breakdown(args)
+    steps = None if args.no_breakdown else breakdown(args)
+    if steps is not None:
         rows = [[name, wall, cpu] for name, wall, cpu in steps]
         rows.append(["total (in-process; python start-up not included)", sum(s[1] for s in steps),
                      sum(s[2] for s in steps)])

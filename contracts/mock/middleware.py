@@ -39,16 +39,23 @@ class BearerAuth:
         await error.response()(scope, receive, send)
 
 
-class RequestId:
-    """Adds ``x-request-id`` (the SDK exposes it as ``_request_id``) to every response."""
+class Outgoing:
+    """Pure ASGI middleware that sees each HTTP response on its way out: ``outgoing`` wraps ``send``."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+        await self.app(scope, receive, self.outgoing(scope, send) if scope["type"] == "http" else send)
+
+    def outgoing(self, scope: Scope, send: Send) -> Send:
+        raise NotImplementedError
+
+
+class RequestId(Outgoing):
+    """Adds ``x-request-id`` (the SDK exposes it as ``_request_id``) to every response."""
+
+    def outgoing(self, scope: Scope, send: Send) -> Send:
         request_id = "req_" + secrets.token_hex(16)
 
         async def send_with_id(message: Message) -> None:
@@ -56,7 +63,7 @@ class RequestId:
                 MutableHeaders(scope=message).setdefault("x-request-id", request_id)
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        return send_with_id
 
 
 def _redact(header: str) -> str:

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Scope, Send
 
 from contracts.mock.bodies import Body, UploadedFile
 from contracts.mock.media import VideoInfo
 from contracts.mock.errors import SERVER_ERROR, APIError
+from contracts.mock.middleware import Outgoing
 from contracts.mock.store import Job, JobPolicy, State, VideoStore, new_video_id
 from contracts.spec import Spec
 
@@ -274,17 +275,14 @@ def _bind(hook: Around, ctx: FaultContext, inner: Handler) -> Handler:
     return handler
 
 
-class ErrorRewrite:
+class ErrorRewrite(Outgoing):
     """Buffers every 4xx/5xx JSON answer, lets the ``error`` hooks change it, then sends it."""
 
     def __init__(self, app: ASGIApp, hooks: list[Callable[[ErrorAnswer], None]]):
-        self.app = app
+        super().__init__(app)
         self.hooks = hooks
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def outgoing(self, scope: Scope, send: Send) -> Send:
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -302,7 +300,7 @@ class ErrorRewrite:
                 return
             await send(message)
 
-        await self.app(scope, receive, capture)
+        return capture
 
     async def _send(self, scope: Scope, start: Message, raw: bytes, send: Send) -> None:
         headers = {k: v for k, v in Headers(raw=start["headers"]).items() if k not in ("content-length", "content-type")}
