@@ -8,10 +8,12 @@ backoff, within the budget), and the API key redacted from everything it records
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
 import shlex
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -153,7 +155,7 @@ class Client:
             response = self._send_once(method, url, query, sent_headers, content, body_cap or self.limits.body_cap)
             if response.status not in RETRIED_STATUSES or len(retried) >= self.limits.max_retries:
                 break
-            wait = retry_delay(response.headers.get("retry-after"), len(retried), self.limits.max_retry_after)
+            wait = retry_delay(response.headers, len(retried), self.limits.max_retry_after)
             if wait >= self.remaining():
                 break
             retried.append(response)
@@ -264,26 +266,35 @@ def _printable(content: bytes) -> str | None:
 
 
 RETRIED_STATUSES = (429, 503)  # back-pressure: "slow down" and "busy, try again later"
-# The openai SDK's backoff when no usable Retry-After comes (openai/_constants.py), without its
-# random jitter so that runs are reproducible.
+# The openai SDK's retry timing (openai/_constants.py, _base_client._calculate_retry_timeout): the
+# server's delay when it is above 0 and at most two minutes, else its exponential backoff, here
+# without its random jitter so that runs are reproducible.
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
+MAX_RETRY_AFTER = 120.0
 
 
-def retry_delay(retry_after: str | None, retries_so_far: int, cap: float) -> float:
-    """Seconds to wait before retrying: Retry-After when it is usable, else the SDK's backoff."""
-    given = _retry_after_seconds(retry_after)
-    if given is not None and 0 <= given <= 60:
+def retry_delay(headers: Mapping[str, str], retries_so_far: int, cap: float) -> float:
+    """Seconds to wait before retrying an answer with these headers, as the openai SDK decides,
+    never more than ``cap`` (the run's own limit)."""
+    given = retry_after_seconds(headers)
+    if given is not None and 0 < given <= MAX_RETRY_AFTER:
         return min(given, cap)
     return min(INITIAL_RETRY_DELAY * 2 ** retries_so_far, MAX_RETRY_DELAY, cap)
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """The delay the server asks for, as the SDK reads it: ``retry-after-ms`` (Azure sends it),
+    else ``Retry-After`` in seconds (fractions allowed) or as an HTTP date; None when absent or
+    unusable."""
+    for name, divisor in (("retry-after-ms", 1000), ("retry-after", 1)):
+        try:
+            return float(headers[name].strip()) / divisor
+        except (KeyError, ValueError):
+            continue
     try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
+        return email.utils.parsedate_to_datetime(headers["retry-after"]).timestamp() - time.time()
+    except (KeyError, TypeError, ValueError):
         return None
 
 

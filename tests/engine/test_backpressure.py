@@ -8,7 +8,9 @@ no real time and the tests do not depend on the machine's pace.
 
 from __future__ import annotations
 
+import email.utils
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -27,18 +29,24 @@ from tests.loopback import JSONHandler, closed_after, serving
 ERROR = b'{"error": {"message": "busy", "type": "server_error", "param": null, "code": null}}'
 
 
-@pytest.mark.parametrize(("retry_after", "retries_so_far", "cap", "wait"), [
-    ("2", 0, 10.0, 2.0),  # the server says how long
-    ("0.25", 1, 10.0, 0.25),  # fractions too, whatever the retry
-    ("30", 0, 10.0, 10.0),  # a long wait is cut to the run's cap
-    (None, 0, 10.0, INITIAL_RETRY_DELAY),  # no header: the SDK's backoff, 0.5 s ...
-    (None, 1, 10.0, 2 * INITIAL_RETRY_DELAY),  # ... doubling ...
-    (None, 6, 10.0, MAX_RETRY_DELAY),  # ... up to 8 s
-    ("soon", 0, 10.0, INITIAL_RETRY_DELAY),  # unusable: backoff
-    ("90", 0, 10.0, INITIAL_RETRY_DELAY),  # beyond a minute: not honoured, backoff
-], ids=["seconds", "fraction", "capped", "backoff-first", "backoff-second", "backoff-max", "unusable", "too-long"])
-def test_retry_delay(retry_after, retries_so_far, cap, wait):
-    assert retry_delay(retry_after, retries_so_far, cap) == wait
+@pytest.mark.parametrize(("headers", "retries_so_far", "wait"), [
+    ({"retry-after": "2"}, 0, 2.0),  # the server says how long
+    ({"retry-after": "0.25"}, 1, 0.25),  # fractions too, whatever the retry
+    ({"retry-after-ms": "1500", "retry-after": "9"}, 0, 1.5),  # milliseconds first (Azure sends both)
+    ({"retry-after": "in 30 s"}, 0, 10.0),  # an HTTP date (made when the test runs), capped
+    ({"retry-after": "30"}, 0, 10.0),  # a long wait is cut to the run's cap
+    ({}, 0, INITIAL_RETRY_DELAY),  # no header: the SDK's backoff, 0.5 s ...
+    ({}, 1, 2 * INITIAL_RETRY_DELAY),  # ... doubling ...
+    ({}, 6, MAX_RETRY_DELAY),  # ... up to 8 s
+    ({"retry-after": "0"}, 0, INITIAL_RETRY_DELAY),  # zero: the SDK backs off rather than hammer
+    ({"retry-after": "soon"}, 0, INITIAL_RETRY_DELAY),  # unusable: backoff
+    ({"retry-after": "600"}, 0, INITIAL_RETRY_DELAY),  # beyond two minutes: not honoured, backoff
+], ids=["seconds", "fraction", "milliseconds", "http-date", "capped", "backoff-first", "backoff-second",
+        "backoff-max", "zero", "unusable", "too-long"])
+def test_retry_delay(headers, retries_so_far, wait):
+    if headers.get("retry-after") == "in 30 s":
+        headers = {"retry-after": email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30))}
+    assert retry_delay(headers, retries_so_far, cap=10.0) == pytest.approx(wait, abs=0.01)
 
 
 class Handler(JSONHandler):
