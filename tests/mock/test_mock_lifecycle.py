@@ -17,9 +17,7 @@ from tests.clock import FakeClock
 def test_status_and_progress_only_move_forward(http, assert_schema):
     video = http.post("/videos", json={"prompt": "watch me"}).json()
     seen = [(video["status"], video["progress"])]
-    deadline = time.monotonic() + 10
-    while video["status"] != "completed":
-        assert time.monotonic() < deadline, f"stuck at {video['status']}"
+    while video["status"] != "completed":  # a job that never ends is pytest-timeout's
         time.sleep(0.01)
         response = http.get(f"/videos/{video['id']}")
         video = response.json()
