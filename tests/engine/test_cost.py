@@ -12,10 +12,12 @@ def list_case() -> Case:
     return Case(name="list", method="GET", path="/videos", operation=("GET", "/videos"))
 
 
+NOTHING = {"jobs_created": 0, "jobs_followed": 0, "generation_seconds": 0, "jobs_deleted_unfinished": 0,
+           "jobs_from_invalid_creates": 0, "generated_not_sent": 0}
+
+
 def test_nothing_created_costs_nothing():
-    assert JobCost().as_dict() == {"jobs_created": 0, "jobs_followed": 0, "generation_seconds": 0,
-                                   "jobs_deleted_unfinished": 0, "jobs_from_invalid_creates": 0,
-                              "generated_not_sent": 0}
+    assert JobCost().as_dict() == NOTHING
 
 
 def test_generation_seconds_of_the_run_s_own_completed_jobs():
@@ -26,9 +28,7 @@ def test_generation_seconds_of_the_run_s_own_completed_jobs():
     mine = {**COMPLETED, "id": "video_b", "completed_at": NOW + 7}
     cost.observe(list_case(), response(200, {"object": "list", "data": [other, mine]}))
     cost.job_followed("video_123")
-    assert cost.as_dict() == {"jobs_created": 2, "jobs_followed": 1, "generation_seconds": 12,
-                              "jobs_deleted_unfinished": 0, "jobs_from_invalid_creates": 0,
-                              "generated_not_sent": 0}
+    assert cost.as_dict() == {**NOTHING, "jobs_created": 2, "jobs_followed": 1, "generation_seconds": 12}
 
 
 def test_deleted_before_seen_finished():

@@ -62,13 +62,11 @@ def test_junit_has_the_cost_as_a_property():
     assert f'<property name="gpu_cost" value="{LINE}"' in render_junit(doc_with(COST))
 
 
-def test_jobs_of_invalid_creates_are_named_when_there_are_some():
-    doc = doc_with({**COST, "jobs_from_invalid_creates": 2})
+@pytest.mark.parametrize(("extra", "said"), [
+    ({"jobs_from_invalid_creates": 2}, ", 2 made by invalid creates wrongly accepted"),
+    ({"generated_not_sent": 14}, "; 14 generated valid creates not sent (job budget)"),
+], ids=["jobs-of-invalid-creates", "generated-creates-not-sent-for-the-job-budget"])
+def test_extra_costs_are_named_when_there_are_some(extra, said):
+    doc = doc_with({**COST, **extra})
     assert schema_errors(doc) == []
-    assert render_summary(doc).count(f"GPU cost: {LINE}, 2 made by invalid creates wrongly accepted") == 1
-
-
-def test_generated_creates_not_sent_for_the_job_budget_are_named():
-    doc = doc_with({**COST, "generated_not_sent": 14})
-    assert schema_errors(doc) == []
-    assert render_summary(doc).count(f"GPU cost: {LINE}; 14 generated valid creates not sent (job budget)") == 1
+    assert render_summary(doc).count(f"GPU cost: {LINE}{said}") == 1
