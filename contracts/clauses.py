@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from contracts.rules import (
+    CONTENT, CREATE, CREATE_CHARACTER, DELETE, EDIT, EXTEND, GET_CHARACTER, LIST, REMIX, RETRIEVE,
+)
 from contracts.types import Clause
 
 # ---- prerequisites ----------------------------------------------------------------------------
@@ -250,11 +253,8 @@ OPERATIONS: tuple[str, ...] = (*CORE_OPERATIONS, *OPERATION_CLAUSES)
 # (METHOD, spec path) -> the operation it belongs to, for requests sent on behalf of other clauses
 # (unknown ids, auth probes): none is sent to an operation the target does not offer.
 ROUTES: dict[tuple[str, str], str] = {
-    ("POST", "/videos"): "create", ("GET", "/videos"): "list", ("GET", "/videos/{video_id}"): "retrieve",
-    ("DELETE", "/videos/{video_id}"): "delete", ("GET", "/videos/{video_id}/content"): "content",
-    ("POST", "/videos/{video_id}/remix"): "remix", ("POST", "/videos/edits"): "edits",
-    ("POST", "/videos/extensions"): "extensions", ("POST", "/videos/characters"): "characters",
-    ("GET", "/videos/characters/{character_id}"): "characters",
+    CREATE: "create", LIST: "list", RETRIEVE: "retrieve", DELETE: "delete", CONTENT: "content", REMIX: "remix",
+    EDIT: "edits", EXTEND: "extensions", CREATE_CHARACTER: "characters", GET_CHARACTER: "characters",
 }
 
 

@@ -21,7 +21,7 @@ from contracts.cost import JobCost
 from contracts.failures import Blocked, CaseDropped, ContractViolation, NotVerifiable, RunAborted
 from contracts.options import RunOptions
 from contracts.recorder import Coverage, Recorder
-from contracts.rules import CREATING, Rules
+from contracts.rules import CREATING, RETRIEVE, Rules
 from contracts.spec import Spec
 
 MAX_CONSECUTIVE_TRANSPORT_ERRORS = 3  # then the target is down or hanging: stop, do not wait out the budget
@@ -167,7 +167,7 @@ class RunContext:
     def _note_missing_route(self, case: Case, response: Response) -> None:
         """A request that must succeed answered 404/405: the operation has no route here."""
         if (case.operation and case.clause and case.expect == "accepted" and response.ok
-                and response.status in (404, 405) and case.operation != ("GET", "/videos/{video_id}")):
+                and response.status in (404, 405) and case.operation != RETRIEVE):
             self.missing_routes.setdefault(case.operation, case.clause)
 
     def _count_transport_error(self, response: Response) -> None:

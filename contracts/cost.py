@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from contracts.rules import STATUS
+from contracts.rules import DELETE, STATUS
 
 if TYPE_CHECKING:
     from contracts.cases import Case
     from contracts.client import Response
 
-VIDEO_PATH = "/videos/{video_id}"
 
 
 @dataclass
@@ -42,7 +41,7 @@ class JobCost:
         body = response.json_object()
         if body is None:
             return
-        if case.method == "DELETE" and case.operation == ("DELETE", VIDEO_PATH):
+        if case.method == "DELETE" and case.operation == DELETE:
             video_id = case.path.rsplit("/", 1)[-1]
             if video_id in self.status and self.status[video_id] not in STATUS.terminal:
                 self.deleted_unfinished.add(video_id)

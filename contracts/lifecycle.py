@@ -15,6 +15,7 @@ from typing import Any
 from contracts import cases
 from contracts.context import RunContext
 from contracts.failures import ContractViolation, NotVerifiable
+from contracts.rules import RETRIEVE
 
 DEFAULT_POLL_SECONDS = 1.0  # the SDK's own default when the header is absent
 MIN_POLL_SECONDS = 0.02
@@ -126,7 +127,7 @@ def poll_once(ctx: RunContext, each: Track) -> None:
     each.next_poll = float("inf")  # not due again while this poll is under way
     first = each.polls == 0
     each.polls += 1
-    case = cases.call(f"poll {each.video_id}", "GET", "/videos/{video_id}", each.video_id)
+    case = cases.call(f"poll {each.video_id}", *RETRIEVE, each.video_id)
     if first:
         case.name, case.clause, case.expect = "retrieve right after create", "lifecycle.retrieve-after-create", "accepted"
     response = ctx.transmit(case)

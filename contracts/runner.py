@@ -12,7 +12,7 @@ from contracts.context import RunContext
 from contracts.failures import RunAborted, SetupError
 from contracts.options import RunOptions
 from contracts.recorder import Recorder
-from contracts.rules import Rules
+from contracts.rules import DELETE, LIST, Rules
 from contracts.scenarios import auth, characters, create_invalid, create_valid, derived, generated, jobs, listing
 from contracts.scenarios.state import RunState
 from contracts.spec import Spec, load_spec
@@ -50,7 +50,7 @@ STEPS: list[tuple[str, Callable[[RunContext, RunState], None]]] = [
 def preflight(client: Client) -> None:
     """Fail fast, with one line, when nothing listens at the base URL. A server that accepts the
     connection but hangs is not a setup error: the run goes on and reports it as a violation."""
-    response = client.request("GET", "/videos", query={"limit": 1})
+    response = client.request(*LIST, query={"limit": 1})
     if response.connect_failed:
         raise SetupError(f"cannot reach the target at {client.base_url}: {response.transport_error}")
     if response.status == 401:
@@ -157,7 +157,7 @@ def cleanup(ctx: RunContext) -> None:
         if video_id in ctx.deleted:
             continue
         try:
-            ctx.transmit(cases.call("clean-up: delete", "DELETE", "/videos/{video_id}", video_id))
+            ctx.transmit(cases.call("clean-up: delete", *DELETE, video_id))
         except RunAborted:
             return
         ctx.deleted.add(video_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contracts import cases
 from contracts.clauses import ROUTES
 from contracts.context import RunContext
+from contracts.rules import CONTENT, DELETE, LIST, REMIX, RETRIEVE
 from contracts.scenarios import characters
 from contracts.scenarios.state import RunState
 
@@ -24,13 +25,13 @@ def probes(ctx: RunContext, video_id: str | None, clause_id: str, auth: str | No
     if base is not None:
         base.auth = auth
         out.append(base)
-    out.append(cases.call(f"list {label}", "GET", "/videos", query={"limit": 1}, auth=auth, clause=clause_id,
+    out.append(cases.call(f"list {label}", *LIST, query={"limit": 1}, auth=auth, clause=clause_id,
                           expect="unauthorized"))
-    for name, method, template, extra in (
-        ("retrieve", "GET", "/videos/{video_id}", {}),
-        ("content", "GET", "/videos/{video_id}/content", {"partial_body": True}),
-        ("remix", "POST", "/videos/{video_id}/remix", {"json_body": {"prompt": "an unauthorized remix"}}),
-        ("delete", "DELETE", "/videos/{video_id}", {}),  # last: a target that accepts it loses the video
+    for name, (method, template), extra in (
+        ("retrieve", RETRIEVE, {}),
+        ("content", CONTENT, {"partial_body": True}),
+        ("remix", REMIX, {"json_body": {"prompt": "an unauthorized remix"}}),
+        ("delete", DELETE, {}),  # last: a target that accepts it loses the video
     ):
         out.append(cases.call(f"{name} {label}", method, template, video_id, auth=auth, clause=clause_id,
                               expect="unauthorized", **extra) if video_id else f"{method} {template}")

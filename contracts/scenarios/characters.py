@@ -14,11 +14,10 @@ from contracts import cases
 from contracts.cases import Case, FileField
 from contracts.context import RunContext, answered
 from contracts.failures import ContractViolation
+from contracts.rules import CREATE_CHARACTER, EDIT, EXTEND, GET_CHARACTER
 from contracts.scenarios.derived import route_probe, video_file
 from contracts.scenarios.state import RunState
 
-PATH = "/videos/characters"
-GET = "/videos/characters/{character_id}"
 NAME_LIMITS = "CharacterName"
 NOT_VIDEOS = {
     "a text file named .mp4": ("video", "character.mp4", "video/mp4", b"this is plain text, not a video\n"),
@@ -28,13 +27,14 @@ NOT_VIDEOS = {
 
 def character_case(name: str, fields: dict[str, str], files: list[FileField], clause: str | None = None,
                    expect: str | None = None) -> Case:
-    return cases.call(f"character: {name}", "POST", PATH, form=list(fields.items()), files=list(files),
+    return cases.call(f"character: {name}", *CREATE_CHARACTER, form=list(fields.items()), files=list(files),
                       clause=clause, expect=expect)
 
 
 def get_case(name: str, character_id: str, **kwargs: Any) -> Case:
-    return Case(name=name, method="GET", path=GET.replace("{character_id}", character_id),
-                operation=("GET", GET), **kwargs)
+    method, template = GET_CHARACTER
+    return Case(name=name, method=method, path=template.replace("{character_id}", character_id), operation=GET_CHARACTER,
+                **kwargs)
 
 
 def run(ctx: RunContext, state: RunState) -> None:
@@ -42,7 +42,7 @@ def run(ctx: RunContext, state: RunState) -> None:
         return
     missing = "character.missing-fields-rejected"
     probe = character_case("no video", {"name": "Mossy"}, [], missing, "rejected")
-    if route_probe(ctx, probe, "character.offered", "characters", siblings=(("GET", GET),)) is None:
+    if route_probe(ctx, probe, "character.offered", "characters", siblings=(GET_CHARACTER,)) is None:
         return
     shortest, longest = ctx.spec.string_limits(NAME_LIMITS)
     rejected = [character_case("no name", {}, [video_file()], missing, "rejected")]
@@ -93,9 +93,9 @@ def auth_probes(ctx: RunContext, clause_id: str, auth: str | None, label: str) -
     one is blocked through ctx.missing_routes, like any operation without a route)."""
     probes = [character_case(f"create {label}", {"name": "Mossy"}, [video_file()]),
               get_case(f"retrieve a character {label}", "char_" + uuid.uuid4().hex),
-              cases.call(f"edit {label}", "POST", "/videos/edits",
+              cases.call(f"edit {label}", *EDIT,
                          json_body={"prompt": "a", "video": {"id": "video_1"}}),
-              cases.call(f"extension {label}", "POST", "/videos/extensions",
+              cases.call(f"extension {label}", *EXTEND,
                          json_body={"prompt": "a", "seconds": ctx.rules.defaults["seconds"], "video": {"id": "video_1"}})]
     for case in probes:
         case.auth, case.clause, case.expect = auth, clause_id, "unauthorized"

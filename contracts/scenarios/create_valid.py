@@ -19,6 +19,7 @@ from contracts.cases import Case
 from contracts.client import Response
 from contracts.context import RunContext
 from contracts.failures import ContractViolation, NotVerifiable
+from contracts.rules import DELETE
 from contracts.scenarios.state import RunState
 
 OMITTED = "(omitted)"  # in RunState.refused: (field, OMITTED) when leaving the field out was refused
@@ -68,7 +69,7 @@ def discard(ctx: RunContext, video_id: str) -> None:
     """Delete a job of the run at once (a real server may then take it off its GPU)."""
     if video_id in ctx.deleted:
         return
-    response = ctx.send(cases.call(DISCARD, "DELETE", "/videos/{video_id}", video_id))
+    response = ctx.send(cases.call(DISCARD, *DELETE, video_id))
     if response.ok and 200 <= response.status < 300:
         ctx.deleted.add(video_id)
 

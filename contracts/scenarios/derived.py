@@ -23,6 +23,7 @@ from contracts.clauses import OPERATION_CLAUSES
 from contracts.client import Response
 from contracts.context import RunContext, answered
 from contracts.failures import Blocked, ContractViolation, NotVerifiable
+from contracts.rules import RETRIEVE
 from contracts.scenarios.create_valid import discard
 from contracts.scenarios.state import RunState
 from contracts.types import Verdict
@@ -174,7 +175,7 @@ def _unfinished_kept(ctx: RunContext, state: RunState) -> dict[str, Any] | None:
     if not spares or spares[0].get("status") in ctx.rules.statuses.terminal:
         return None
     video_id = spares[0]["id"]
-    response = ctx.transmit(cases.call("retrieve a kept job (an unfinished source?)", "GET", "/videos/{video_id}",
+    response = ctx.transmit(cases.call("retrieve a kept job (an unfinished source?)", *RETRIEVE,
                                        video_id))
     try:
         status = response.json().get("status") if response.ok and response.status == 200 else None
@@ -195,7 +196,7 @@ def _unfinished_probes(ctx: RunContext, present: list[Derived], job: dict[str, A
         with ctx.recorder.clause(UNFINISHED_SOURCE, case, response):
             answered(response, f"'{case.name}'")
             if response.ok and response.status == 200:
-                again = ctx.send(cases.call("retrieve the unfinished source", "GET", "/videos/{video_id}", job["id"]))
+                again = ctx.send(cases.call("retrieve the unfinished source", *RETRIEVE, job["id"]))
                 if again.ok and again.status == 200 and again.json().get("status") == ctx.rules.statuses.completed:
                     raise NotVerifiable("the source completed before the request reached the server")
             retried = " (the openai SDK retries 409: a client waits, then gets the same refusal)" \
@@ -331,7 +332,7 @@ def follow(ctx: RunContext, results: list[tuple[Derived, Case, dict[str, Any]]])
         video_id = video.get("id")
         if not isinstance(video_id, str) or not video_id:
             continue
-        retrieve = cases.call(f"retrieve the {op.operation} result", "GET", "/videos/{video_id}", video_id)
+        retrieve = cases.call(f"retrieve the {op.operation} result", *RETRIEVE, video_id)
         response = ctx.send(retrieve)
         with ctx.recorder.clause(op.result, retrieve, response):
             answered(response, f"'{retrieve.name}'")

@@ -11,10 +11,9 @@ import uuid
 from contracts import cases, lifecycle
 from contracts.context import RunContext, answered
 from contracts.failures import ContractViolation, NotVerifiable
+from contracts.rules import CONTENT, DELETE, REMIX, RETRIEVE
 from contracts.scenarios.create_valid import accepted_video
 from contracts.scenarios.state import RunState
-
-CONTENT = "/videos/{video_id}/content"
 
 
 def content_not_ready(ctx: RunContext, state: RunState) -> None:
@@ -30,12 +29,12 @@ def content_not_ready(ctx: RunContext, state: RunState) -> None:
             ctx.recorder.not_verified(clause_id, "every job was finished at its create answer")
         return
     video_id = young[0]["id"]
-    case = cases.call("content of a job not completed", "GET", CONTENT, video_id, partial_body=True)
+    case = cases.call("content of a job not completed", *CONTENT, video_id, partial_body=True)
     response = ctx.transmit(case)  # now: the polls that are due can wait one request
     with ctx.recorder.clause(clause_id, case, response):
         answered(response, f"'{case.name}'", partial=True)
         if response.status == 200:
-            again = ctx.send(cases.call("retrieve after early content", "GET", "/videos/{video_id}", video_id))
+            again = ctx.send(cases.call("retrieve after early content", *RETRIEVE, video_id))
             status = again.json().get("status") if again.ok and again.status == 200 else None
             if status == ctx.rules.statuses.completed:
                 raise NotVerifiable("the job completed while its content was being asked for")
@@ -78,7 +77,7 @@ def content(ctx: RunContext, state: RunState) -> None:
     if _completed(ctx, state, "content.download") is None:
         return
     for variant in ctx.rules.variant_media_types:
-        case = cases.call(f"content variant={variant}", "GET", CONTENT, state.completed_id,
+        case = cases.call(f"content variant={variant}", *CONTENT, state.completed_id,
                           query={"variant": variant}, partial_body=True, clause="content.download", expect="accepted")
         ctx.send(case)  # its status and its bytes are judged by the checks of content.download
         ctx.coverage.enum("variant", variant, "query")
@@ -88,7 +87,7 @@ def remix(ctx: RunContext, state: RunState) -> None:
     source = _completed(ctx, state, "remix.sets-source")
     if source is None:
         return
-    case = cases.call("remix a completed video", "POST", "/videos/{video_id}/remix", source,
+    case = cases.call("remix a completed video", *REMIX, source,
                       json_body={"prompt": "the same scene, at night"}, clause="remix.sets-source", expect="accepted")
     response = ctx.attempt("remix.sets-source", case)
     if response is None:
@@ -100,10 +99,10 @@ def remix(ctx: RunContext, state: RunState) -> None:
 
 def _unknown_id_calls(missing: str) -> list:
     return [
-        cases.call("retrieve an unknown id", "GET", "/videos/{video_id}", missing),
-        cases.call("delete an unknown id", "DELETE", "/videos/{video_id}", missing),
-        cases.call("content of an unknown id", "GET", CONTENT, missing),
-        cases.call("remix an unknown id", "POST", "/videos/{video_id}/remix", missing, json_body={"prompt": "a"}),
+        cases.call("retrieve an unknown id", *RETRIEVE, missing),
+        cases.call("delete an unknown id", *DELETE, missing),
+        cases.call("content of an unknown id", *CONTENT, missing),
+        cases.call("remix an unknown id", *REMIX, missing, json_body={"prompt": "a"}),
     ]
 
 
@@ -141,14 +140,14 @@ def delete(ctx: RunContext, state: RunState) -> None:
             ctx.recorder.unmet(cid, "no video of this run could be spared for deletion")
         return
     target = candidates[0]  # the oldest spare: the newest (the remix) keeps the list spanning two seconds
-    case = cases.call("delete a video", "DELETE", "/videos/{video_id}", target, clause="delete.returns-deletion",
+    case = cases.call("delete a video", *DELETE, target, clause="delete.returns-deletion",
                       expect="accepted")
     response = ctx.send(case)
     if not response.ok or not 200 <= response.status < 300:
         ctx.recorder.unmet("delete.then-not-found", "the delete was not accepted")
         return  # delete.returns-deletion is judged by the case's own clause
     ctx.deleted.add(target)  # the deletion object is judged by the checks of delete.returns-deletion
-    case = cases.call("retrieve a deleted video", "GET", "/videos/{video_id}", target)
+    case = cases.call("retrieve a deleted video", *RETRIEVE, target)
     response = ctx.send(case)
     clause_id = "delete.then-not-found"
     if response.ok and response.status not in (404,) and not 200 <= response.status < 300 \

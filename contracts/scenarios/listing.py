@@ -15,6 +15,7 @@ import time
 from contracts import cases
 from contracts.context import RunContext
 from contracts.failures import ContractViolation, NotVerifiable
+from contracts.rules import LIST
 from contracts.scenarios.create_valid import accepted_video, alive, keep
 from contracts.scenarios.state import RunState
 
@@ -24,7 +25,7 @@ SECOND_ATTEMPTS = 2  # creates made to have videos in two different seconds
 
 def page(ctx: RunContext, clause_id: str, **query: Any) -> dict[str, Any]:
     label = "&".join(f"{k}={v}" for k, v in query.items())
-    case = cases.call(f"list ?{label}", "GET", "/videos", query=query)
+    case = cases.call(f"list ?{label}", *LIST, query=query)
     response = ctx.send(case)
     body = ctx.video(clause_id, response, f"GET /videos?{label}")  # no complete answer: blocked by transport
     data = body.get("data")
@@ -66,7 +67,7 @@ def run(ctx: RunContext, state: RunState) -> None:
         return
     two_seconds(ctx, state)
     for key in ("limit", "order"):
-        values = ctx.spec.query_parameter("GET", "/videos", key)["schema"]
+        values = ctx.spec.query_parameter(*LIST, key)["schema"]
         for value in values.get("enum", [1, 2]):
             ctx.coverage.enum(key, str(value), "query")
 

@@ -22,7 +22,7 @@ from contracts.mock.faults.base import (
     Handler,
     crash,
 )
-from contracts.rules import STATUS
+from contracts.rules import LIST, STATUS
 
 
 def on_error(matches: Callable[[APIError], bool], answer: Callable[[Request, APIError], Exception]) -> Around:
@@ -246,7 +246,7 @@ async def list_stable_by_seconds(ctx: FaultContext, request: Request, call_next:
     answer = await call_next(request)  # the real handler validates the query and the cursor
     if answer.status_code != 200:
         return answer
-    defaults = {name: ctx.rules.spec.query_parameter("GET", "/videos", name)["schema"].get("default")
+    defaults = {name: ctx.rules.spec.query_parameter(*LIST, name)["schema"].get("default")
                 for name in ("limit", "order")}
     order = request.query_params.get("order", defaults["order"])
     limit = int(request.query_params.get("limit", defaults["limit"]))
