@@ -168,7 +168,7 @@ def test_one_gpu_over_http(cancels, wait_completed):
         if a_now["status"] not in TERMINAL:
             assert (b_now["status"], c_now["status"]) == ("queued", "queued")
         assert client.delete(f"/videos/{b['id']}").json()["deleted"] is True
-        a_end, c_end = wait_completed(client, a["id"], 60), wait_completed(client, c["id"], 60)
+        a_end, c_end = wait_completed(client, a["id"]), wait_completed(client, c["id"])
     assert a_end["status"] == c_end["status"] == "completed"
     gap = c_end["completed_at"] - a_end["completed_at"]  # whole seconds: one job-length, or two
     assert gap <= 1 if cancels else gap >= 2
