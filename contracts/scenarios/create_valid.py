@@ -112,6 +112,8 @@ def baseline(ctx: RunContext, state: RunState) -> None:
             ctx.baseline.accepted.setdefault(candidate.encoding, dict(candidate.case.params))
             if candidate.full:
                 ctx.baseline.explicit_defaults.add(candidate.encoding)
+            elif video.get("model") == ctx.rules.defaults["model"]:
+                state.default_model_served.add(candidate.encoding)
             keep_or_discard(ctx, state, video)
     for encoding in baselines.ENCODINGS:
         _decide_encoding(ctx, encoding, answers)
@@ -203,6 +205,12 @@ def _planned(ctx: RunContext, state: RunState) -> None:
     rules, base = ctx.rules, ctx.baseline
     preferred = base.encoding("json")
     skip = {name: {rules.defaults[name]} for name, _ in plan.ENUMS} if preferred in base.explicit_defaults else {}
+    if state.default_model_served and rules.defaults["model"] in rules.models:
+        # A create without model was accepted and answered with the default model: that value is
+        # served, so it costs no create of its own (one job less on a GPU server).
+        skip.setdefault("model", set()).add(rules.defaults["model"])
+        for encoding in sorted(state.default_model_served):
+            ctx.coverage.enum("model", rules.defaults["model"], encoding)
     props = plan.properties(rules, skip_values=skip)
     if preferred is None:
         for prop in props:

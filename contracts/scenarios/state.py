@@ -16,4 +16,5 @@ class RunState:
     # Packs of the create plan that a generated valid create carries (contracts/scenarios/create_valid.py
     # ``carry``), and what the plan's splitting needs to settle them (outcome by property, properties).
     carried: list[Any] = field(default_factory=list)
+    default_model_served: set[str] = field(default_factory=set)  # encodings whose prompt-only create got it
     plan: tuple[dict[int, bool], list[Any]] = field(default_factory=lambda: ({}, []))
