@@ -3,8 +3,12 @@ and passes on a conforming one (a check that cannot fail is a defect)."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
+import contracts
 from contracts.checks import REGISTRY
 from contracts.types import Verdict
 from tests.engine.helpers import COMPLETED, ERROR, NOW, case, context, evidence, response, verdict, video
@@ -212,3 +216,35 @@ def test_every_registered_check_is_exercised_by_a_broken_response():
     broken_clauses = {b[3] for b in BROKEN}
     registered = {clause_id for clause_id, _ in REGISTRY if clause_id is not None}
     assert registered <= broken_clauses, f"checks without a failing test: {sorted(registered - broken_clauses)}"
+
+
+# ---- the engine's boundaries (issue 10, item 9) -------------------------------------------------
+ENGINE = Path(contracts.__file__).parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_checks_see_no_run_context():
+    """A check judges one response from its CheckContext (spec, rules, case) alone."""
+    run_modules = {"contracts.context", "contracts.runner", "contracts.lifecycle", "contracts.scenarios"}
+    assert {m for m in _imports(ENGINE / "checks.py") if m in run_modules or m.startswith("contracts.scenarios.")} == set()
+
+
+def test_scenarios_never_raise_a_per_response_clause():
+    """What one response shows is judged by the registered checks, once; scenario code sends cases
+    and judges only what takes several responses (lifecycle, pagination, delete-then-retrieve...)."""
+    per_response = {clause_id for clause_id, _ in REGISTRY if clause_id is not None}
+    raised = []
+    for path in [*(ENGINE / "scenarios").glob("*.py"), ENGINE / "lifecycle.py", ENGINE / "baseline.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ContractViolation" and node.args
+                    and isinstance(node.args[0], ast.Constant) and node.args[0].value in per_response):
+                raised.append(f"{path.name}:{node.lineno} {node.args[0].value}")
+    assert raised == []
