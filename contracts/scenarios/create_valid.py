@@ -278,8 +278,8 @@ def carry(ctx: RunContext, state: RunState, generated: list[Case]) -> list[Case]
         try:
             response = ctx.send(carrier)
         except NotVerifiable:
-            state.carried.clear()  # the cap: each carried clause noted the dropped case
-            return left
+            left.append(case)  # the cap: each carried clause noted the dropped case; what is left
+            break  # is sent as planned below, so that its clauses note the cap too
         video = accepted_video(response)
         if video is None:
             refused.append(item)
