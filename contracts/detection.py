@@ -9,7 +9,7 @@ loopback) checked by the engine (``contracts.runner.run``) with a key, so auth i
 ``persona=True`` runs a persona instead (``--persona NAME``: several faults at once, see
 ``contracts.mock.personas``). Runs go to a pool of worker processes, longest first, so that the
 slow modes (rate limits, slow answers, hangs) overlap with the rest. Shared by
-``tests/test_detection.py``, ``tests/test_detection_personas.py`` and ``benchmarks/detection.py``.
+``tests/test_detection.py`` and ``benchmarks/detection.py``.
 
 When does the suite first see a fault? The engine records, for each clause, how many requests had
 been sent and how long the run had taken when it first failed (``ClauseResult.first_failure``).
@@ -26,13 +26,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from contracts.mock.faults import CATALOGUE
+from contracts.options import default
 from contracts.text import one_line
 
 # The suite runs with the options of a user's external run (`videos-contract run --base-url ...`):
 # the same create cap and plan, the same number of generated cases, clean-up at the end, so that
 # what this harness catches is what users get. Only the server's own pace differs: short jobs,
 # and short timeouts for the servers that hang (those say how long to wait, not what is tried).
-EXAMPLES = 20  # generated cases per mode: the CLI's default
+EXAMPLES = default("examples")  # generated cases per mode: the user's default
 JOB_SECONDS = 0.2  # job duration of the server under test
 REQUEST_TIMEOUT = 2.0  # a hanging request is given up after this long
 JOB_TIMEOUT = 3.0  # how long one job is followed (jobs-never-finish)
