@@ -7,7 +7,7 @@
     .venv/bin/python benchmarks/detection.py --personas --markdown   # the persona table of docs/faults.md
 
 For each mode: a real server (``python -m contracts.mock --fault NAME``, uvicorn, loopback, an API
-key) and a real run of the suite (the engine in-process, examples 5, jobs of 0.2 s, request
+key) and a real run of the suite (the engine in-process, a user's default options, jobs of 0.2 s, request
 timeout 2 s, job timeout 3 s; see contracts/detection.py). Columns:
 
 * verdict: a fault is ``caught`` when the run exits 1 with all its clauses failed, ``partly``
