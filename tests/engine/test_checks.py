@@ -10,19 +10,12 @@ import pytest
 
 import contracts
 from contracts.checks import REGISTRY
+from contracts.rules import CONTENT, CREATE, DELETE, EDIT, GET_CHARACTER, LIST, REMIX, RETRIEVE
 from contracts.types import Verdict
 from tests.engine.helpers import COMPLETED, ERROR, NOW, case, context, evidence, response, verdict, video
 
-RETRIEVE = ("GET", "/videos/{video_id}")
-CREATE = ("POST", "/videos")
-LIST = ("GET", "/videos")
-DELETE = ("DELETE", "/videos/{video_id}")
-CONTENT = ("GET", "/videos/{video_id}/content")
-REMIX = ("POST", "/videos/{video_id}/remix")
 CONTENT_CASE = {"clause": "content.download", "expect": "accepted", "query": {"variant": "video"}}
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 16
-CHARACTER = ("GET", "/videos/characters/{character_id}")
-EDIT = ("POST", "/videos/edits")
 
 # (id, operation, response, clause that must fail, field it must name)
 BROKEN = [
@@ -65,11 +58,11 @@ BROKEN = [
     ("list-item-ms", LIST, response(200, {"object": "list", "data": [video(created_at=NOW * 1000)], "first_id": "video_123",
                                           "last_id": "video_123", "has_more": False}),
      "video.timestamps-unix-seconds", "$.data[0].created_at"),
-    ("character-created-at-iso", CHARACTER, response(200, {"id": "char_1", "name": "M", "created_at": "2026-11-30T05:00:00Z"}),
+    ("character-created-at-iso", GET_CHARACTER, response(200, {"id": "char_1", "name": "M", "created_at": "2026-11-30T05:00:00Z"}),
      "response.character.schema", "$.created_at"),
-    ("character-created-at-missing", CHARACTER, response(200, {"id": "char_1", "name": "M"}), "response.character.schema", "$"),
+    ("character-created-at-missing", GET_CHARACTER, response(200, {"id": "char_1", "name": "M"}), "response.character.schema", "$"),
     ("edit-video-seconds-integer", EDIT, response(200, video(seconds=8)), "response.video.schema", "$.seconds"),
-    ("character-409", CHARACTER, response(409, ERROR), "response.status-documented", "status"),
+    ("character-409", GET_CHARACTER, response(409, ERROR), "response.status-documented", "status"),
     ("429-without-retry-after", RETRIEVE, response(429, ERROR), "response.rate-limit.retry-after", "Retry-After"),
 ]
 
@@ -159,8 +152,8 @@ CONFORMING = [
     ("list", LIST, response(200, {"object": "list", "data": [video()], "first_id": "video_123", "last_id": "video_123",
                                   "has_more": False})),
     ("deleted", DELETE, response(200, {"id": "video_123", "object": "video.deleted", "deleted": True})),
-    ("character", CHARACTER, response(200, {"id": "char_1", "name": "M", "created_at": NOW})),
-    ("character-nulls", CHARACTER, response(200, {"id": None, "name": None, "created_at": NOW, "extra": 1})),
+    ("character", GET_CHARACTER, response(200, {"id": "char_1", "name": "M", "created_at": NOW})),
+    ("character-nulls", GET_CHARACTER, response(200, {"id": None, "name": None, "created_at": NOW, "extra": 1})),
     ("edit", EDIT, response(200, {**video(), "edited_from_video_id": "video_1", "seconds": "12"})),
 ]
 
