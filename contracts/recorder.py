@@ -32,6 +32,7 @@ class _State:
     cases_sent: int = 0  # cases planned for this clause that were sent
     dropped: list[str] = field(default_factory=list)  # names of planned cases that were not sent
     drop_reason: str | None = None
+    plan_note: str | None = None  # what the plan chose to send for this clause (e.g. the job budget's share)
 
 
 class Recorder:
@@ -81,6 +82,11 @@ class Recorder:
     def not_verified(self, clause_id: str, note: str) -> None:
         state = self._get(clause_id)
         state.not_verified = state.not_verified or note
+
+    def planned(self, clause_id: str, note: str) -> None:
+        """The plan sends fewer cases for ``clause_id`` than it could (a budget): said beside its verdict.
+        Unlike ``not_verified``, this is not a gap: every case planned still has to run for it to pass."""
+        self._get(clause_id).plan_note = note
 
     def case_sent(self, clause_id: str) -> None:
         """A case planned for ``clause_id`` was sent (counted for the coverage note)."""
@@ -193,6 +199,8 @@ class Recorder:
                 note = state.not_verified or (f"not reached: {interrupted}" if interrupted else "not exercised by this run")
             elif state.not_verified:
                 note = f"partly verified: {state.not_verified}"
+            elif verdict is Verdict.PASSED:
+                note = state.plan_note
             out.append(ClauseResult(clause=clause, verdict=verdict, evidence=list(state.evidence), checks=state.checks,
                                     note=note, profile_changed=cid in profile_changed,
                                     first_failure=state.first_failure, blocked_by=root))

@@ -156,9 +156,11 @@ def run(ctx: RunContext, state: RunState) -> None:
                 beyond = len(planned) - budget
                 ctx.coverage.generated["positive beyond the job budget"] += beyond
                 ctx.cost.generated_not_sent += beyond
-                # Honest coverage: the clause passes on those sent, and says how many were not.
-                ctx.recorder.not_verified(clause_id, f"{budget} of {len(planned)} generated valid creates sent, "
-                                          f"{beyond} beyond the job budget (--max-creates {ctx.options.max_creates})")
+                # The plan sends what the budget leaves (all of which must run for the clause to
+                # pass) and says so beside the verdict; the rest are drawn, never planned.
+                ctx.recorder.planned(clause_id, f"{budget} of the {len(planned)} generated valid creates drawn are "
+                                     f"planned: the job budget (--max-creates {ctx.options.max_creates}) leaves "
+                                     f"{budget}; a higher --max-creates sends more")
                 planned = planned[:budget]
         if mode == "positive":
             # The first ones carry the plan's prompt-free packs (no job of their own); one refused

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.failures import ContractViolation, NotVerifiable
+from contracts.failures import CaseDropped, ContractViolation, NotVerifiable
 from contracts.recorder import MAX_EVIDENCE, Recorder
 from contracts.types import Verdict
 
@@ -32,6 +32,14 @@ def outcome(rec: Recorder):
                      (Verdict.NOT_VERIFIED, 0, "no job completed"), id="not-verified"),
         pytest.param(lambda rec: (rec.not_verified(CLAUSE, "one variant missing"), rec.passed(CLAUSE)),
                      (Verdict.PASSED, 1, "partly verified: one variant missing"), id="partly-verified"),
+        pytest.param(lambda rec: (rec.planned(CLAUSE, "2 of 20 planned"), rec.passed(CLAUSE)),
+                     (Verdict.PASSED, 1, "2 of 20 planned"), id="passed-with-the-plan-said"),
+        pytest.param(lambda rec: rec.planned(CLAUSE, "2 of 20 planned"),
+                     (Verdict.NOT_VERIFIED, 0, "not exercised by this run"), id="a-plan-alone-is-no-pass"),
+        pytest.param(lambda rec: (rec.planned(CLAUSE, "2 of 20 planned"), rec.case_sent(CLAUSE), rec.passed(CLAUSE),
+                                  rec.dropped(CLAUSE, CaseDropped("generated 2", "--max-creates (3) reached"))),
+                     (Verdict.NOT_VERIFIED, 1, "not verified: 1 of 2 cases sent, --max-creates (3) reached; "
+                      "not sent: 'generated 2'"), id="a-planned-case-dropped-is-not-verified"),
     ],
 )
 def test_a_verdict_from_what_was_recorded(record, expected):
