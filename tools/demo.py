@@ -47,6 +47,11 @@ def _failed(cid: str, statement: str, checks: int, evidence: Evidence) -> Clause
     return ClauseResult(_c(cid, statement), Verdict.FAILED, checks=checks, evidence=[evidence])
 
 
+def _unchecked(cid: str, statement: str, verdict: Verdict, note: str, **kw) -> ClauseResult:
+    """A clause that was not checked (not verified, blocked, skipped), with the note saying why."""
+    return ClauseResult(_c(cid, statement), verdict, note=note, **kw)
+
+
 def _exchange(request: RecordedRequest, status: int, headers: dict[str, str], body: str, elapsed_ms: float,
               curl: str) -> Exchange:
     response = RecordedResponse(status=status, headers=headers, body_excerpt=body, body_size=len(body.encode()),
@@ -111,23 +116,14 @@ def demo_run() -> RunResult:
         _passed("retrieve.unknown-id", "An unknown video id gives 404 with an error object.", 2),
         _passed("list.pagination.after", "after= pages through jobs without repeats.", 2),
         _passed("list.order", "order=asc and order=desc sort by created_at.", 2),
-        ClauseResult(
-            _c("content.download.mp4", "GET /videos/{id}/content returns video/mp4 bytes."),
-            Verdict.NOT_VERIFIED,
-            note="no job completed within the budget, so there was no content to fetch",
-        ),
-        ClauseResult(
-            _c("remix.sets-source", "A remix of a completed video names it in remixed_from_video_id."),
-            Verdict.BLOCKED,
-            note="blocked: content.download.mp4 not verified (no completed video to remix)",
-            blocked_by="content.download.mp4",
-        ),
+        _unchecked("content.download.mp4", "GET /videos/{id}/content returns video/mp4 bytes.", Verdict.NOT_VERIFIED,
+                   "no job completed within the budget, so there was no content to fetch"),
+        _unchecked("remix.sets-source", "A remix of a completed video names it in remixed_from_video_id.",
+                   Verdict.BLOCKED, "blocked: content.download.mp4 not verified (no completed video to remix)",
+                   blocked_by="content.download.mp4"),
         _passed("delete.removes-job", "A deleted job is gone: retrieve gives 404.", 1),
-        ClauseResult(
-            _c("auth.missing-key", "A request without a key is rejected with 401."),
-            Verdict.SKIPPED,
-            note="the target profile has no authentication",
-        ),
+        _unchecked("auth.missing-key", "A request without a key is rejected with 401.", Verdict.SKIPPED,
+                   "the target profile has no authentication"),
         _passed(
             "errors.shape",
             "Every 4xx body is an error object with message and type.",
