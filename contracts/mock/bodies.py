@@ -7,6 +7,7 @@ UTF-8...) ends as an ``APIError`` with the envelope, never as an exception from 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +50,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, or 413 as soon as it is known to exceed ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.strip().isdigit():
+        if not re.fullmatch(r"\s*[0-9]+\s*", declared):  # ASCII digits only: "²".isdigit(), and int() refuses it
             raise APIError(400, f"Invalid Content-Length header: '{declared}'.", code="invalid_header")
         if int(declared) > limit:
             raise too_large(limit)

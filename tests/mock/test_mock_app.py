@@ -119,3 +119,17 @@ def test_a_profile_can_ignore_unknown_parameters(assert_schema):
     assert response.status_code == 200, response.text
     assert_schema("Video", response.json())
     assert "quality" not in response.json()
+
+
+@pytest.mark.parametrize("declared", [b"\xb2", b"1e3", b"+5", b"-1", b"0x10"],
+                         ids=["superscript-two", "exponent", "plus-sign", "negative", "hex"])
+def test_a_content_length_of_anything_but_ascii_digits_is_400(declared, assert_schema):
+    # uvicorn's parser refuses these before the app sees them; another ASGI server may not ("²" is a
+    # digit to str.isdigit, and int() refuses it: that was a 500)
+    app = create_app(MockConfig())
+    response = call(app, "POST", "/videos", content=b'{"prompt": "p"}',
+                    headers={"content-type": "application/json", "content-length": declared})
+    assert response.status_code == 400, response.text
+    assert_schema("ErrorResponse", response.json())
+    assert response.json()["error"]["code"] == "invalid_header"
+    assert len(app.state.store) == 0
