@@ -3,7 +3,7 @@
 Servers are session-scoped and start lazily (only when a test asks for one):
 - ``mock_server``: no key, jobs complete in 0.3 s (lifecycle, SDK, content).
 - ``keyed_mock_server``: requires ``Authorization: Bearer <MOCK_API_KEY>``, jobs of 0.3 s.
-- ``strict_mock_server``: jobs never complete during a run (409 "not ready" answers) and
+- ``strict_mock_server``: jobs never complete during a run ("not ready" answers) and
   request bodies are capped at 64 KiB (413 answers without sending megabytes).
 """
 

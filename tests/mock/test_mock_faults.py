@@ -97,6 +97,17 @@ def test_timeline_faults():
     assert failed["status"] == "failed" and set(failed["error"]) == {"code", "message"}
 
 
+@pytest.mark.parametrize(("faults", "status"), [((), 404), (("not-ready-409",), 409)], ids=["faithful", "not-ready-409"])
+def test_content_of_an_unfinished_video_is_404_and_409_only_as_a_fault(faults, status):
+    app = app_with(*faults, job_seconds=3600)
+    video = call(app, "POST", "/videos", json={"prompt": "p"}).json()
+    response = call(app, "GET", f"/videos/{video['id']}/content")
+    assert response.status_code == status
+    assert (response.json()["error"]["code"], response.json()["error"]["param"]) == ("video_not_ready", "video_id")
+    # a remix of it is refused with 400 either way: the fault changes the content answer only
+    assert call(app, "POST", f"/videos/{video['id']}/remix", json={"prompt": "q"}).status_code == 400
+
+
 @pytest.mark.parametrize(
     ("fault", "status", "media_type", "shape"),
     [
