@@ -10,7 +10,7 @@ violation to OpenAI's error: ``param`` names the field and ``code`` says what we
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +70,7 @@ class RequestValidator:
     def __init__(self, rules: Rules):
         self.rules = rules
         self._compiled: dict[str, SchemaValidator] = {}
+        self._plain: dict[str, dict[str, list[str] | None]] = {}
 
     # ---- operations ----------------------------------------------------------------------
     def create(self, body: Body) -> CreateParams:
@@ -186,12 +187,11 @@ class RequestValidator:
         """A shortcut for the common valid body (the walk below finds which error to answer): flat
         JSON values only (no file, no binary part, no nested object to check for unknown names),
         of the right types and within a profile's choices, and the whole object valid at once."""
-        properties = schema.get("properties", {})
+        plain = self._plain_fields(key, schema)
         for name, item in value.items():
-            sub = properties.get(name)
-            if sub is None or isinstance(item, (UploadedFile, dict)) or _is_binary(sub):
+            if name not in plain or isinstance(item, (UploadedFile, dict)):
                 return False
-            expected = _json_types(sub)
+            expected = plain[name]
             if expected is not None and not any(_is_type(item, t) for t in expected):
                 return False
             allowed = (choices or {}).get(name)
@@ -223,6 +223,14 @@ class RequestValidator:
         if name is None:  # parse_body already refused other media types
             raise APIError(415, f"Unsupported Content-Type: '{media_type}'.", code="unsupported_media_type")
         return name
+
+    def _plain_fields(self, key: str, schema: Mapping[str, Any]) -> dict[str, list[str] | None]:
+        """The object's non-file properties and the JSON types each admits (None: any), worked
+        out once per schema: they are looked up on every request."""
+        if key not in self._plain:
+            self._plain[key] = {name: _json_types(sub) for name, sub in schema.get("properties", {}).items()
+                                if not _is_binary(sub)}
+        return self._plain[key]
 
     def _validator(self, key: str, schema: Mapping[str, Any]) -> SchemaValidator:
         if key not in self._compiled:
@@ -324,16 +332,20 @@ def _json_types(schema: Mapping[str, Any]) -> list[str] | None:
     return None if found is None else list(found)
 
 
+_IS_TYPE: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+}
+
+
 def _is_type(value: Any, kind: str) -> bool:
-    return {
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "null": lambda v: v is None,
-        "object": lambda v: isinstance(v, dict),
-        "array": lambda v: isinstance(v, list),
-    }.get(kind, lambda v: True)(value)
+    check = _IS_TYPE.get(kind)
+    return True if check is None else check(value)
 
 
 def _expected(schema: Mapping[str, Any]) -> list[str]:
