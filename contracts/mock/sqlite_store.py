@@ -15,7 +15,8 @@ a job that was running when the server stopped must finish by its clock when it 
 
 The file is checked before anything is written to it: an SQLite file of another application, a
 damaged file and a store written by a newer kit (a higher ``SCHEMA_VERSION``) are refused with
-one line (``StoreError``), and left exactly as they were. An older store is migrated
+one line (``StoreError``), and left exactly as they were (the log a server that did not close it
+left beside it is read from a private copy). An older store is migrated
 (``MIGRATIONS``).
 """
 
@@ -23,7 +24,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -233,17 +236,40 @@ def _check_existing(path: Path) -> None:
         raise StoreError(f"--store {path}: cannot read it: {exc.strerror or exc}") from None
     if magic != SQLITE_MAGIC:
         raise StoreError(f"--store {path}: is not an SQLite database (a damaged file, or another kind of file)")
-    # Without a write-ahead log beside it the whole database is in the file: read it as immutable,
-    # which creates nothing beside it either. With one, read-only through the log.
-    wal = path.with_name(path.name + "-wal").exists()
-    connection = _connect(path, f"{path.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}", uri=True)
+    wal = path.with_name(path.name + "-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        # The whole database is in the file: read it as immutable, which creates nothing beside it.
+        _check_database(path, f"{path.resolve().as_uri()}?immutable=1")
+        return
+    # A write-ahead log beside it (a server that did not close it, or one serving it now) holds the
+    # latest writes. Any reader of the original would rebuild SQLite's shared-memory index beside it
+    # (-shm): read a private copy of the file and its log instead, so a refused store is left as it was.
+    try:
+        with tempfile.TemporaryDirectory(prefix="videos-contract-store-") as folder:
+            copy = Path(folder) / "store.db"
+            shutil.copyfile(path, copy)
+            shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+            _check_database(path, f"{copy.as_uri()}?mode=ro")
+            return
+    except (OSError, DamagedStore):
+        pass  # no room for a copy, or one torn by a server writing while it was copied: read the original
+    _check_database(path, f"{path.resolve().as_uri()}?mode=ro")
+
+
+class DamagedStore(StoreError):
+    """A store file SQLite finds inconsistent."""
+
+
+def _check_database(path: Path, uri: str) -> None:
+    """Refuse the store ``path``, read at ``uri`` (the file itself or a copy), if it is not ours to use."""
+    connection = _connect(path, uri, uri=True)
     try:
         _check_schema(connection, path)
         problems = [row[0] for row in connection.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
-            raise StoreError(f"--store {path}: the database is damaged ({problems[0]})")
+            raise DamagedStore(f"--store {path}: the database is damaged ({problems[0]})")
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"--store {path}: the database is damaged ({exc})") from None
+        raise DamagedStore(f"--store {path}: the database is damaged ({exc})") from None
     finally:
         connection.close()
 
@@ -265,7 +291,7 @@ def _check_schema(db: sqlite3.Connection, path: Path) -> int:
     if version < SCHEMA_VERSION and any(v not in MIGRATIONS for v in range(version, SCHEMA_VERSION)):
         raise StoreError(f"--store {path}: has store schema {version}, which this videos-contract cannot migrate")
     if version == SCHEMA_VERSION and not TABLES <= tables:
-        raise StoreError(f"--store {path}: the database is damaged (missing tables: "
+        raise DamagedStore(f"--store {path}: the database is damaged (missing tables: "
                          f"{', '.join(sorted(TABLES - tables))})")
     return version
 
