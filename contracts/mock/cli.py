@@ -103,8 +103,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     port = _integer("--port", args.port, 0, 65535)
     job_seconds = _number("--job-seconds", args.job_seconds)
-    max_body = _integer("--max-body-bytes", getattr(args, "max_body_bytes", None) or DEFAULT_MAX_BODY_BYTES, 1, 2**40)
-    workers = _integer("--workers", getattr(args, "workers", None) or 1, 1, MAX_WORKERS)
+    max_body = _integer("--max-body-bytes", getattr(args, "max_body_bytes", DEFAULT_MAX_BODY_BYTES), 1, 2**40)
+    workers = _integer("--workers", getattr(args, "workers", 1), 1, MAX_WORKERS)
     store = getattr(args, "store", None)
     if args.api_key is not None and not str(args.api_key).strip():
         raise UsageError("--api-key must not be empty")
