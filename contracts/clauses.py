@@ -272,6 +272,14 @@ def parse_operations(value: str | list[str] | tuple[str, ...], where: str = "--o
     return frozenset(names)
 
 
+NOT_OFFERED = "not offered"  # how a skipped clause's note starts when its operation is not offered
+
+
+def not_offered_note(operations: str) -> str:
+    """The note of a clause skipped because the target does not offer ``operations``."""
+    return f"{NOT_OFFERED}: the target does not offer {operations} (--operations or the profile's operations)"
+
+
 def not_offered(offered: frozenset[str] | None) -> dict[str, str]:
     """Clause id -> the operation(s) whose absence skips it, for a target offering ``offered``
     (None: every operation)."""

@@ -96,7 +96,7 @@ def run(
             raise SetupError(str(exc)) from None
         generated.prefetch(ctx, state)
         for cid, operations in clauses.not_offered(options.operations).items():
-            ctx.recorder.skipped(cid, f"not offered: the target does not offer {operations} (--operations)")
+            ctx.recorder.skipped(cid, clauses.not_offered_note(operations))
         for index, (name, step) in enumerate(STEPS):
             if progress:
                 progress(name, index, len(STEPS))

@@ -190,7 +190,7 @@ def render_summary(
     ``result`` is a :class:`RunResult` or a report document (``build_report``'s output);
     ``baseline`` a :class:`Baseline` or :class:`BaselineOutcome`; ``paths`` what
     ``write_reports`` returned."""
-    from contracts.report.document import build_report, cost_text
+    from contracts.report.document import build_report, cost_text, not_offered_text
 
     doc = build_report(result, baseline=baseline) if isinstance(result, RunResult) else result
 
@@ -206,6 +206,8 @@ def render_summary(
         f"profile {doc['profile']} | spec {doc['spec_version']} | {doc['duration_seconds']:.1f}s"
         f" | {doc['requests_sent']} requests | {doc['videos_created']} videos created"
     )
+    if not_offered_text(doc):
+        out.append(not_offered_text(doc))
     out.append("")
 
     cols = [

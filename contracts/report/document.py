@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from contracts.clauses import NOT_OFFERED, OPERATIONS
 from contracts.report.baseline import Baseline, BaselineOutcome, apply_baseline
 from contracts.report.redact import clean_text, clean_tree, redact_headers
 from contracts.text import plural
@@ -266,6 +267,18 @@ def empty_cost() -> dict[str, int]:
 def not_run_count(doc: dict[str, Any]) -> int:
     """How many clauses an interrupted run never reached (shown as not verified, noted "not run")."""
     return sum(1 for c in doc["clauses"] if c["verdict"] == "not_verified" and (c.get("note") or "").startswith("not run"))
+
+
+def not_offered_text(doc: dict[str, Any]) -> str | None:
+    """The operations the target was declared not to offer, as every report words it (None when
+    it offers all): their clauses are skipped, and the reader should see why at the top."""
+    offered = (doc.get("options") or {}).get("operations")
+    missing = [op for op in OPERATIONS if offered is not None and op not in offered]
+    if not missing:
+        return None
+    skipped = sum(1 for c in doc["clauses"] if c["verdict"] == "skipped" and (c.get("note") or "").startswith(NOT_OFFERED))
+    return (f"{NOT_OFFERED}: {', '.join(missing)} (--operations or the profile's operations); "
+            f"{plural(skipped, 'clause')} skipped")
 
 
 def cost_text(doc: dict[str, Any]) -> str:

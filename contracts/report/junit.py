@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from contracts.failures import render_evidence
-from contracts.report.document import cost_text
+from contracts.report.document import cost_text, not_offered_text
 from contracts.report.redact import one_line, printable
 
 
@@ -106,6 +106,8 @@ def render_junit(doc: dict[str, Any]) -> str:
         "videos_created": doc["videos_created"],
         "gpu_cost": cost_text(doc),
     }
+    if not_offered_text(doc):
+        props["not_offered"] = not_offered_text(doc)
     if doc.get("interrupted"):
         props["interrupted"] = doc["interrupted"]
 
