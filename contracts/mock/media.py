@@ -1,4 +1,4 @@
-"""Bytes the server hands out (content variants) and takes in (reference images).
+"""Bytes the server hands out (content variants) and takes in (reference images, uploaded videos).
 
 The content assets are real files made by ``tools/make_assets.py`` (a development tool): an H.264 MP4, a WebP
 thumbnail and a JPEG spritesheet. Uploaded reference images are decoded with Pillow.
@@ -7,9 +7,10 @@ thumbnail and a JPEG spritesheet. Uploaded reference images are decoded with Pil
 from __future__ import annotations
 
 import io
+import math
 import struct
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -101,20 +102,27 @@ class NotAVideo(ValueError):
     pass
 
 
-_EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # WebM / Matroska
+# EBML (WebM, Matroska): the element ids read here, and the media type of each document type.
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+_DOC_TYPE, _SEGMENT = 0x4282, 0x18538067
+_INFO, _TIMESTAMP_SCALE, _DURATION = 0x1549A966, 0x2AD7B1, 0x4489
+_TRACKS, _TRACK_ENTRY, _TRACK_TYPE, _CLUSTER = 0x1654AE6B, 0xAE, 0x83, 0x1F43B675
+_VIDEO_TRACK = 1
+_DOC_TYPES = {b"webm": "video/webm", b"matroska": "video/x-matroska"}
 _BOX_HEADER = struct.Struct(">I4s")
 
 
 def inspect_video(data: bytes) -> VideoInfo:
     """Identify an uploaded video by its container; raise NotAVideo for anything else.
 
-    An MP4 or QuickTime file must be a well-formed sequence of boxes starting with ``ftyp`` and
-    holding a ``moov`` with a movie header (whose duration it reads); a WebM file must start with
-    the EBML header. The frames are not decoded: what a character or an edit needs is a video
-    container, and a renamed text or image file is refused.
+    An MP4 or QuickTime file must be a well-formed sequence of boxes starting with ``ftyp``, whose
+    ``moov`` holds a movie header (its duration is read) and a video track; a WebM or Matroska file
+    must be a well-formed EBML document of that type whose segment has a video track (its duration
+    is read from the segment info). The frames are not decoded: what a character or an edit needs is
+    a video container, and a renamed text or image file, an audio-only MP4 (M4A) or WebM is refused.
     """
     if data[:4] == _EBML_MAGIC:
-        return VideoInfo("video/webm", None)
+        return _inspect_ebml(data)
     if data[4:8] != b"ftyp":
         raise NotAVideo("not an MP4, QuickTime or WebM file")
     boxes = dict(_boxes(data, 0, len(data)))
@@ -122,11 +130,21 @@ def inspect_video(data: bytes) -> VideoInfo:
     media_type = "video/quicktime" if brand == b"qt  " else "video/mp4"
     if b"moov" not in boxes:
         raise NotAVideo("the file has no movie header (moov box)")
-    start, end = boxes[b"moov"]
-    header = dict(_boxes(data, start, end)).get(b"mvhd")
+    movie = _boxes(data, *boxes[b"moov"])
+    header = dict(movie).get(b"mvhd")
     if header is None:
         raise NotAVideo("the movie header has no mvhd box")
+    if not any(_is_video_track(data, *span) for kind, span in movie if kind == b"trak"):
+        raise NotAVideo("the movie has no video track")
     return VideoInfo(media_type, _duration(data[header[0] : header[1]]))
+
+
+def _is_video_track(data: bytes, start: int, end: int) -> bool:
+    """A ``trak`` whose media handler (``mdia``/``hdlr``) is ``vide``: MP4 and QuickTime alike."""
+    media = dict(_boxes(data, start, end)).get(b"mdia")
+    handler = dict(_boxes(data, *media)).get(b"hdlr") if media else None
+    # version and flags (4 bytes), pre_defined / QuickTime's component type (4), handler type (4)
+    return handler is not None and data[handler[0] + 8 : handler[0] + 12] == b"vide"
 
 
 def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, tuple[int, int]]]:
@@ -161,3 +179,67 @@ def _duration(payload: bytes) -> float | None:
     except (IndexError, struct.error):
         return None
     return duration / timescale if timescale else None
+
+
+def _inspect_ebml(data: bytes) -> VideoInfo:
+    """A WebM or Matroska file: the EBML header's document type, then the segment's info and tracks
+    (read up to the first cluster: what follows is media data)."""
+    top = _elements(data, 0, len(data))
+    _, start, end = next(top)  # the caller saw the EBML magic
+    doc_type = next((data[s:e] for kind, s, e in _elements(data, start, end) if kind == _DOC_TYPE), b"")
+    media_type = _DOC_TYPES.get(doc_type.rstrip(b"\0"))
+    if media_type is None:
+        raise NotAVideo(f"an EBML file of document type {doc_type[:20]!r}, not WebM or Matroska")
+    segment = next(top, None)
+    if segment is None or segment[0] != _SEGMENT:
+        raise NotAVideo("the file has no segment")
+    scale, duration, video = 1_000_000, None, False
+    for kind, start, end in _elements(data, segment[1], segment[2]):
+        if kind == _INFO:
+            for field, s, e in _elements(data, start, end):
+                if field == _TIMESTAMP_SCALE and 0 < e - s <= 8:
+                    scale = int.from_bytes(data[s:e], "big")
+                elif field == _DURATION and e - s in (4, 8):
+                    duration = struct.unpack(">f" if e - s == 4 else ">d", data[s:e])[0]
+        elif kind == _TRACKS:
+            video = any(_track_type(data, s, e) == _VIDEO_TRACK
+                        for entry, s, e in _elements(data, start, end) if entry == _TRACK_ENTRY)
+            break
+        elif kind == _CLUSTER:
+            break
+    if not video:
+        raise NotAVideo("the file has no video track")
+    seconds = duration * scale / 1e9 if duration is not None else None
+    return VideoInfo(media_type, seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None)
+
+
+def _track_type(data: bytes, start: int, end: int) -> int | None:
+    return next((int.from_bytes(data[s:e], "big") for kind, s, e in _elements(data, start, end) if kind == _TRACK_TYPE),
+                None)
+
+
+def _elements(data: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """The (id, payload start, payload end) of each EBML element between ``start`` and ``end``,
+    read lazily; an element of unknown size (a live stream's) runs to ``end``."""
+    offset = start
+    while offset < end:
+        kind, length = _vint(data, offset, end)
+        offset += length
+        size, length = _vint(data, offset, end)
+        offset += length
+        size &= (1 << (7 * length)) - 1  # drop the length marker
+        stop = end if size == (1 << (7 * length)) - 1 else offset + size
+        if stop > end:
+            raise NotAVideo(f"the EBML element {kind:#x} has an impossible size")
+        yield kind, offset, stop
+        offset = stop
+
+
+def _vint(data: bytes, offset: int, end: int) -> tuple[int, int]:
+    """An EBML variable-length integer at ``offset``, marker bit kept: (value, its length in bytes)."""
+    if offset >= end:
+        raise NotAVideo("an EBML element is truncated")
+    length = 9 - data[offset].bit_length()  # the position of the first 1 bit
+    if length > 8 or offset + length > end:
+        raise NotAVideo("an EBML element is truncated or malformed")
+    return int.from_bytes(data[offset : offset + length], "big"), length

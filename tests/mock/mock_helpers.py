@@ -67,3 +67,44 @@ def assert_content(data: bytes, variant: str, media_type: str | None = None) -> 
     magic, offset, documented = MAGIC[variant]
     assert data[offset:offset + len(magic)] == magic
     assert media_type in (None, documented)
+
+
+def video_bytes(container: str, codec: str, *, frames: int = 6, rate: int = 6, size: tuple[int, int] = (32, 32)) -> bytes:
+    """A real video file encoded by PyAV (FFmpeg): ``frames`` grey frames at ``rate`` per second
+    (1 s by default) in ``container`` (an FFmpeg muxer: mp4, mov, webm, matroska)."""
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame(size[0], size[1], "yuv420p")
+            for plane in frame.planes:
+                plane.update(bytes([i * 20 % 256]) * plane.buffer_size)
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def audio_bytes(container: str, codec: str, *, frames: int = 50, rate: int = 48000) -> bytes:
+    """A real audio-only file (silence) encoded by PyAV in ``container`` (mp4 for M4A, webm...)."""
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        samples = stream.codec_context.frame_size or 1024
+        for i in range(frames):
+            frame = av.AudioFrame(format=stream.codec_context.format.name, layout="mono", samples=samples)
+            for plane in frame.planes:
+                plane.update(bytes(plane.buffer_size))
+            frame.rate, frame.pts = rate, i * samples
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buffer.getvalue()
