@@ -290,6 +290,9 @@ _ENTRIES = [
           # the source is an earlier job, and completed: not a new id, not a new job's status
           ("edit.result-is-a-job", "video.ids-unique", "create.initial-status"),
           around={"edit": operations.source_returned}),
+    Fault("derived-not-retrievable", "edits and extensions answer a new job that GET /videos/{id} does not know (404)",
+          "derived jobs kept in a table of their own that the retrieve route never reads",
+          ("edit.result-is-a-job", "extend.accepted"), around={"retrieve": operations.derived_not_retrievable}),
     Fault("unknown-source-500", "an edit or extension of an unknown video id crashes the server (500)",
           "a source lookup with dict[...]", ("edit.unknown-source-not-found", "response.not-server-error"),
           around={op: operations.on_error_code("video_not_found", lambda e: crash(f"KeyError: {e.message}"))

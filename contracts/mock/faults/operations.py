@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from contracts.mock.errors import APIError, character_not_found
+from contracts.mock.errors import APIError, character_not_found, not_found
 from contracts.mock.faults.base import (
     ENDLESS_CAP_BYTES,
     HANG_LIMIT_SECONDS,
@@ -275,6 +275,14 @@ async def source_returned(ctx: FaultContext, request: Request, call_next: Handle
     made = json.loads(response.body) if response.status_code == 200 else {}
     source = ctx.job(made.get("edited_from_video_id") or "")
     return JSONResponse(ctx.render(source, "retrieve")) if source is not None else response
+
+
+async def derived_not_retrievable(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """The jobs of edits and extensions live in a table of their own: retrieving one is 404."""
+    job = ctx.job(request.path_params["video_id"])
+    if job is not None and job.source is not None:
+        raise not_found(job.id)
+    return await call_next(request)
 
 
 async def character_not_stored(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
