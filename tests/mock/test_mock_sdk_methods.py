@@ -2,8 +2,9 @@
 
 Shaped like openai-python's own ``tests/api_resources/test_videos.py``: each method called plainly
 (with its minimal and with all its parameters), through ``with_raw_response`` and
-``with_streaming_response``, and with an empty path parameter; each with a loose and a strict
-client (``_strict_response_validation``: the SDK validates every answer against its own types).
+``with_streaming_response``, and with an empty path parameter; with a loose and a strict client
+(``_strict_response_validation``: the SDK validates every answer against its own types), the
+async ones over httpx and over aiohttp.
 Where that file takes placeholders for a spec-only mock, these calls name real ids and upload real
 files, over real HTTP to a uvicorn process. Then each error the SDK maps from the envelope
 (BadRequestError, NotFoundError, AuthenticationError), for every method it applies to.
@@ -62,15 +63,21 @@ def sdk(request, mock_server: EmbeddedServer) -> Iterator[openai.OpenAI]:
 
 @pytest.fixture
 async def async_sdk(request, mock_server: EmbeddedServer) -> AsyncIterator[openai.AsyncOpenAI]:
+    """The async client: strict over httpx by default; loose, or strict over aiohttp (the SDK's
+    other transport, ``openai[aiohttp]``), where a test asks with ``ASYNC_CLIENTS``."""
+    kind = getattr(request, "param", "strict")
+    http_client = openai.DefaultAioHttpClient() if kind == "aiohttp" else None
     async with openai.AsyncOpenAI(base_url=mock_server.base_url, api_key="sk-any", max_retries=0, timeout=10,
-                                  _strict_response_validation=getattr(request, "param", True)) as client:
+                                  _strict_response_validation=kind != "loose", http_client=http_client) as client:
         yield client
 
 
-# openai-python runs each call with a loose and a strict client. An answer the strict one accepts
-# the loose one accepts too, so the plain calls run with both and the other faces strict only.
+# openai-python runs each call with a loose and a strict client (and async, over aiohttp too). An
+# answer the strict one accepts the loose one accepts too, so the plain calls run with both and
+# the other faces strict only; the async raw and streamed calls go over both transports.
 STRICTNESS = pytest.mark.parametrize("sdk", [False, True], indirect=True, ids=["loose", "strict"])
-ASYNC_STRICTNESS = pytest.mark.parametrize("async_sdk", [False, True], indirect=True, ids=["loose", "strict"])
+ASYNC_CLIENTS = pytest.mark.parametrize("async_sdk", ["loose", "strict", "aiohttp"], indirect=True)
+ASYNC_TRANSPORTS = pytest.mark.parametrize("async_sdk", ["strict", "aiohttp"], indirect=True)
 
 
 @pytest.fixture
@@ -403,7 +410,7 @@ async def _maybe_await(value: Any) -> Any:
 
 
 @pytest.mark.anyio
-@ASYNC_STRICTNESS
+@ASYNC_CLIENTS
 @pytest.mark.parametrize("call", CALLS, ids=[c.id for c in CALLS])
 async def test_method_async(async_sdk, sources, call):
     kw = call.kwargs(sources)
@@ -411,6 +418,7 @@ async def test_method_async(async_sdk, sources, call):
 
 
 @pytest.mark.anyio
+@ASYNC_TRANSPORTS
 @pytest.mark.parametrize("call", RAW, ids=[c.method for c in RAW])
 async def test_raw_response_async(async_sdk, sources, call):
     kw = call.kwargs(sources)
@@ -422,6 +430,7 @@ async def test_raw_response_async(async_sdk, sources, call):
 
 
 @pytest.mark.anyio
+@ASYNC_TRANSPORTS
 @pytest.mark.parametrize("call", RAW, ids=[c.method for c in RAW])
 async def test_streaming_response_async(async_sdk, sources, call):
     kw = call.kwargs(sources)
@@ -453,6 +462,7 @@ async def test_list_auto_pagination_async(async_sdk, order):
 
 
 @pytest.mark.anyio
+@ASYNC_TRANSPORTS
 @pytest.mark.parametrize("variant", RULES.variants)
 async def test_download_content_streamed_async(async_sdk, sources, variant):
     streamed = async_sdk.videos.with_streaming_response.download_content(sources.completed, variant=variant)
