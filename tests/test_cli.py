@@ -202,3 +202,51 @@ def test_an_external_run_respects_max_creates_and_leaves_nothing_behind(tmp_path
     assert {c["verdict"] for c in capped} <= {"not_verified", "failed"}
     assert all(re.search(r"^not verified: \d+ of \d+ cases sent, --max-creates \(6\) reached; not sent: '", c["note"])
                for c in capped), [c["note"] for c in capped]
+
+
+# ---- a server without edits, extensions and characters (most self-hosted ones) -----------------
+WITHOUT_DERIVED = ("no-edits-route", "no-extensions-route", "no-characters-route")
+OFFERED = "create,retrieve,list,delete,content,remix"
+MISSING = {"edits": "edit.offered", "extensions": "extend.offered", "characters": "character.offered"}
+
+
+@pytest.fixture(scope="module")
+def server_without_derived():
+    with EmbeddedServer(api_key=SECRET, job_seconds=0.2,
+                        extra_args=[a for fault in WITHOUT_DERIVED for a in ("--fault", fault)]) as server:
+        yield server
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("said_by", ["--operations", "profile"])
+def test_operations_declared_not_offered_are_skipped_and_named(server_without_derived, said_by, tmp_path):
+    if said_by == "profile":
+        listed = ", ".join(f'"{op}"' for op in OFFERED.split(","))
+        (tmp_path / "self-hosted.toml").write_text(f'name = "self-hosted"\noperations = [{listed}]\n')
+        declared = ["--profile", "self-hosted.toml"]
+    else:
+        declared = ["--operations", OFFERED]
+    done = cli("run", "--quiet", "--examples", "3", "--base-url", server_without_derived.base_url, *declared,
+               "--report-dir", "out", "--color", "never", cwd=tmp_path, env={"OPENAI_API_KEY": SECRET})
+    assert done.returncode == 0, done.stdout[-3000:]
+    report = json.loads((tmp_path / "out" / "conformance.json").read_text())
+    skipped = [c for c in report["clauses"] if (c["note"] or "").startswith("not offered")]
+    line = (f"not offered: {', '.join(MISSING)} (--operations or the profile's operations); "
+            f"{len(skipped)} clauses skipped")
+    assert line in done.stdout.splitlines()
+    assert {c["id"] for c in skipped} >= set(MISSING.values()) and {c["verdict"] for c in skipped} == {"skipped"}
+    assert line.capitalize() in (tmp_path / "out" / "summary.md").read_text()
+
+
+@pytest.mark.slow
+def test_unsaid_each_missing_operation_is_one_root_cause(server_without_derived, tmp_path):
+    done = cli("run", "--quiet", "--examples", "3", "--base-url", server_without_derived.base_url,
+               "--report-dir", "out", "--color", "never", cwd=tmp_path, env={"OPENAI_API_KEY": SECRET})
+    assert done.returncode == 1, done.stdout[-3000:]
+    report = json.loads((tmp_path / "out" / "conformance.json").read_text())
+    assert sorted(rc["id"] for rc in report["root_causes"]) == sorted(MISSING.values())
+    assert [c["id"] for c in report["clauses"] if c["verdict"] == "failed"] == \
+        [cid for cid in (c["id"] for c in report["clauses"]) if cid in MISSING.values()]
+    fails = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("FAIL ")]
+    assert sorted(fails) == sorted(f"FAIL {cid}" for cid in MISSING.values())
+    assert f"Verdict: FAIL - {len(MISSING)} violations" in done.stdout

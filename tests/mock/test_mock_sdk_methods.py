@@ -590,8 +590,9 @@ def test_wrong_key_raises_authentication_error(keyed_mock_server, method):
 async def test_wrong_key_raises_authentication_error_async(keyed_mock_server, method):
     args, kwargs = AUTH_CALLS[method]
     async with openai.AsyncOpenAI(base_url=keyed_mock_server.base_url, api_key="sk-wrong", max_retries=0) as sdk:
-        with pytest.raises(openai.AuthenticationError):
+        with pytest.raises(openai.AuthenticationError) as caught:
             await _acall(getattr(sdk.videos, method), args, kwargs)
+    assert caught.value.code == "invalid_api_key"
 
 
 def _call(method, args, kwargs) -> Any:
