@@ -83,3 +83,17 @@ def test_a_target_that_cannot_be_reached(pytester: pytest.Pytester) -> None:
     ])
     result.stdout.no_fnmatch_line("*Traceback*")
     assert result.ret == 2
+
+
+def test_a_clause_of_an_operation_not_offered(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "-k", "edit.offered or create.json-accepted", "--contract-operations",
+                       "create,retrieve,list,delete,content,remix")
+    result.stdout.fnmatch_lines([
+        "::test_clause[[]create.json-accepted[]] PASSED *",
+        "::test_clause[[]edit.offered[]] SKIPPED (skipped: not offered*",  # pytest may cut the reason to the width
+    ])
+    result.stdout.fnmatch_lines([
+        "profile openai | spec 1.0.0 | *s | * requests | * videos created",
+        "not offered: edits, extensions, characters (--operations or the profile's operations); 19 clauses skipped",
+    ], consecutive=True)
+    assert result.ret == 0
