@@ -84,9 +84,17 @@ async def parse_body(request: Request, accepted: tuple[str, ...], limit: int) ->
     return Body(media_type, parse_multipart(raw, request.headers.get("content-type", "")))
 
 
+# A \uD800-\uDFFF escape. json.loads turns one that is not half of a pair into a lone surrogate:
+# a str that cannot be encoded as UTF-8, so that every answer echoing it (and every list of a job
+# made from it) would fail. Only a body with such an escape pays for the check.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        if _SURROGATE_ESCAPE.search(raw):
+            _check_no_lone_surrogate(value)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         reason = "it is empty" if not raw.strip() else f"{exc}"
         raise APIError(
@@ -105,6 +113,13 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _check_no_lone_surrogate(value: Any) -> None:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a \\u escape is half of a UTF-16 surrogate pair, not a character") from None
 
 
 def parse_multipart(raw: bytes, content_type: str) -> dict[str, Any]:

@@ -52,6 +52,15 @@ def test_json_content_type_with_charset(http):
     assert response.status_code == 200, response.text
 
 
+def test_json_escaped_surrogate_pair_is_one_character(http):
+    # json.dumps' default (ensure_ascii) writes an emoji so: a pair of \u escapes, one character
+    # (a lone half of a pair is refused: tests/mock/test_mock_errors.py)
+    response = http.post("/videos", content=b'{"prompt": "\\ud83c\\udfac clap"}', headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["prompt"] == "\U0001f3ac clap"
+    assert http.get("/videos", params={"limit": 1}).status_code == 200
+
+
 def test_multipart_create_with_text_fields_only(http, assert_schema):
     response = http.post("/videos", files={"prompt": (None, "p"), "seconds": (None, "8"), "size": (None, "1280x720")})
     assert response.status_code == 200, response.text
