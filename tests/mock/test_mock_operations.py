@@ -1,15 +1,19 @@
-"""Edits, extensions and characters on the reference server, over real HTTP: the choices
-docs/mock.md writes down where OpenAI's document and the SDK are silent, pinned one by one."""
+"""Edits, extensions and characters on the reference server: the choices docs/mock.md writes down
+where OpenAI's document and the SDK are silent, pinned one by one over real HTTP; the phases of
+the jobs they start, in process on a clock the test moves (deterministic under load)."""
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 
 import httpx
 import pytest
-from mock_helpers import STATUS_ORDER, image_bytes
+from mock_helpers import STATUS_ORDER, call, image_bytes
 
+from contracts.mock import MockConfig, create_app
 from contracts.mock.store import SOURCE_FIELDS
+from tests.clock import FakeClock
 
 MP4 = (resources.files("contracts.mock") / "assets" / "video.mp4").read_bytes()
 
@@ -104,3 +108,75 @@ def test_a_file_that_is_not_a_video_is_refused(http, upload):
     response = http.post("/videos/characters", files={"name": (None, "X"), "video": upload})
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "video"
+
+
+# ---- in process, on a clock the test moves: deterministic phases ------------------------------
+@pytest.fixture
+def timed():
+    """The app in process, its store on a clock the test moves; jobs last 10 s (queued for 2)."""
+    clock = FakeClock()
+    app = create_app(MockConfig(job_seconds=10.0))
+    app.state.store.monotonic = clock
+    return app, clock
+
+
+UPLOAD = ("clip.mp4", MP4, "video/mp4")
+# id: (path, the request's arguments for a source id, the field that names the source, by id?)
+DERIVED = {
+    "edit-by-id": ("/videos/edits", lambda s: {"json": {"prompt": "p", "video": {"id": s}}}, "edited_from_video_id", True),
+    "edit-by-upload": ("/videos/edits", lambda s: {"files": {"prompt": (None, "p"), "video": UPLOAD}},
+                       "edited_from_video_id", False),
+    "extension-by-id": ("/videos/extensions", lambda s: {"json": {"prompt": "p", "seconds": "4", "video": {"id": s}}},
+                        "extended_from_video_id", True),
+    "extension-by-upload": ("/videos/extensions",
+                            lambda s: {"files": {"prompt": (None, "p"), "seconds": (None, "4"), "video": UPLOAD}},
+                            "extended_from_video_id", False),
+}
+
+
+@pytest.mark.parametrize("name", list(DERIVED))
+def test_an_edit_or_extension_is_a_job_that_moves_like_any_other(timed, name):
+    app, clock = timed
+    path, arguments, field, by_id = DERIVED[name]
+    source = call(app, "POST", "/videos", json={"prompt": "source"}).json()["id"]
+    clock.now += 10
+    created = call(app, "POST", path, **arguments(source))
+    assert created.status_code == 200, created.text
+    job = created.json()
+    assert (job[field], job["remixed_from_video_id"]) == (source if by_id else None, None)
+    start, seen = clock.now, []
+    for elapsed in (0.0, 1.0, 3.0, 9.0, 10.0):
+        clock.now = start + elapsed
+        video = call(app, "GET", f"/videos/{job['id']}").json()
+        seen.append((video["status"], call(app, "GET", f"/videos/{job['id']}/content").status_code))
+    assert seen == [("queued", 404), ("queued", 404), ("in_progress", 404), ("in_progress", 404), ("completed", 200)]
+    assert video[field] == job[field]  # it keeps naming its source
+    assert job["id"] in [v["id"] for v in call(app, "GET", "/videos").json()["data"]]
+    assert call(app, "DELETE", f"/videos/{job['id']}").status_code == 200
+    assert call(app, "GET", f"/videos/{job['id']}").status_code == 404
+
+
+# The operations that start from a completed video: (path for a source id, request arguments, param)
+FROM_A_SOURCE = {
+    "remix": (lambda s: f"/videos/{s}/remix", {"json": {"prompt": "p"}}, "video_id"),
+    "edit": (lambda s: "/videos/edits", {"json": {"prompt": "p", "video": {"id": "{source}"}}}, "video"),
+    "extension": (lambda s: "/videos/extensions", {"json": {"prompt": "p", "seconds": "4", "video": {"id": "{source}"}}},
+                  "video"),
+}
+
+
+@pytest.mark.parametrize(("elapsed", "status"), [(0.0, "queued"), (5.0, "in_progress")], ids=["queued", "in-progress"])
+@pytest.mark.parametrize("operation", list(FROM_A_SOURCE))
+def test_an_unfinished_source_is_400_at_once(timed, assert_schema, operation, elapsed, status):
+    app, clock = timed
+    path, arguments, param = FROM_A_SOURCE[operation]
+    source = call(app, "POST", "/videos", json={"prompt": "source"}).json()["id"]
+    clock.now += elapsed
+    body = json.loads(json.dumps(arguments["json"]).replace("{source}", source))
+    response = call(app, "POST", path(source), json=body)
+    assert response.status_code == 400, response.text
+    assert_schema("ErrorResponse", response.json())
+    error = response.json()["error"]
+    assert (error["param"], error["code"]) == (param, "video_not_ready")
+    assert status.replace("_", " ") in error["message"]
+    assert len(app.state.store) == 1  # no job was started
