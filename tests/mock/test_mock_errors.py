@@ -323,6 +323,7 @@ CASES = [
     Bad("extend-seconds-integer", "POST", "/videos/extensions", 400, "seconds", "invalid_type", json={"prompt": "p", "seconds": 4, "video": {"id": UNKNOWN_ID}}),
     Bad("extend-empty-prompt", "POST", "/videos/extensions", 400, "prompt", "empty_string", files=form(prompt="", seconds="4", **{"video[id]": UNKNOWN_ID})),
     Bad("extend-unknown-id", "POST", "/videos/extensions", 404, "video", "video_not_found", json={"prompt": "p", "seconds": "4", "video": {"id": UNKNOWN_ID}}),
+    Bad("extend-form-unknown-id", "POST", "/videos/extensions", 404, "video", "video_not_found", files=form(prompt="p", seconds="4", **{"video[id]": UNKNOWN_ID})),
     Bad("extend-not-completed", "POST", "/videos/extensions", 400, "video", "video_not_ready", json={"prompt": "p", "seconds": "4", "video": {"id": "{pending}"}}, server="strict"),
     Bad("extend-oversize", "POST", "/videos/extensions", 413, None, "request_too_large", files=form(prompt="p", seconds="4", video=("c.mp4", b"\0" * OVER_64_KIB, "video/mp4")), server="strict"),
     Bad("extend-json-malformed", "POST", "/videos/extensions", 400, None, "invalid_json", content=b'{"seconds": "4",', content_type="application/json"),
