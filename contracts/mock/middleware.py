@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import random
 import secrets
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.mock.errors import APIError
@@ -22,7 +22,7 @@ class BearerAuth:
         if scope["type"] != "http" or self.expected is None:
             await self.app(scope, receive, send)
             return
-        given = Headers(scope=scope).get("authorization")
+        given = _header(scope, b"authorization")
         if given is None:
             error = APIError(
                 401,
@@ -56,14 +56,27 @@ class RequestId(Outgoing):
     """Adds ``x-request-id`` (the SDK exposes it as ``_request_id``) to every response."""
 
     def outgoing(self, scope: Scope, send: Send) -> Send:
-        request_id = "req_" + secrets.token_hex(16)
-
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).setdefault("x-request-id", request_id)
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                    headers.append((b"x-request-id", b"req_%032x" % _ids.getrandbits(128)))
+                message["headers"] = headers
             await send(message)
 
         return send_with_id
+
+
+# Request ids are labels, not secrets: a seeded generator of this process, not a system call per request.
+_ids = random.Random(secrets.randbits(128))
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of the request header ``name`` (lower case), as Starlette's ``Headers`` reads it."""
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _redact(header: str) -> str:
