@@ -186,12 +186,15 @@ class FaultSet(JobPolicy):
 
     def __init__(self, faults: Iterable[Fault] = ()):
         self.faults = tuple(faults)
+        self._found: dict[str, list[Any]] = {}  # hooks by kind: looked up on every request
 
     def __bool__(self) -> bool:
         return bool(self.faults)
 
     def _hooks(self, attribute: str) -> list[Any]:
-        return [getattr(f, attribute) for f in self.faults if getattr(f, attribute) is not None]
+        if attribute not in self._found:
+            self._found[attribute] = [getattr(f, attribute) for f in self.faults if getattr(f, attribute) is not None]
+        return self._found[attribute]
 
     # ---- start-up ------------------------------------------------------------------------
     def patch_spec(self, spec: Spec) -> Spec:
