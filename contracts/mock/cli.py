@@ -142,7 +142,8 @@ def _serve(args: argparse.Namespace) -> int:
     sock = _bind(str(args.host), port)
     bound_port = sock.getsockname()[1]
     url = f"http://{_url_host(str(args.host))}:{bound_port}/v1"
-    settings = {"log_level": "warning", "access_log": False, "lifespan": "off", "timeout_graceful_shutdown": 3}
+    settings = {"log_level": "warning", "access_log": False, "lifespan": "off", "timeout_graceful_shutdown": 3,
+                "http": _http_protocol()}
     try:
         if workers == 1:
             server = uvicorn.Server(uvicorn.Config(app, **settings))
@@ -162,6 +163,16 @@ def _serve(args: argparse.Namespace) -> int:
         app.state.store.close()
         sock.close()
     return 0
+
+
+def _http_protocol() -> type | str:
+    """uvicorn's httptools protocol sending each response in one write (``contracts.mock.protocol``);
+    uvicorn's own choice where httptools cannot be imported."""
+    try:
+        from contracts.mock.protocol import OneWriteProtocol
+    except ImportError:
+        return "auto"
+    return OneWriteProtocol
 
 
 def _config_data(config) -> dict:
