@@ -74,13 +74,19 @@ def environment() -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "120"}
 
 
+def foreground_signals() -> None:
+    """Ctrl-C at its default in the child, as a shell sets it for a foreground command: a test run
+    from a background job (``pytest &``, a CI script) has it ignored, and children inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_in_terminal(report_dir: Path, *extra: str, interrupt_once: bytes | None = None) -> tuple[int, str]:
     """The CLI with its standard streams on a pseudo-terminal, in a process group of its own (as a
     shell runs a command): everything it drew, and its exit code. With ``interrupt_once``, what
     Ctrl-C on that terminal does (SIGINT to the group) as soon as that text has been drawn."""
     primary, secondary = pty.openpty()
     process = subprocess.Popen(command(report_dir) + list(extra), stdin=secondary, stdout=secondary, stderr=secondary,
-                               cwd=ROOT, env=environment(), start_new_session=True)
+                               cwd=ROOT, env=environment(), start_new_session=True, preexec_fn=foreground_signals)
     os.close(secondary)
     drawn = b""
     try:
