@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/fuzz_mock.py                  # 300 cases per operation and mode (~1 min)
     .venv/bin/python benchmarks/fuzz_mock.py --examples 50 --seed 7
+    .venv/bin/python benchmarks/fuzz_mock.py --store benchmarks/out/fuzz.db   # the mock on an SQLite store
 
 Starts ``videos-contract mock`` (a real uvicorn process, with an API key and short jobs), makes a
 completed video and a character, then draws cases for each operation with schemathesis, in its
@@ -48,6 +49,8 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=1, help="hypothesis seed (default 1)")
     parser.add_argument("--job-seconds", type=float, default=0.2, help="the mock's job duration (default 0.2)")
     parser.add_argument("--show", type=int, default=5, help="failures shown in full per operation (default 5)")
+    parser.add_argument("--store", metavar="PATH", default=None,
+                        help="run the mock with --store PATH (an SQLite file) instead of in memory")
     return parser.parse_args(argv)
 
 
@@ -187,10 +190,12 @@ def main(argv=None) -> int:
 
     mp4 = (resources.files("contracts.mock") / "assets" / "video.mp4").read_bytes()
     print(f"fuzz_mock.py: {c.machine_line()}; source {c.ROOT} at {c.git_describe(c.ROOT)}; "
-          f"schemathesis {schemathesis.__version__}; {args.examples} cases per operation and mode, seed {args.seed}",
+          f"schemathesis {schemathesis.__version__}; {args.examples} cases per operation and mode, seed {args.seed}; "
+          f"store {args.store or 'in memory'}",
           flush=True)
     rows = []
-    with EmbeddedServer(api_key=KEY, job_seconds=args.job_seconds) as server:
+    extra = ["--store", args.store] if args.store else []
+    with EmbeddedServer(api_key=KEY, job_seconds=args.job_seconds, extra_args=extra) as server:
         with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=30) as http:
             steer = Steer(http, mp4, Rules.from_spec(load_spec()))
             schema = schemathesis.openapi.from_path(str(c.ROOT / "spec" / "openapi.yaml"))
