@@ -338,6 +338,10 @@ _ENTRIES = [
     Fault("characters-without-auth", "the character routes need no API key", "routes added outside the auth "
           "middleware", ("auth.missing-key-rejected", "auth.wrong-key-rejected"),
           asgi=transport.without_key_under("/videos/characters")),
+    Fault("edits-without-auth", "the edits and extensions routes need no API key", "routes added outside the auth "
+          "middleware", ("auth.missing-key-rejected", "auth.wrong-key-rejected"),
+          asgi=transport.chain(transport.without_key_under("/videos/edits"),
+                               transport.without_key_under("/videos/extensions"))),
     # ==== clean variants: a correct suite passes these =====================================
     Fault("extra-fields", "extra fields everywhere: file_path, usage, quality, metadata in Videos; total in lists; "
           "deleted_at in deletions; request_id in errors", "SGLang (file_path), Azure (usage), OpenAI's additions",
