@@ -142,8 +142,9 @@ def _serve(args: argparse.Namespace) -> int:
     sock = _bind(str(args.host), port)
     bound_port = sock.getsockname()[1]
     url = f"http://{_url_host(str(args.host))}:{bound_port}/v1"
+    # no WebSocket: the API has none, and whether uvicorn offered it would hang on what is installed
     settings = {"log_level": "warning", "access_log": False, "lifespan": "off", "timeout_graceful_shutdown": 3,
-                "http": _http_protocol()}
+                "http": _http_protocol(), "ws": "none"}
     try:
         if workers == 1:
             server = uvicorn.Server(uvicorn.Config(app, **settings))

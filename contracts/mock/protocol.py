@@ -4,7 +4,9 @@ uvicorn writes a response's status line and headers, then its body: two writes, 
 calls and two packets per response. Under load on loopback those writes were the largest single
 cost of a request (docs/performance.md, section 6). ``OneWriteProtocol`` gives uvicorn's protocol a
 transport that keeps what one turn of the event loop writes and sends it at the end of that turn,
-in one write: the same bytes in the same order, one system call.
+in one write: the same bytes in the same order, one system call. A large body is not held back:
+once a turn has written ``FLUSH_AT`` bytes they go out at once, so the socket's flow control
+(``pause_writing``) reaches uvicorn, which then waits for a slow reader as it does on its own.
 """
 
 from __future__ import annotations
@@ -14,25 +16,36 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+# asyncio's default high-water mark: a body streamed in chunks without awaits in between would
+# otherwise be kept whole (never pausing the app) before the end of the turn sends it
+FLUSH_AT = 64 * 1024
+
 
 class BufferedTransport:
-    """A transport whose writes of one event-loop turn go out together, at the end of the turn.
-    Everything else is the wrapped transport's (closing sends what is kept first)."""
+    """A transport whose writes of one event-loop turn go out together, at the end of the turn (or
+    at once past ``FLUSH_AT`` bytes). Everything else is the wrapped transport's (closing sends what
+    is kept first)."""
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop):
         self._transport = transport
         self._loop = loop
         self._kept: list[bytes] = []
+        self._kept_bytes = 0
 
     def write(self, data: bytes) -> None:
         if not self._kept:
             self._loop.call_soon(self.flush)
-        self._kept.append(bytes(data))
+        kept = bytes(data)  # a copy: the caller may reuse its buffer
+        self._kept.append(kept)
+        self._kept_bytes += len(kept)
+        if self._kept_bytes >= FLUSH_AT:
+            self.flush()
 
     def flush(self) -> None:
         if self._kept:
             data = b"".join(self._kept)
             self._kept.clear()
+            self._kept_bytes = 0
             if not self._transport.is_closing():
                 self._transport.write(data)
 
