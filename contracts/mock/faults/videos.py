@@ -80,6 +80,13 @@ def nfc(video: dict, view: View) -> dict:
     return {**video, "prompt": unicodedata.normalize("NFC", prompt)} if isinstance(prompt, str) else video
 
 
+def extension_seconds_number(video: dict, view: View) -> dict:
+    """An extension's stitched total goes out as the number it was added up as, not a string."""
+    if (view.job.source or {}).get("kind") == "extension" and str(video.get("seconds", "")).isdigit():
+        return {**video, "seconds": int(video["seconds"])}
+    return video
+
+
 def extension_segment(video: dict, view: View) -> dict:
     """An extension reports the length of its new segment, not the stitched total."""
     source = view.job.source or {}
