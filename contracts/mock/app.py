@@ -29,6 +29,7 @@ from contracts.mock.errors import (
     APIError,
     character_not_found,
     content_not_ready,
+    echoed,
     handle_api_error,
     handle_http_exception,
     handle_unexpected,
@@ -190,7 +191,7 @@ class VideosAPI:
             page = self.store.page(limit=query["limit"], order=query["order"], after=query["after"] or None)
         except UnknownCursor:
             raise APIError(
-                400, f"Invalid 'after': no video with id '{query['after']}' to list after.", param="after", code="invalid_value"
+                400, f"Invalid 'after': no video with id '{echoed(query['after'])}' to list after.", param="after", code="invalid_value"
             ) from None
         data = [self.render(job, "list") for job in page.jobs]
         return JSONResponse(

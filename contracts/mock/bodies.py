@@ -15,7 +15,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
-from contracts.mock.errors import APIError
+from contracts.mock.errors import APIError, echoed
 
 MAX_PARTS = 64
 MAX_PART_HEADERS_BYTES = 16 * 1024
@@ -51,7 +51,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not re.fullmatch(r"\s*[0-9]+\s*", declared):  # ASCII digits only: "²".isdigit(), and int() refuses it
-            raise APIError(400, f"Invalid Content-Length header: '{declared}'.", code="invalid_header")
+            raise APIError(400, f"Invalid Content-Length header: '{echoed(declared)}'.", code="invalid_header")
         if int(declared) > limit:
             raise too_large(limit)
     chunks: list[bytes] = []
@@ -75,7 +75,7 @@ async def parse_body(request: Request, accepted: tuple[str, ...], limit: int) ->
     """Check the Content-Type against ``accepted`` (415), read (413), parse (400)."""
     media_type = media_type_of(request)
     if media_type not in accepted:
-        got = f"'{request.headers.get('content-type')}'" if media_type else "none"
+        got = f"'{echoed(request.headers.get('content-type'))}'" if media_type else "none"
         raise APIError(415, f"Unsupported Content-Type: {got}. Send the body as {_either(accepted)}.",
                        param="Content-Type", code="unsupported_media_type")
     raw = await read_body(request, limit)

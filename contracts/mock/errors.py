@@ -42,14 +42,25 @@ class APIError(Exception):
         return f"APIError({self.status}, {self.message!r}, param={self.param!r}, code={self.code!r})"
 
 
+ECHO_LIMIT = 100  # characters of a client's value an error message repeats: any real id fits
+
+
+def echoed(value: object) -> str:
+    """A client's value (an id, a path, a header) as an error message repeats it: on one line (line
+    breaks escaped) and cut at ``ECHO_LIMIT`` characters, so a 10,000-character id is not sent back
+    whole. Spaces are kept: they may be what is wrong with it."""
+    text = (value if isinstance(value, str) else repr(value)).replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "..."
+
+
 # ---- common errors -------------------------------------------------------------------------
 def not_found(video_id: str, param: str = "video_id") -> APIError:
-    return APIError(404, f"No video found with id '{video_id}'.", param=param, code="video_not_found")
+    return APIError(404, f"No video found with id '{echoed(video_id)}'.", param=param, code="video_not_found")
 
 
 def character_not_found(character_id: str) -> APIError:
     return APIError(
-        404, f"No character found with id '{character_id}'.", param="character_id", code="character_not_found"
+        404, f"No character found with id '{echoed(character_id)}'.", param="character_id", code="character_not_found"
     )
 
 
@@ -77,13 +88,13 @@ def source_not_ready(video_id: str, status: str, action: str, param: str = "vide
 
 
 def unknown_url(method: str, path: str) -> APIError:
-    return APIError(404, f"Invalid URL ({method} {path}).", code="unknown_url")
+    return APIError(404, f"Invalid URL ({method} {echoed(path)}).", code="unknown_url")
 
 
 def method_not_allowed(method: str, path: str, allowed: list[str]) -> APIError:
     return APIError(
         405,
-        f"Method not allowed ({method} {path}). Allowed: {', '.join(allowed)}.",
+        f"Method not allowed ({method} {echoed(path)}). Allowed: {', '.join(allowed)}.",
         code="method_not_allowed",
         headers={"Allow": ", ".join(allowed)},
     )

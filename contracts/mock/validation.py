@@ -17,7 +17,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from contracts.mock.bodies import Body, UploadedFile, json_kind
-from contracts.mock.errors import APIError
+from contracts.mock.errors import APIError, echoed
 from contracts.mock.media import NotAnImage, NotAVideo, VideoInfo, decode_image, inspect_image, inspect_video
 from contracts.rules import CREATE, CREATE_CHARACTER, EDIT, EXTEND, REMIX, Rules, union_of
 from contracts.spec import SchemaValidator, SchemaViolation
@@ -165,7 +165,7 @@ class RequestValidator:
         unknown = [name for name in value if name not in properties]
         if unknown and self.rules.reject_unknown_parameters:
             name = unknown[0]
-            raise APIError(400, f"Unknown parameter: '{prefix}{name}'.", param=prefix + name, code="unknown_parameter")
+            raise APIError(400, f"Unknown parameter: '{echoed(prefix + name)}'.", param=prefix + name, code="unknown_parameter")
         for name in unknown:  # tolerated: ignored, like servers that do not check
             del value[name]
         for name in schema.get("required", []):
@@ -391,17 +391,10 @@ def _invalid_type(param: str | None, expected: list[str], value: Any) -> APIErro
 def _invalid_value(value: Any, allowed: Any, param: str | None) -> APIError:
     return APIError(
         400,
-        f"Invalid value: {_quote(value)}. Supported values are: {_list([str(a) for a in allowed])}.",
+        f"Invalid value: '{echoed(value)}'. Supported values are: {_list([str(a) for a in allowed])}.",
         param=param,
         code="invalid_value",
     )
-
-
-def _quote(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    if len(text) > 100:
-        text = text[:100] + "..."
-    return f"'{text}'"
 
 
 def _list(items: Any, conjunction: str = "and") -> str:

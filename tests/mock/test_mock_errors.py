@@ -17,6 +17,7 @@ import pytest
 from mock_helpers import image_bytes, multipart
 
 from contracts.embedded import EmbeddedServer
+from contracts.mock.errors import ECHO_LIMIT
 
 NOTSET: Any = object()
 UNKNOWN_ID = "video_" + "f" * 32
@@ -447,6 +448,43 @@ def test_messages_read_like_openai(http):
         "Invalid 'prompt': string too long. Expected a string with maximum length 32000, "
         "but got a string with length 32001 instead."
     )
+
+
+
+LONG_ID = "video_" + "x" * 10_000
+# Where a client's id (or path, or field name) comes back in the message: (method, path, JSON body)
+ECHOES = {
+    "retrieve": ("GET", "/videos/{id}", None),
+    "delete": ("DELETE", "/videos/{id}", None),
+    "content": ("GET", "/videos/{id}/content", None),
+    "remix": ("POST", "/videos/{id}/remix", {"prompt": "p"}),
+    "edit": ("POST", "/videos/edits", {"prompt": "p", "video": {"id": "{id}"}}),
+    "extension": ("POST", "/videos/extensions", {"prompt": "p", "seconds": "4", "video": {"id": "{id}"}}),
+    "character": ("GET", "/videos/characters/{id}", None),
+    "list-after": ("GET", "/videos?after={id}", None),
+    "unknown-url": ("GET", "/nowhere/{id}", None),
+    "method-not-allowed": ("PUT", "/videos/{id}", None),
+    "unknown-parameter": ("POST", "/videos", {"prompt": "p", "{id}": 1}),
+}
+
+
+@pytest.mark.parametrize("where", list(ECHOES))
+def test_a_long_id_is_cut_in_the_message(http, where):
+    method, path, body = ECHOES[where]
+    if body is not None:
+        body = json.loads(json.dumps(body).replace("{id}", LONG_ID))
+    response = http.request(method, path.replace("{id}", LONG_ID), json=body)
+    assert 400 <= response.status_code < 500, response.text[:300]
+    message = response.json()["error"]["message"]
+    assert "video_xxxx" in message and "x" * ECHO_LIMIT not in message, message[:300]
+    assert len(message) < 2 * ECHO_LIMIT, message[:300]
+
+
+def test_an_echoed_id_stays_on_one_line(http):
+    # %0A in a path is a line break in the id: the message shows it escaped
+    assert http.get("/videos/video_a%0Ab").json()["error"]["message"] == "No video found with id 'video_a\\nb'."
+    assert http.post("/videos", json={"prompt": "p", "seconds": "4" * 200}).json()["error"]["message"] == (
+        f"Invalid value: '{'4' * ECHO_LIMIT}...'. Supported values are: '4', '8', and '12'.")
 
 
 def test_missing_key_says_so_and_challenges(keyed_mock_server):

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from contracts.mock.errors import APIError
+from contracts.mock.errors import APIError, echoed
 from contracts.mock.faults import creates, error_shapes, jobs, operations, spec_edits, transport, videos
 from contracts.mock.faults.base import (
     OPERATIONS,
@@ -233,7 +233,7 @@ _ENTRIES = [
           around={op: operations.on_not_found(lambda i: crash(f"KeyError: {i!r}")) for op in ("retrieve", "delete", "content", "remix")}),
     Fault("unknown-id-400", "an unknown id is answered 400 'invalid id'", "id validation before lookup",
           ("errors.unknown-id-not-found", "response.status-documented"),
-          around={op: operations.on_not_found(lambda i: invalid(f"Invalid video id: '{i}'.", "video_id"))
+          around={op: operations.on_not_found(lambda i: invalid(f"Invalid video id: '{echoed(i)}'.", "video_id"))
                   for op in ("retrieve", "delete", "content", "remix")}),
     Fault("fastapi-detail", "errors are FastAPI's {\"detail\": \"...\"} (statuses unchanged)",
           "SGLang diffusion, FastAPI servers", ("response.error.envelope",), error=error_shapes.fastapi(False)),

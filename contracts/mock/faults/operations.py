@@ -109,7 +109,7 @@ async def created_201(ctx: FaultContext, request: Request, call_next: Handler) -
 async def retrieve_lag(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
     job = ctx.job(request.path_params["video_id"])
     if job is not None and ctx.age(job) < REPLICATION_LAG_SECONDS:
-        raise APIError(404, f"No video found with id '{job.id}'.", param="video_id", code="video_not_found")
+        raise not_found(job.id)
     return await call_next(request)
 
 
