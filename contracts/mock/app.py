@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -58,6 +59,18 @@ from contracts.rules import CONTENT, CREATE, CREATE_CHARACTER, EDIT, EXTEND, LIS
 from contracts.spec import load_spec
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+# Segments under /videos that name an operation (the routes below), not a video.
+OPERATION_SEGMENTS = ("edits", "extensions", "characters")
+
+
+class VideoIdConvertor(StringConvertor):
+    """``{video_id:video_id}``: a path segment that is not one of ``OPERATION_SEGMENTS``."""
+
+    regex = f"(?!(?:{'|'.join(OPERATION_SEGMENTS)})$)[^/]+"
+
+
+register_url_convertor("video_id", VideoIdConvertor())
 
 BASE_PATH = "/v1"  # the API's routes, in one flat table: a Mount's nested router made every request slower
 POLL_AFTER_SHARE = 0.1  # advise polling ten times per job
@@ -156,12 +169,13 @@ class VideosAPI:
         op = self._operation
         return [
             Route(BASE_PATH + "/videos", Methods({"GET": op("list"), "POST": op("create")})),
-            # Before /videos/{video_id}: "edits", "extensions" and "characters" are not video ids.
+            # The most used route early: its {video_id} is never "edits", "extensions" or "characters".
+            Route(BASE_PATH + "/videos/{video_id:video_id}", Methods({"GET": op("retrieve"), "DELETE": op("delete")})),
             Route(BASE_PATH + "/videos/edits", Methods({"POST": op("edit")})),
             Route(BASE_PATH + "/videos/extensions", Methods({"POST": op("extend")})),
             Route(BASE_PATH + "/videos/characters", Methods({"POST": op("create_character")})),
+            # Before /videos/{video_id}/...: "characters/content" is a character id, not a video's content.
             Route(BASE_PATH + "/videos/characters/{character_id}", Methods({"GET": op("get_character")})),
-            Route(BASE_PATH + "/videos/{video_id}", Methods({"GET": op("retrieve"), "DELETE": op("delete")})),
             Route(BASE_PATH + "/videos/{video_id}/content", Methods({"GET": op("content")})),
             Route(BASE_PATH + "/videos/{video_id}/remix", Methods({"POST": op("remix")})),
         ]
