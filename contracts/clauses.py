@@ -273,11 +273,12 @@ def parse_operations(value: str | list[str] | tuple[str, ...], where: str = "--o
 
 
 NOT_OFFERED = "not offered"  # how a skipped clause's note starts when its operation is not offered
+OFFERED_BY = "--operations or the profile's operations"  # where a user says which operations a target offers
 
 
 def not_offered_note(operations: str) -> str:
     """The note of a clause skipped because the target does not offer ``operations``."""
-    return f"{NOT_OFFERED}: the target does not offer {operations} (--operations or the profile's operations)"
+    return f"{NOT_OFFERED}: the target does not offer {operations} ({OFFERED_BY})"
 
 
 def not_offered(offered: frozenset[str] | None) -> dict[str, str]:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from contracts.clauses import NOT_OFFERED, OPERATIONS
+from contracts.clauses import NOT_OFFERED, OFFERED_BY, OPERATIONS
 from contracts.report.baseline import Baseline, BaselineOutcome, apply_baseline
 from contracts.report.redact import clean_text, clean_tree, redact_headers
 from contracts.text import plural
@@ -277,7 +277,7 @@ def not_offered_text(doc: dict[str, Any]) -> str | None:
     if not missing:
         return None
     skipped = sum(1 for c in doc["clauses"] if c["verdict"] == "skipped" and (c.get("note") or "").startswith(NOT_OFFERED))
-    return (f"{NOT_OFFERED}: {', '.join(missing)} (--operations or the profile's operations); "
+    return (f"{NOT_OFFERED}: {', '.join(missing)} ({OFFERED_BY}); "
             f"{plural(skipped, 'clause')} skipped")
 
 

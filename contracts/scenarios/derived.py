@@ -19,7 +19,7 @@ from typing import Any
 
 from contracts import cases, checks
 from contracts.cases import Case, FileField
-from contracts.clauses import OPERATION_CLAUSES
+from contracts.clauses import OFFERED_BY, OPERATION_CLAUSES
 from contracts.client import Response
 from contracts.context import RunContext, answered
 from contracts.failures import Blocked, ContractViolation, NotVerifiable
@@ -100,8 +100,8 @@ def route_probe(ctx: RunContext, case: Case, offered_clause: str, operation: str
             for cid in OPERATION_CLAUSES[operation]:
                 if cid != offered_clause:
                     ctx.recorder.blocked(cid, offered_clause, reason)
-            raise ContractViolation(offered_clause, reason + " (if the server does not offer it, leave it out of "
-                                    "--operations or the profile's operations)", field="status",
+            raise ContractViolation(offered_clause, f"{reason} (if the server does not offer it, leave it out of "
+                                    f"{OFFERED_BY})", field="status",
                                     received=response.status, expected="400 (the route exists and validates)")
     if not (response.ok and response.status in ROUTE_MISSING):
         found = checks.run_checks(checks.CheckContext(spec=ctx.spec, rules=ctx.rules, case=case), response)
