@@ -225,6 +225,12 @@ def _check_path(path: Path) -> None:
             raise StoreError(f"--store {path}: is not writable (permission denied)")
     elif not os.access(folder, os.W_OK | os.X_OK):
         raise StoreError(f"--store {path}: cannot create a file in {folder} (permission denied)")
+    # checked now, not at the first character upload (which would answer 500)
+    if media.is_dir() and not os.access(media, os.W_OK | os.X_OK):
+        raise StoreError(f"--store {path}: cannot write uploaded files in {media} (permission denied)")
+    if not media.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"--store {path}: cannot create {media} (where uploaded files go) in {folder} "
+                         "(permission denied)")
 
 
 def _check_existing(path: Path) -> None:

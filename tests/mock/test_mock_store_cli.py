@@ -350,6 +350,17 @@ def test_an_unwritable_folder_exits_2(tmp_path):
                                      f"a file in {folder} (permission denied)")
 
 
+def test_an_unwritable_media_folder_exits_2(tmp_path):
+    path = make_store_file(tmp_path / "videos.db", 1)
+    media = tmp_path / "videos.db-media"
+    media.mkdir()
+    with read_only(media):
+        result = run_mock("--store", str(path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"videos-contract mock: error: --store {path}: cannot write uploaded files in "
+                                     f"{media} (permission denied)")
+
+
 @pytest.mark.parametrize(
     "args,line",
     [
