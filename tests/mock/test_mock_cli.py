@@ -145,3 +145,25 @@ def test_embedded_server_kills_a_child_that_ignores_terminate():
     assert code is not None and code != 0
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+GC_PROBE = """
+import gc
+from contracts.mock.cli import _tune_gc
+_tune_gc()
+frozen = gc.get_freeze_count()
+kept = [[i] for i in range(10_000)]  # long-lived, like stored jobs
+gc.collect()
+print(frozen, gc.get_freeze_count() - frozen, len(gc.get_objects(generation=2)))
+"""
+
+
+def test_the_server_freezes_what_survives_a_full_collection():
+    """So that the next full collection walks only what came after (short pauses with 100k+ jobs)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", GC_PROBE], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                            env=env, check=True)
+    at_start, after, left = map(int, result.stdout.split())
+    assert at_start > 1000, "what start-up made is frozen"
+    assert after >= 10_000, "the survivors of a full collection are frozen"
+    assert left == 0, "nothing is left for the next full collection to walk"
