@@ -214,8 +214,9 @@ def test_a_large_streamed_body_arrives_whole_and_waits_for_its_reader(caplog):
     assert received == BODY_BYTES
     assert digest.digest() == hashlib.sha256(b"".join(chunk(i) for i in range(BODY_BYTES // CHUNK))).digest()
     # without flow control the app would hand over the whole body before a byte is sent (ahead ==
-    # BODY_BYTES); with it, no more than the buffers between app and reader (well under 1 MiB here)
-    assert ahead <= BODY_BYTES // 4
+    # BODY_BYTES); with it, no more than the buffers between app and reader: under 1 MiB with the
+    # small socket buffers set here, at most Linux's default 4 MiB send buffer where they are not
+    assert ahead <= BODY_BYTES // 2
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
