@@ -181,6 +181,12 @@ _CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] =
     ("edits", "edit.result-is-a-job",
      "An edit answers a new job (a new id, queued or in_progress) that can be retrieved like any other.",
      ("edit.by-file-accepted", "edit.offered")),
+    # one edit (of an uploaded file) is followed like the followed create; a finding that create
+    # showed too (its lifecycle clause failed) is blocked by that clause: one defect of every job
+    ("edits", "edit.result-completes",
+     "An edit's job moves like any other to its end: status only forward, progress never decreasing, "
+     "retrievable throughout, completed or failed within the run's time budget, its content an MP4 once completed.",
+     ("edit.result-is-a-job", "edit.by-file-accepted", "edit.offered")),
     ("edits", "edit.unknown-source-not-found",
      "An edit or extension of an unknown video id is refused with 404 and the envelope.",
      ("edit.offered", "extend.offered")),
@@ -242,7 +248,7 @@ OPERATION_CLAUSES: dict[str, tuple[str, ...]] = {
     "content": ("content.download", "content.not-ready-rejected"),
     "remix": ("remix.sets-source",),
     "edits": ("edit.offered", "edit.by-id-accepted", "edit.by-file-accepted", "edit.missing-fields-rejected",
-              "edit.result-is-a-job", "edit.unknown-source-not-found", "edit.unfinished-source-rejected"),
+              "edit.result-is-a-job", "edit.result-completes", "edit.unknown-source-not-found", "edit.unfinished-source-rejected"),
     "extensions": ("extend.offered", "extend.accepted", "extend.seconds-stitched", "extend.missing-fields-rejected",
                    "edit.unknown-source-not-found", "edit.unfinished-source-rejected"),
     "characters": ("character.offered", "character.name-boundaries-accepted", "character.name-out-of-range-rejected",

@@ -42,6 +42,7 @@ class RunContext:
     progress: Callable[[str, int, int], None] | None = None
     transport_errors_in_a_row: int = 0
     tracks: list[Any] = field(default_factory=list)  # jobs followed through the run (lifecycle.Track)
+    derived_tracks: list[Any] = field(default_factory=list)  # an edit's result followed too (judged apart)
     baseline: Baseline = field(default_factory=Baseline)
     # (METHOD, template) -> the clause that found the operation has no route (404/405 to a request
     # that must succeed): probes of that operation (auth) are blocked by it.

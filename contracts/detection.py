@@ -52,7 +52,7 @@ MID_JOB_SECONDS = {"requeued": 2.0, "progress-per-stage": 2.0, "status-processin
 PERSONA_JOB_SECONDS = 2.0
 # Modes whose runs take longest (seconds, roughly): started first so that they overlap the rest.
 LONG_RUNS = {"slow-responses": 30, "busy-503": 12, "rate-limited": 14, "rate-limit-no-retry-after": 14, "hang-remix": 5,
-             "jobs-never-finish": 4, "random-durations": 3, "no-poll-after-header": 2, "requeued": 2,
+             "jobs-never-finish": 4, "derived-jobs-never-finish": 4, "random-durations": 3, "no-poll-after-header": 2, "requeued": 2,
              "progress-per-stage": 2, "status-processing": 2, "progress-fraction": 2}
 
 

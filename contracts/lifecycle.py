@@ -9,12 +9,13 @@ ends or the window closes. The first poll of a job is its retrieve right after c
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from contracts import cases
 from contracts.context import RunContext
-from contracts.failures import ContractViolation, NotVerifiable
+from contracts.failures import Blocked, ContractViolation, NotVerifiable
 from contracts.rules import RETRIEVE
 
 DEFAULT_POLL_SECONDS = 1.0  # the SDK's own default when the header is absent
@@ -33,6 +34,30 @@ class Track:
     polls_since_change: int = 0
     polls: int = 0
     retrievable: bool = False  # a poll was answered 200 (before that, a 404 is retrieve-after-create's)
+    # None: a plain job, judged under the lifecycle clauses as it is polled. A list: a derived job
+    # (an edit's result, contracts/scenarios/derived.py), whose lifecycle violations are collected
+    # here as (lifecycle clause, violation, case, response) and judged under its own clause at the end.
+    findings: list[tuple[str, ContractViolation, Any, Any]] | None = None
+
+
+def all_tracks(ctx: RunContext) -> list[Track]:
+    """Every job the run follows: the plain ones (``ctx.tracks``) and the derived one."""
+    return [*ctx.tracks, *ctx.derived_tracks]
+
+
+@contextmanager
+def judged(ctx: RunContext, each: Track, clause_id: str, case=None, response=None) -> Iterator[None]:
+    """Judge one lifecycle clause on a poll: recorded for a plain job, collected for a derived one."""
+    if each.findings is None:
+        with ctx.recorder.clause(clause_id, case, response):
+            yield
+        return
+    try:
+        yield
+    except ContractViolation as violation:
+        each.findings.append((clause_id, violation, case, response))
+    except (Blocked, NotVerifiable):
+        pass  # no complete answer (response.transport's) or nothing to judge: no finding
 
 
 def track(ctx: RunContext, job: dict[str, Any]) -> None:
@@ -50,7 +75,7 @@ def track(ctx: RunContext, job: dict[str, Any]) -> None:
 def poll_due(ctx: RunContext) -> None:
     """Poll the tracked jobs whose next poll is due (the runner calls this between requests)."""
     now = time.monotonic()
-    for each in ctx.tracks:
+    for each in all_tracks(ctx):
         if not each.done and each.next_poll <= now and each.video_id not in ctx.deleted:
             poll_once(ctx, each)
 
@@ -59,9 +84,9 @@ def wait_until_idle(ctx: RunContext) -> None:
     """Poll until none of the run's jobs is running (a target that takes one job at a time), within
     the job window and the budget. Jobs not tracked yet are tracked from their id."""
     for video_id in ctx.running():
-        if not any(t.video_id == video_id for t in ctx.tracks):
+        if not any(t.video_id == video_id for t in all_tracks(ctx)):
             ctx.tracks.append(Track(video_id, history=[(None, None)], polls=1, retrievable=True))
-    _poll_until(ctx, lambda: [t for t in ctx.tracks if not t.done and t.video_id in ctx.running()])
+    _poll_until(ctx, lambda: [t for t in all_tracks(ctx) if not t.done and t.video_id in ctx.running()])
 
 
 def poll_after(response) -> float:
@@ -75,7 +100,7 @@ def poll_after(response) -> float:
 
 def follow(ctx: RunContext) -> list[Track]:
     """Poll every tracked job until it ends or ``job_timeout`` passes; decide reaches-terminal."""
-    _poll_until(ctx, lambda: [t for t in ctx.tracks if not t.done])
+    poll_until(ctx, lambda: [t for t in ctx.tracks if not t.done])
     for each in ctx.tracks:
         if not each.retrievable and not each.done:
             ctx.recorder.unmet("lifecycle.reaches-terminal", f"{each.video_id} could never be retrieved")
@@ -86,7 +111,7 @@ def follow(ctx: RunContext) -> list[Track]:
     return ctx.tracks
 
 
-def _poll_until(ctx: RunContext, pending_tracks) -> None:
+def poll_until(ctx: RunContext, pending_tracks) -> None:
     give_up = time.monotonic() + min(ctx.options.job_timeout, max(0.0, ctx.client.remaining() - 5))
     while True:
         pending = pending_tracks()
@@ -138,17 +163,17 @@ def poll_once(ctx: RunContext, each: Track) -> None:
         if not each.retrievable:
             # Not retrievable yet: the first poll already judged retrieve-after-create; later ones
             # wait for the job to appear (a lagging store), unless it was retrievable at once.
-            if not first:
+            if not first and each.findings is None:
                 ctx.recorder.unmet("lifecycle.retrieve-stable", f"{each.video_id} was never retrievable")
             return
-        with ctx.recorder.clause("lifecycle.retrieve-stable", case, response):
+        with judged(ctx, each, "lifecycle.retrieve-stable", case, response):
             each.done = True  # a job that vanished cannot be followed further
             ctx.video("lifecycle.retrieve-stable", response, f"retrieving {each.video_id} while polling")
         return
     video = response.json_object()
     if video is None:
         return  # the schema clause's
-    if not first and each.retrievable:
+    if not first and each.retrievable and each.findings is None:
         ctx.recorder.passed("lifecycle.retrieve-stable")
     each.retrievable = True
     status, progress = video.get("status"), video.get("progress")
@@ -163,7 +188,7 @@ def poll_once(ctx: RunContext, each: Track) -> None:
     went_back = False
     statuses = ctx.rules.statuses
     if previous[0] is not None:
-        with ctx.recorder.clause("lifecycle.status-forward", case, response):
+        with judged(ctx, each, "lifecycle.status-forward", case, response):
             rank, before = statuses.rank(status), statuses.rank(previous[0])
             if rank is not None and before is not None and (
                 rank < before or (previous[0] in statuses.terminal and status != previous[0])
@@ -173,9 +198,10 @@ def poll_once(ctx: RunContext, each: Track) -> None:
                                         field="$.status", received=status, expected=f"{previous[0]} or later")
     if went_back:
         # A job sent back to an earlier status restarts its progress: one root cause, said once.
-        ctx.recorder.blocked("lifecycle.progress-monotonic", "lifecycle.status-forward")
+        if each.findings is None:
+            ctx.recorder.blocked("lifecycle.progress-monotonic", "lifecycle.status-forward")
     else:
-        with ctx.recorder.clause("lifecycle.progress-monotonic", case, response):
+        with judged(ctx, each, "lifecycle.progress-monotonic", case, response):
             if previous[1] is not None and observed[1] is not None and observed[1] < previous[1]:
                 raise ContractViolation("lifecycle.progress-monotonic", f"progress fell from {previous[1]} to {progress}",
                                         field="$.progress", received=progress, expected=f">= {previous[1]}")

@@ -25,7 +25,8 @@ CLEANUP_SECONDS = 20.0  # granted to deleting the run's videos after the budget 
 
 STEPS: list[tuple[str, Callable[[RunContext, RunState], None]]] = [
     # The baseline first: every later create is built on what it learned (contracts/baseline.py).
-    ("baseline creates", create_valid.baseline),
+    # Right after the first accepted create: the edit of an uploaded file, followed to its end too.
+    ("baseline creates", lambda ctx, state: create_valid.baseline(ctx, state, then=derived.early)),
     ("content not ready", jobs.content_not_ready),
     ("edit and extension routes", derived.routes_and_unfinished),  # early: their source must be unfinished
     ("valid creates", create_valid.run),
@@ -142,7 +143,7 @@ def run(
 
 def stats(ctx: RunContext) -> RunStats:
     """The run's counters now (safe to call from another thread: it only reads)."""
-    tracks = list(ctx.tracks)
+    tracks = lifecycle.all_tracks(ctx)
     return RunStats(requests_sent=ctx.client.requests_sent, jobs_created=len(ctx.created),
                     jobs_followed=len(tracks), jobs_finished=sum(1 for track in tracks if track.done))
 

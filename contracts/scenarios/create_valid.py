@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from contracts import baseline as baselines
 from contracts import cases, lifecycle, plan
@@ -93,9 +93,12 @@ def send(ctx: RunContext, state: RunState, case: Case | None, clause_id: str, un
 
 
 # ---- the baseline ---------------------------------------------------------------------------
-def baseline(ctx: RunContext, state: RunState) -> None:
+def baseline(ctx: RunContext, state: RunState,
+             then: Callable[[RunContext, RunState], None] | None = None) -> None:
     """Find the simplest create the target accepts, per encoding; decide the encoding clauses and
-    whether optional fields can be omitted from what that learned (a refusal costs no job)."""
+    whether optional fields can be omitted from what that learned (a refusal costs no job).
+    ``then`` runs right after the first accepted create (the followed job): a job sent there is
+    queued right behind it on a one-GPU server."""
     found = baselines.candidates(ctx.rules)
     answers: dict[tuple[str, bool], tuple[Case, Response | None]] = {}
     for candidate in found:
@@ -115,6 +118,9 @@ def baseline(ctx: RunContext, state: RunState) -> None:
             elif video.get("model") == ctx.rules.defaults["model"]:
                 state.default_model_served.add(candidate.encoding)
             keep_or_discard(ctx, state, video)
+            if then is not None and ctx.tracks:
+                then(ctx, state)
+                then = None
     for encoding in baselines.ENCODINGS:
         _decide_encoding(ctx, encoding, answers)
     for encoding in baselines.ENCODINGS:

@@ -17,13 +17,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from contracts import cases, checks
+from contracts import cases, checks, lifecycle
 from contracts.cases import Case, FileField
 from contracts.clauses import OFFERED_BY, OPERATION_CLAUSES
 from contracts.client import Response
 from contracts.context import RunContext, answered
 from contracts.failures import Blocked, ContractViolation, NotVerifiable
-from contracts.rules import RETRIEVE
+from contracts.rules import CONTENT, RETRIEVE
 from contracts.scenarios.create_valid import discard
 from contracts.scenarios.state import RunState
 from contracts.types import Verdict
@@ -57,6 +57,7 @@ class Derived:
 
 
 RETRIEVE_AFTER_CREATE = "lifecycle.retrieve-after-create"
+REACHES_TERMINAL = "lifecycle.reaches-terminal"
 _TAKES = itertools.count(1)
 PROMPTS = {"edits": "the same scene, in snow", "extensions": "the camera keeps moving forward"}
 EDITS = Derived("edits", "/videos/edits", "edit.offered", "edit.by-id-accepted", "edit.by-file-accepted",
@@ -67,6 +68,7 @@ DERIVED = (EDITS, EXTENSIONS)
 UNKNOWN_SOURCE = "edit.unknown-source-not-found"
 UNFINISHED_SOURCE = "edit.unfinished-source-rejected"
 STITCHED = "extend.seconds-stitched"
+COMPLETES = "edit.result-completes"
 STITCH_TOLERANCE = 1.0  # seconds
 
 
@@ -128,18 +130,35 @@ def _form(op: Derived, name: str, fields: dict[str, str], files: list[FileField]
 # ============================================================================================
 # Early step: do the routes exist; is an unfinished source refused?
 # ============================================================================================
+def routes(ctx: RunContext, state: RunState) -> list[Derived]:
+    """The offered operations whose route exists: each probed once, with a request that lacks its
+    source (400 expected)."""
+    if state.derived_present is None:
+        state.derived_present = [op for op in DERIVED if ctx.offers(op.operation) and route_probe(
+            ctx, _json(op, "no video", op.body(ctx, None), op.missing, "rejected"), op.offered, op.operation) is not None]
+    return state.derived_present
+
+
+def early(ctx: RunContext, state: RunState) -> None:
+    """Right after the run's first accepted create (the baseline step calls it): the edit of an
+    uploaded file, followed to its end (``early_edit``). Sent before any other job, it is queued
+    right behind the followed create on a one-GPU server, so it ends one job-length after it."""
+    if EDITS in routes(ctx, state) and EDITS.operation not in state.derived_sent:
+        early_edit(ctx, state)
+
+
 def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
-    """Probe each route with a request that lacks its source (400 expected), then ask for an edit
-    and an extension of a job created a moment ago, before it can have completed."""
-    present = []
-    for op in DERIVED:
-        if not ctx.offers(op.operation):
-            continue
-        case = _json(op, "no video", op.body(ctx, None), op.missing, "rejected")
-        if route_probe(ctx, case, op.offered, op.operation) is not None:
-            present.append(op)
+    """Probe the routes (if the baseline step did not), then ask for an edit and an extension of a
+    job created a moment ago, before it can have completed."""
+    present = routes(ctx, state)
     if not present:
         return
+    _unfinished(ctx, state, present)
+    early(ctx, state)  # no create was accepted in the baseline: the edit of a file needs none
+
+
+def _unfinished(ctx: RunContext, state: RunState, present: list[Derived]) -> None:
+    """Ask for an edit and an extension of a job that has not completed (400 expected)."""
     kept = _unfinished_kept(ctx, state)
     if kept is not None:
         _unfinished_probes(ctx, present, kept)  # a kept job the run needs anyway: no job spent
@@ -245,12 +264,20 @@ def run(ctx: RunContext, state: RunState) -> None:
         else:
             case = _json(op, "a completed video by id", op.body(ctx, {"id": source}), op.accepted, "accepted")
             _valid(ctx, state, op, case, source, results)
-        case = _form(op, "an uploaded MP4 as the source", op.fields(ctx), [video_file()], op.by_file, "accepted")
-        if _valid(ctx, state, op, case, None, results) is False and source is not None:
+        if op.operation in state.derived_sent:
+            by_file = state.derived_sent[op.operation]  # sent early (``early_edit``): its job is followed
+        else:
+            by_file = _valid(ctx, state, op, _by_file(ctx, op), None, results)
+        if by_file is False and source is not None:
             case = _form(op, "a completed video by video[id]", {**op.fields(ctx), "video[id]": source},
                          clause=op.accepted, expect="accepted")
             _valid(ctx, state, op, case, source, results)
     follow(ctx, results)
+    complete(ctx)
+
+
+def _by_file(ctx: RunContext, op: Derived) -> Case:
+    return _form(op, "an uploaded MP4 as the source", op.fields(ctx), [video_file()], op.by_file, "accepted")
 
 
 def _valid(ctx: RunContext, state: RunState, op: Derived, case: Case, source: str | None,
@@ -327,20 +354,113 @@ def stitched(ctx: RunContext, case: Case, source_seconds: Any, video: dict[str, 
 
 def follow(ctx: RunContext, results: list[tuple[Derived, Case, dict[str, Any]]]) -> None:
     """Each new job is retrievable like any other (200, its id), then deleted at once: a GPU server
-    is spared generating them (the lifecycle clauses follow the run's plain jobs)."""
+    is spared generating them (the edit followed to its end is ``early_edit``'s)."""
     for op, case, video in results:
         video_id = video.get("id")
         if not isinstance(video_id, str) or not video_id:
             continue
-        retrieve = cases.call(f"retrieve the {op.operation} result", *RETRIEVE, video_id)
-        response = ctx.send(retrieve)
-        with ctx.recorder.clause(op.result, retrieve, response):
-            answered(response, f"'{retrieve.name}'")
-            if response.status == 404 and ctx.recorder.verdict_of(RETRIEVE_AFTER_CREATE) is Verdict.FAILED:
-                # The server's new jobs are not retrievable at once (said once, by that clause).
-                raise Blocked(RETRIEVE_AFTER_CREATE, "a new job is not retrievable at once on this server")
-            body = ctx.video(op.result, response, f"retrieving the {op.operation} result just created")
-            if body.get("id") != video_id:
-                raise ContractViolation(op.result, f"retrieving the {op.operation} result answered another video",
-                                        field="$.id", received=body.get("id"), expected=video_id)
+        retrievable(ctx, op, video_id)
         discard(ctx, video_id)
+
+
+def retrievable(ctx: RunContext, op: Derived, video_id: str) -> dict[str, Any] | None:
+    """Retrieve a new job at once, judged under ``op.result``: its Video, or None when it was not."""
+    retrieve = cases.call(f"retrieve the {op.operation} result", *RETRIEVE, video_id)
+    response = ctx.send(retrieve)
+    body = None
+    with ctx.recorder.clause(op.result, retrieve, response):
+        answered(response, f"'{retrieve.name}'")
+        if response.status == 404 and ctx.recorder.verdict_of(RETRIEVE_AFTER_CREATE) is Verdict.FAILED:
+            # The server's new jobs are not retrievable at once (said once, by that clause).
+            raise Blocked(RETRIEVE_AFTER_CREATE, "a new job is not retrievable at once on this server")
+        found = ctx.video(op.result, response, f"retrieving the {op.operation} result just created")
+        if found.get("id") != video_id:
+            raise ContractViolation(op.result, f"retrieving the {op.operation} result answered another video",
+                                    field="$.id", received=found.get("id"), expected=video_id)
+        body = found
+    return body
+
+
+# ============================================================================================
+# One edit followed to its end, like the followed create
+# ============================================================================================
+def early_edit(ctx: RunContext, state: RunState) -> None:
+    """Send the edit of an uploaded file now (it needs no completed source) and follow its job from
+    here on, polled between the run's requests alongside the followed create: on a server that runs
+    jobs side by side it ends while the run goes on; on a one-GPU server it waits queued behind the
+    jobs sent before it. It is the by-file edit the main step would send anyway: no job of its own."""
+    results: list[tuple[Derived, Case, dict[str, Any]]] = []
+    state.derived_sent[EDITS.operation] = _valid(ctx, state, EDITS, _by_file(ctx, EDITS), None, results)
+    for op, case, video in results:
+        video_id = video.get("id")
+        if not isinstance(video_id, str) or not video_id:
+            continue
+        if retrievable(ctx, op, video_id) is None:
+            discard(ctx, video_id)  # not a job that can be followed (edit.result-is-a-job said why)
+            continue
+        progress, status = video.get("progress"), video.get("status")
+        done = status in ctx.rules.statuses.terminal
+        ctx.derived_tracks.append(lifecycle.Track(
+            video_id, history=[(status, progress if isinstance(progress, int) else None)], last=video, done=done,
+            polls=1, retrievable=True, findings=[]))
+        if done:
+            ctx.finished.add(video_id)
+
+
+def complete(ctx: RunContext) -> None:
+    """Finish following the edit's job and judge it like the followed create (``COMPLETES``): status
+    only forward, progress never decreasing, retrievable to the end, completed or failed within the
+    job window, its content an MP4 once completed. A finding the followed create already showed
+    (the same lifecycle clause failed) is one defect of every job: the clause is blocked by it."""
+    if missing(ctx, EDITS):
+        return  # skipped (not offered) or blocked by edit.offered
+    if not ctx.derived_tracks:
+        ctx.recorder.unmet(COMPLETES, "no edit was accepted and retrievable, so there is no edit job to follow")
+        return
+    each = ctx.derived_tracks[0]
+    stuck = ctx.recorder.has_failed(REACHES_TERMINAL)  # the followed create never ended: no window of its own
+    if not stuck:
+        lifecycle.poll_until(ctx, lambda: [t for t in ctx.derived_tracks if not t.done])
+    unverified = None
+    if not each.done and stuck:
+        status = each.history[-1][0]
+        each.findings.append((REACHES_TERMINAL, ContractViolation(REACHES_TERMINAL, f"still {status}, like the "
+                                                                  "followed create"), None, None))
+        discard(ctx, each.video_id)
+    elif not each.done:
+        try:
+            lifecycle.unfinished(ctx, each)
+        except ContractViolation as violation:
+            each.findings.append((REACHES_TERMINAL, violation, None, None))
+        except NotVerifiable as reason:
+            unverified = f"the edit's job: {reason}"
+        discard(ctx, each.video_id)  # still running: spare the GPU
+    elif (each.last or {}).get("status") == ctx.rules.statuses.completed and ctx.offers("content"):
+        _edit_content(ctx, each)
+    for clause_id, violation, case, response in each.findings:
+        if ctx.recorder.has_failed(clause_id):
+            # the followed create showed it too: one defect of every job, said once by that clause
+            ctx.recorder.blocked(COMPLETES, clause_id, f"the edit's job too: {violation.message}")
+            continue
+        ctx.recorder.failed(ContractViolation(COMPLETES, f"the edit's job: {violation.message}",
+                                              field=violation.field, received=violation.received,
+                                              expected=violation.expected), case, response)
+    if each.findings:
+        return
+    if unverified:
+        ctx.recorder.not_verified(COMPLETES, unverified)
+    else:
+        ctx.recorder.passed(COMPLETES)
+
+
+def _edit_content(ctx: RunContext, each: lifecycle.Track) -> None:
+    case = cases.call("content of the completed edit", *CONTENT, each.video_id, partial_body=True)
+    response = ctx.send(case)
+    with lifecycle.judged(ctx, each, "content.download", case, response):
+        answered(response, f"'{case.name}'", partial=True)
+        expected = ctx.rules.variant_media_types.get("video", "video/mp4")
+        if response.status != 200 or response.media_type != expected:
+            raise ContractViolation(COMPLETES, f"the content of a completed edit was answered "
+                                    f"{response.status} {response.media_type or '(no type)'}", field="status",
+                                    received=f"{response.status} {response.media_type}".strip(),
+                                    expected=f"200 {expected}")

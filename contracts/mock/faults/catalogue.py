@@ -293,6 +293,9 @@ _ENTRIES = [
     Fault("derived-not-retrievable", "edits and extensions answer a new job that GET /videos/{id} does not know (404)",
           "derived jobs kept in a table of their own that the retrieve route never reads",
           ("edit.result-is-a-job", "extend.accepted"), around={"retrieve": operations.derived_not_retrievable}),
+    Fault("derived-jobs-never-finish", "the jobs of edits and extensions stay in_progress at 99% forever; "
+          "plain creates finish", "a second pipeline (source decoding, then generation) whose last step never "
+          "reports back", ("edit.result-completes",), state=jobs.derived_never_finish),
     Fault("unknown-source-500", "an edit or extension of an unknown video id crashes the server (500)",
           "a source lookup with dict[...]", ("edit.unknown-source-not-found", "response.not-server-error"),
           around={op: operations.on_error_code("video_not_found", lambda e: crash(f"KeyError: {e.message}"))

@@ -36,6 +36,11 @@ def never_finishes(job: Job, elapsed: float, state: State, just_created: bool) -
     return (STATUS.in_progress, 99) if state[0] == STATUS.completed else state
 
 
+def derived_never_finish(job: Job, elapsed: float, state: State, just_created: bool) -> State:
+    """Edits' and extensions' jobs stay in_progress at 99%; plain creates finish."""
+    return never_finishes(job, elapsed, state, just_created) if job.source is not None else state
+
+
 def completed_at_create(job: Job, elapsed: float, state: State, just_created: bool) -> State:
     return job.faithful_state(elapsed) if just_created else state
 
