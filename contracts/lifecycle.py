@@ -86,7 +86,7 @@ def wait_until_idle(ctx: RunContext) -> None:
     for video_id in ctx.running():
         if not any(t.video_id == video_id for t in all_tracks(ctx)):
             ctx.tracks.append(Track(video_id, history=[(None, None)], polls=1, retrievable=True))
-    _poll_until(ctx, lambda: [t for t in all_tracks(ctx) if not t.done and t.video_id in ctx.running()])
+    poll_until(ctx, lambda: [t for t in all_tracks(ctx) if not t.done and t.video_id in ctx.running()])
 
 
 def poll_after(response) -> float:
