@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contracts.context import RunContext
-from contracts.lifecycle import DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, poll_after, track
+from contracts.failures import ContractViolation
+from contracts.lifecycle import DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, Track, judged, poll_after, track
 from contracts.options import RunOptions
 from contracts.rules import Rules
 from contracts.spec import load_spec
@@ -49,3 +50,17 @@ def test_an_answer_without_an_id_is_not_followed():
     ctx = run_context()
     track(ctx, {"status": "queued"})
     assert ctx.tracks == []
+
+
+def test_a_derived_jobs_violation_is_collected_not_recorded():
+    """The followed edit's lifecycle findings wait for its own clause (edit.result-completes); a
+    plain job's are recorded under the lifecycle clause at once."""
+    ctx = run_context()
+    derived, plain = Track("video_e", findings=[]), Track("video_p")
+    for each in (derived, plain):
+        with judged(ctx, each, "lifecycle.status-forward"):
+            raise ContractViolation("lifecycle.status-forward", "status went back from in_progress to queued")
+    assert [(cid, v.message) for cid, v, *_ in derived.findings] == [
+        ("lifecycle.status-forward", "status went back from in_progress to queued")]
+    assert ctx.recorder.has_failed("lifecycle.status-forward")  # the plain job's
+    assert not ctx.recorder.has_failed("edit.result-completes")  # judged later, by the edit step
