@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from contracts import cases, checks, lifecycle
+from contracts import cases, checks, lifecycle, plan
 from contracts.cases import Case, FileField
 from contracts.clauses import OFFERED_BY, OPERATION_CLAUSES
 from contracts.client import Response
@@ -143,8 +143,17 @@ def early(ctx: RunContext, state: RunState) -> None:
     """Right after the run's first accepted create (the baseline step calls it): the edit of an
     uploaded file, followed to its end (``early_edit``). Sent before any other job, it is queued
     right behind the followed create on a one-GPU server, so it ends one job-length after it."""
-    if EDITS in routes(ctx, state) and EDITS.operation not in state.derived_sent:
+    if EDITS.operation in state.derived_sent or not _budget_allows(ctx):
+        return
+    if EDITS in routes(ctx, state):
         early_edit(ctx, state)
+
+
+def _budget_allows(ctx: RunContext) -> bool:
+    """Whether --max-creates leaves room for the plan's every job (its default does): under a lower
+    cap the edit is not sent ahead of the baseline and the plan, it is sent in its place, not followed."""
+    left = ctx.creates_left
+    return left is None or left >= plan.default_max_creates(ctx.rules) - len(ctx.created)
 
 
 def routes_and_unfinished(ctx: RunContext, state: RunState) -> None:
@@ -273,7 +282,7 @@ def run(ctx: RunContext, state: RunState) -> None:
                          clause=op.accepted, expect="accepted")
             _valid(ctx, state, op, case, source, results)
     follow(ctx, results)
-    complete(ctx)
+    complete(ctx, state)
 
 
 def _by_file(ctx: RunContext, op: Derived) -> Case:
@@ -407,7 +416,7 @@ def early_edit(ctx: RunContext, state: RunState) -> None:
             ctx.finished.add(video_id)
 
 
-def complete(ctx: RunContext) -> None:
+def complete(ctx: RunContext, state: RunState) -> None:
     """Finish following the edit's job and judge it like the followed create (``COMPLETES``): status
     only forward, progress never decreasing, retrievable to the end, completed or failed within the
     job window, its content an MP4 once completed. A finding the followed create already showed
@@ -415,6 +424,10 @@ def complete(ctx: RunContext) -> None:
     if missing(ctx, EDITS):
         return  # skipped (not offered) or blocked by edit.offered
     if not ctx.derived_tracks:
+        if EDITS.operation not in state.derived_sent:
+            ctx.recorder.not_verified(COMPLETES, f"--max-creates ({ctx.options.max_creates}) is below the plan's "
+                                      f"{plan.default_max_creates(ctx.rules)}: no edit was followed to its end")
+            return
         ctx.recorder.unmet(COMPLETES, "no edit was accepted and retrievable, so there is no edit job to follow")
         return
     each = ctx.derived_tracks[0]
