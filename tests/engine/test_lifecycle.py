@@ -6,10 +6,11 @@ import pytest
 
 from contracts.context import RunContext
 from contracts.failures import ContractViolation
-from contracts.lifecycle import DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, Track, judged, poll_after, track
+from contracts.lifecycle import DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, Track, judged, poll_after, poll_once, track
 from contracts.options import RunOptions
 from contracts.rules import Rules
 from contracts.spec import load_spec
+from contracts.types import Verdict
 from tests.engine.helpers import response
 
 
@@ -64,3 +65,18 @@ def test_a_derived_jobs_violation_is_collected_not_recorded():
         ("lifecycle.status-forward", "status went back from in_progress to queued")]
     assert ctx.recorder.has_failed("lifecycle.status-forward")  # the plain job's
     assert not ctx.recorder.has_failed("edit.result-completes")  # judged later, by the edit step
+
+
+def test_a_job_over_by_its_first_poll_is_retrieved_once_more():
+    """A short job can end before its first poll (the retrieve right after create) on a loaded
+    machine; one more retrieve still judges retrieve-stable instead of leaving it not verified."""
+    ctx = run_context()
+    answers = iter([response(200, {"id": "video_3", "status": "completed", "progress": 100})] * 2)
+    ctx.transmit = lambda case, **_: next(answers)
+    track(ctx, {"id": "video_3", "status": "queued", "progress": 0})
+    job = ctx.tracks[0]
+    poll_once(ctx, job)
+    assert not job.done and "video_3" in ctx.finished  # ended, but retrieved once more
+    poll_once(ctx, job)
+    assert job.done
+    assert ctx.recorder.verdict_of("lifecycle.retrieve-stable") == Verdict.PASSED
