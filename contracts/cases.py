@@ -42,6 +42,13 @@ class Case:
     expect: str | None = None
     # Further clauses this one create carries (a packed create of the plan: contracts/plan.py).
     carries: tuple[str, ...] = ()
+    # The same property refused in the other encoding: that answer's place in the record, so that an
+    # acceptance here says the refusal was that encoding's (contracts/checks/expectations.py).
+    contrast: int | None = None
+    # What the request is for, beyond its clause: "poll" (following a job), "probe" (a look the plan
+    # takes), "cleanup" (deleting the run's videos); None: a case a check judges by its kind alone.
+    purpose: str | None = None
+    at_once: bool = False  # sent now: not after the due polls, not after the run's jobs ended
 
     @property
     def planned_for(self) -> tuple[str, ...]:
@@ -96,7 +103,34 @@ def encode_parts(parts: list[tuple[str, str] | FileField], boundary: str) -> byt
     return out.getvalue()
 
 
-EXPECTATIONS = ("accepted", "rejected", "tolerated", "not-found", "unauthorized")
+EXPECTATIONS = ("accepted", "rejected", "tolerated", "not-found", "unauthorized", "refused-at-once")
+
+
+# ---- what a plan tells besides its cases ------------------------------------------------------------
+@dataclass(frozen=True)
+class NotSent:
+    """The case planned for ``clause`` was not sent, and why (``blocked_by``: the clause whose
+    failure made it pointless, when one did). A fact of the plan, not a verdict (contracts/judge.py)."""
+
+    clause: str
+    reason: str
+    blocked_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The plan sends fewer cases for ``clause`` than it could (a budget), said beside its verdict;
+    every case planned still has to run for it to pass."""
+
+    clause: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Follow:
+    """Poll the jobs the run follows until each ends or the job window closes (``ids``: only those)."""
+
+    ids: tuple[str, ...] | None = None
 
 
 def create(name: str, encoding: str, params: dict[str, Any], files: list[FileField] | None = None, *,

@@ -21,6 +21,10 @@ from contracts.types import Clause
 BASELINE = ("create.json-accepted", "create.multipart-accepted", "create.optional-fields-omittable")  # a create
 VIDEO = ("lifecycle.retrieve-after-create", *BASELINE)  # a job that can be followed
 COMPLETED = ("lifecycle.reaches-terminal", "lifecycle.retrieve-stable", "lifecycle.status-forward", *VIDEO)
+# What a job made by an edit or extension shares with every job: a finding on it that the followed
+# create showed too (the same lifecycle clause failed) is that clause's, said once.
+EVERY_JOB = ("lifecycle.status-forward", "lifecycle.progress-monotonic", "lifecycle.retrieve-stable",
+             "lifecycle.reaches-terminal", "content.download")
 
 _CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] = [
     # area, id, statement[, prerequisites: the clauses it needs, most specific first]
@@ -152,6 +156,9 @@ _CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] =
      "GET /videos returns at most limit items and sets has_more.", BASELINE),
     ("list", "list.order-honoured",
      "GET /videos honours order=asc and order=desc (by creation).", BASELINE),
+    ("list", "list.limit-range",
+     "GET /videos takes limit from 0 to 100 (0: an empty page); -1 is refused with 400, and 101 is refused with "
+     "400 or served as at most 100 items."),
     ("list", "list.after-honoured",
      "GET /videos?after=ID continues after that id without repeats; first_id/last_id match data.", BASELINE),
     ("delete", "delete.returns-deletion",
@@ -180,13 +187,13 @@ _CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] =
      "An edit without video or without prompt is rejected with 400.", ("edit.offered",)),
     ("edits", "edit.result-is-a-job",
      "An edit answers a new job (a new id, queued or in_progress) that can be retrieved like any other.",
-     ("edit.by-file-accepted", "edit.offered")),
+     ("edit.by-file-accepted", "edit.offered", "lifecycle.retrieve-after-create")),
     # one edit (of an uploaded file) is followed like the followed create; a finding that create
     # showed too (its lifecycle clause failed) is blocked by that clause: one defect of every job
     ("edits", "edit.result-completes",
      "An edit's job moves like any other to its end: status only forward, progress never decreasing, "
      "retrievable throughout, completed or failed within the run's time budget, its content an MP4 once completed.",
-     ("edit.result-is-a-job", "edit.by-file-accepted", "edit.offered")),
+     ("edit.result-is-a-job", "edit.by-file-accepted", "edit.offered", *EVERY_JOB)),
     ("edits", "edit.unknown-source-not-found",
      "An edit or extension of an unknown video id is refused with 404 and the envelope.",
      ("edit.offered", "extend.offered")),
@@ -197,7 +204,7 @@ _CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] =
      "POST /videos/extensions exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
     ("extensions", "extend.accepted",
      "An extension of a completed video by id (JSON; multipart video[id] when an upload is refused) or of an "
-     "uploaded MP4 file (multipart) is accepted: a new job.", ("extend.offered",)),
+     "uploaded MP4 file (multipart) is accepted: a new job.", ("extend.offered", "lifecycle.retrieve-after-create")),
     ("extensions", "extend.seconds-stitched",
      "An extension's Video reports the stitched total in seconds: the source's seconds plus the extension's.",
      ("extend.accepted", "extend.offered", *COMPLETED)),
@@ -224,6 +231,24 @@ _CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] =
      "Every character body matches the spec (id, name, created_at in Unix seconds).", ("character.offered",)),
 ]
 
+# ---- one answer, one root cause ---------------------------------------------------------------
+# The clauses that judge every answer, most basic first: no complete answer, no route behind the
+# operation, a 5xx, an undocumented status, a wrong Content-Type, a body off its schema. On one
+# exchange, the first of these that failed blocks the failure of any clause after it (and of every
+# clause not listed): one answer is one root cause, however many clauses judged it
+# (``contracts.judge``).
+BASIC: tuple[str, ...] = (
+    "response.transport", "edit.offered", "extend.offered", "character.offered", "response.not-server-error",
+    "response.status-documented", "response.content-type", "response.video.schema", "response.list.schema",
+    "response.deleted.schema", "response.error.envelope", "response.character.schema",
+)
+
+
+def basic_rank(clause_id: str) -> int:
+    """Where ``clause_id`` stands in ``BASIC`` (every other clause after all of them)."""
+    return BASIC.index(clause_id) if clause_id in BASIC else len(BASIC)
+
+
 # What a target profile can replace (contracts/profile.py) -> the clauses whose expectations follow it.
 PROFILE_TOUCHES: dict[str, tuple[str, ...]] = {
     "models": ("create.model.every-value-accepted", "create.unknown-model-handled"),
@@ -243,7 +268,7 @@ REQUIRES: dict[str, tuple[str, ...]] = {cid: needs[0] for _, cid, _, *needs in _
 # create and retrieve are the core every other check stands on: they cannot be left out.
 CORE_OPERATIONS = ("create", "retrieve")
 OPERATION_CLAUSES: dict[str, tuple[str, ...]] = {
-    "list": ("list.limit-honoured", "list.order-honoured", "list.after-honoured"),
+    "list": ("list.limit-honoured", "list.limit-range", "list.order-honoured", "list.after-honoured"),
     "delete": ("delete.returns-deletion", "delete.then-not-found"),
     "content": ("content.download", "content.not-ready-rejected"),
     "remix": ("remix.sets-source",),
@@ -318,6 +343,7 @@ def requires(clause_id: str) -> tuple[str, ...]:
     return tuple(seen)
 
 assert {c for ids in OPERATION_CLAUSES.values() for c in ids} <= set(CLAUSES), "OPERATION_CLAUSES names unknown clauses"
+assert set(BASIC) <= set(CLAUSES), "BASIC names unknown clauses"
 
 
 def get(clause_id: str) -> Clause:

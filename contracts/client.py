@@ -52,6 +52,13 @@ class Response:
     transport_error: str | None = None
     connect_failed: bool = False  # nothing accepted the connection (refused, DNS, connect timeout)
     retried: list["Response"] = field(default_factory=list)  # 429/503 answers retried before this one
+    # Its place in the run's record (contracts/history.py): the case it answered, its sequence
+    # number, when it was sent (monotonic), and whether the same case was sent again after it
+    # (back-pressure: a 429 or a 503 waited out, judged only as such).
+    case: Any = field(default=None, repr=False)
+    seq: int = 0
+    sent_at: float = 0.0
+    superseded: bool = False
     _json: Any = field(default=None, repr=False)
     _json_error: str | None = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
@@ -109,6 +116,7 @@ class Client:
         self.clock, self.sleep = clock, sleep
         self.deadline = clock() + options.budget_seconds
         self.requests_sent = 0
+        self.resets_retried = 0  # kept-alive connections found reset and the request sent again
         self._http = httpx.Client(
             timeout=httpx.Timeout(options.request_timeout, connect=self.limits.connect_timeout),
             follow_redirects=False,
@@ -188,7 +196,7 @@ class Client:
         body = bytearray()
         truncated = False
         try:
-            response = self._http.send(request, stream=True)
+            response = self._send_fresh_on_reset(request)
             try:
                 for chunk in response.iter_bytes():
                     body.extend(chunk)
@@ -208,7 +216,7 @@ class Client:
             elapsed = (time.monotonic() - started) * 1000
             exchange.transport_error = _describe_transport_error(exc, timeout)
             return Response(0, httpx.Headers(), bytes(body), exchange, elapsed_ms=elapsed,
-                            transport_error=exchange.transport_error,
+                            transport_error=exchange.transport_error, sent_at=started,
                             connect_failed=isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)))
         elapsed = (time.monotonic() - started) * 1000
         exchange.response = RecordedResponse(
@@ -219,7 +227,20 @@ class Client:
             truncated=truncated,
             elapsed_ms=round(elapsed, 2),
         )
-        return Response(response.status_code, response.headers, bytes(body), exchange, truncated, elapsed)
+        return Response(response.status_code, response.headers, bytes(body), exchange, truncated, elapsed,
+                        sent_at=started)
+
+    def _send_fresh_on_reset(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``; if a kept-alive connection was closed or reset before any byte of the
+        answer came, send it once more on a fresh connection, as the openai SDK does (its users
+        never see such a reset). A fresh connection that fails too is the target's failure."""
+        try:
+            return self._http.send(request, stream=True)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            if not _reset_before_answer(exc):
+                raise
+        self.resets_retried += 1
+        return self._http.send(request, stream=True)
 
     # ---- redaction and reproduction --------------------------------------------------------
     def redact(self, text: str) -> str:
@@ -296,6 +317,15 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
         return email.utils.parsedate_to_datetime(headers["retry-after"]).timestamp() - time.time()
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _reset_before_answer(exc: httpx.HTTPError) -> bool:
+    """Whether the connection was closed or reset before the answer began (a stale kept-alive
+    connection), as httpcore tells it: "Server disconnected without sending a response", a reset
+    or a broken pipe while reading or writing the request."""
+    text = str(exc).lower()
+    return isinstance(exc, (httpx.ReadError, httpx.WriteError)) or "without sending a response" in text \
+        or "connection reset" in text
 
 
 # How each transport failure is told, most specific first (a ConnectTimeout is a TimeoutException).

@@ -50,12 +50,19 @@ class ContractViolation(AssertionError):
         field: str | None = None,
         expected: object = None,
         received: object = None,
+        explained_by: str | None = None,
+        shown_by: object = None,
     ):
         self.clause_id = clause_id
         self.message = message
         self.field = field
         self.expected = None if expected is None else one_line(expected, EVIDENCE_CHARS)
         self.received = None if received is None else one_line(received, EVIDENCE_CHARS)
+        # A prerequisite of the clause (contracts/clauses.py) whose failure would explain this one:
+        # if it fails too, this finding is blocked by it (one defect, said once: contracts/judge.py).
+        self.explained_by = explained_by
+        # The answer that shows the violation, when it is not the one judged (an earlier refusal).
+        self.shown_by = shown_by
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -71,6 +78,10 @@ class Blocked(Exception):
         super().__init__(note or f"blocked: {by} failed")
         self.by = by
         self.note = note
+
+
+class Skipped(Exception):
+    """A clause does not apply to this run (e.g. no request was answered 429)."""
 
 
 class NotVerifiable(Exception):

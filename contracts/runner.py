@@ -1,21 +1,32 @@
-"""One conformance run: preflight, the scenarios in order, clean-up, and the RunResult."""
+"""One conformance run: preflight, the plan's steps in order, clean-up, the judge's verdicts.
+
+    spec -> cases (scenarios) -> Sender -> client -> target -> History -> Judge -> RunResult
+
+The runner drives each step (a generator of cases: contracts/scenarios/common.py): every case goes
+out through the one send path (contracts/send.py), every answer is recorded and judged as it comes;
+at the end the judge runs its end-of-run checks and gives every clause its verdict.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Callable
 
-from contracts import cases, clauses, lifecycle, plan
-from contracts.clauses import changed_by_profile
+from contracts import cases, clauses, plan
+from contracts.cases import Case, Follow, NotSent, Planned
+from contracts.checks import Judging
 from contracts.client import Client
-from contracts.context import RunContext
+from contracts.cost import job_cost
 from contracts.failures import RunAborted, SetupError
+from contracts.history import History
+from contracts.judge import Judge
 from contracts.options import RunOptions
-from contracts.recorder import Recorder
 from contracts.rules import DELETE, LIST, Rules
 from contracts.scenarios import auth, characters, create_invalid, create_valid, derived, generated, jobs, listing
-from contracts.scenarios.state import RunState
+from contracts.scenarios.common import Step
+from contracts.send import Sender
 from contracts.spec import Spec, load_spec
+from contracts.state import RunState
 from contracts.types import RunResult, RunStats
 
 # Steps that exercise one optional operation only: not run when the target does not offer it.
@@ -23,10 +34,10 @@ STEP_OPERATIONS = {"content not ready": "content", "content": "content", "remix"
                    "delete": "delete"}
 CLEANUP_SECONDS = 20.0  # granted to deleting the run's videos after the budget is spent
 
-STEPS: list[tuple[str, Callable[[RunContext, RunState], None]]] = [
+STEPS: list[tuple[str, Callable[[RunState], Step]]] = [
     # The baseline first: every later create is built on what it learned (contracts/baseline.py).
     # Right after the first accepted create: the edit of an uploaded file, followed to its end too.
-    ("baseline creates", lambda ctx, state: create_valid.baseline(ctx, state, then=derived.early)),
+    ("baseline creates", lambda state: create_valid.baseline(state, then=derived.early)),
     ("content not ready", jobs.content_not_ready),
     ("edit and extension routes", derived.routes_and_unfinished),  # early: their source must be unfinished
     ("valid creates", create_valid.run),
@@ -63,6 +74,36 @@ def preflight(client: Client) -> None:
                          "OPENAI_API_KEY")
 
 
+def not_applicable(options: RunOptions) -> dict[str, str]:
+    """Clause id -> why it does not apply to this run (skipped, never judged)."""
+    skipped = {cid: clauses.not_offered_note(ops) for cid, ops in clauses.not_offered(options.operations).items()}
+    if not options.api_key:
+        skipped.update({cid: auth.NO_KEY for cid, _, _ in auth.AUTH_CLAUSES})
+    if options.examples <= 0:
+        skipped.update({cid: "generation disabled (--examples 0)"
+                        for cid in ("create.generated-valid-accepted", "create.generated-invalid-rejected")})
+    return skipped
+
+
+def drive(step: Step, state: RunState, sender: Sender) -> None:
+    """Run one step of the plan: send each case it yields and hand it the answer; pass on the facts."""
+    reply = None
+    while True:
+        try:
+            item = step.send(reply)
+        except StopIteration:
+            return
+        reply = None
+        if isinstance(item, Case):
+            reply = sender.send(item)
+        elif isinstance(item, (NotSent, Planned)):
+            state.judge.note(item)
+        elif isinstance(item, Follow):
+            sender.follow(item.ids)
+        else:
+            raise TypeError(f"a step yielded {item!r}")
+
+
 def run(
     options: RunOptions,
     *,
@@ -79,15 +120,12 @@ def run(
         options.max_creates = plan.default_max_creates(rules)  # full coverage + the generated and split margins
     client = Client(options)
     started, clock = time.time(), time.monotonic()
-    recorder = Recorder(probe=lambda: (client.requests_sent, time.monotonic() - clock))
-    ctx = RunContext(spec=spec, rules=rules, client=client, options=options, recorder=recorder, progress=progress)
-    # Polling is the runner's: due polls go between two requests of the steps, and a target that
-    # takes one job at a time gets each create after the previous job ended.
-    ctx.between_requests = lambda: lifecycle.poll_due(ctx)
-    ctx.wait_until_idle = lambda: lifecycle.wait_until_idle(ctx)
-    state = RunState()
+    history = History()
+    judge = Judge(spec, rules, history, Judging(job_timeout=options.job_timeout, embedded=options.embedded), clock)
+    state = RunState(spec=spec, rules=rules, options=options, judge=judge, history=history)
+    sender = Sender(state, client)
     if watch is not None:
-        watch(lambda: stats(ctx))
+        watch(lambda: stats(state, client))
     interrupted: str | None = None
     interrupted_kind: str | None = None
     try:
@@ -95,14 +133,14 @@ def run(
             preflight(client)
         except RunAborted as exc:
             raise SetupError(str(exc)) from None
-        generated.prefetch(ctx, state)
-        for cid, operations in clauses.not_offered(options.operations).items():
-            ctx.recorder.skipped(cid, clauses.not_offered_note(operations))
+        generated.prefetch(state)
+        for cid, note in not_applicable(options).items():
+            judge.skip(cid, note)
         for index, (name, step) in enumerate(STEPS):
             if progress:
                 progress(name, index, len(STEPS))
             if options.operations is None or STEP_OPERATIONS.get(name, "create") in options.operations:
-                step(ctx, state)
+                drive(step(state), state, sender)
         if progress:
             progress("done", len(STEPS), len(STEPS))
     except RunAborted as exc:
@@ -111,29 +149,26 @@ def run(
         interrupted, interrupted_kind = "interrupted (Ctrl-C)", "ctrl-c"
     finally:
         try:
-            cleanup(ctx)
+            cleanup(state, sender)
         except KeyboardInterrupt:
             interrupted = interrupted or "interrupted (Ctrl-C) during clean-up"
             interrupted_kind = interrupted_kind or "ctrl-c"
         client.close()
-    if not interrupted:
-        ctx.recorder.block_unexercised()
-    if ctx.recorder.verdict_of("response.rate-limit.retry-after").value == "not_verified":
-        ctx.recorder.skipped("response.rate-limit.retry-after", "the target answered no request with 429")
     return RunResult(
         target=options.base_url,
         spec_version=spec.version,
         profile=rules.profile,
         started_at=started,
         finished_at=time.time(),
-        results=ctx.recorder.results(interrupted, changed_by_profile(rules.changed)),
-        coverage=ctx.coverage.as_dict(),
+        results=judge.finish(interrupted=interrupted, profile_changed=clauses.changed_by_profile(rules.changed)),
+        coverage=state.coverage.as_dict(),
         requests_sent=client.requests_sent,
-        videos_created=len(ctx.created),
+        videos_created=len(history.jobs),
         interrupted=interrupted,
         interrupted_kind=interrupted_kind,
         embedded=options.embedded,
-        cost=ctx.cost.as_dict(),
+        cost=job_cost(history, followed={t.video_id for t in state.schedule.tracks},
+                      generated_not_sent=state.generated_not_sent),
         options={"examples": options.examples, "seed": options.seed, "budget_seconds": options.budget_seconds,
                  "operations": sorted(options.operations) if options.operations is not None else None,
                  "max_creates": options.max_creates, "request_timeout": options.request_timeout,
@@ -141,24 +176,23 @@ def run(
     )
 
 
-def stats(ctx: RunContext) -> RunStats:
+def stats(state: RunState, client: Client) -> RunStats:
     """The run's counters now (safe to call from another thread: it only reads)."""
-    tracks = lifecycle.all_tracks(ctx)
-    return RunStats(requests_sent=ctx.client.requests_sent, jobs_created=len(ctx.created),
+    tracks = list(state.schedule.tracks)
+    return RunStats(requests_sent=client.requests_sent, jobs_created=len(state.history.jobs),
                     jobs_followed=len(tracks), jobs_finished=sum(1 for track in tracks if track.done))
 
 
-def cleanup(ctx: RunContext) -> None:
+def cleanup(state: RunState, sender: Sender) -> None:
     """Delete every video the run created: a conformance run leaves nothing behind (the embedded
     server is thrown away with its videos, so it is spared the deletes)."""
-    if ctx.options.embedded or not ctx.offers("delete"):
+    if state.options.embedded or not state.offers("delete"):
         return
-    ctx.client.extend_budget(CLEANUP_SECONDS)
-    for video_id in ctx.created:
-        if video_id in ctx.deleted:
+    sender.client.extend_budget(CLEANUP_SECONDS)
+    for video_id in list(state.history.jobs):
+        if state.deleted(video_id):
             continue
         try:
-            ctx.transmit(cases.call("clean-up: delete", *DELETE, video_id))
+            sender.send(cases.call("clean-up: delete", *DELETE, video_id, purpose="cleanup", at_once=True))
         except RunAborted:
             return
-        ctx.deleted.add(video_id)

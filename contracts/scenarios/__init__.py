@@ -1,6 +1,7 @@
-"""Scenarios: the requests of a run, in order, each evaluating the clauses it can decide.
+"""Scenarios: the plan of a run, step by step (contracts/runner.py lists the steps in order).
 
-Each module exposes ``run(ctx, state)``; ``state`` carries what later scenarios need (the jobs
-created, the one that completed...). The order matters: valid creates first (they give the jobs
-that the lifecycle follows), invalid ones after, generated ones last.
+Each step is a generator over the run's state (contracts/state.py): it yields the cases to send and
+receives their answers, and tells the judge what it did not send and why (``NotSent``). It decides
+its next case from what the record shows; it never judges (tests/engine/test_scenarios.py pins it).
+Helpers shared by several steps live in ``common``.
 """

@@ -1,27 +1,34 @@
 """Bearer auth on every operation that has a route: checked only when the run has a key.
 
 The probes use the completed video the run kept for them (not deleted), so that they reach the
-real handlers, not a 404. An operation the target does not offer (its own clause found no route:
-404/405) is not probed: its auth clause is blocked by that operation's clause there.
+real handlers, not a 404. An operation the target does not offer, or that was found to have no
+route (404/405), is not probed: its own clause said so.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from contracts import cases
+from contracts.cases import NotSent
 from contracts.clauses import ROUTES
-from contracts.context import RunContext
 from contracts.rules import CONTENT, DELETE, LIST, REMIX, RETRIEVE
 from contracts.scenarios import characters
-from contracts.scenarios.state import RunState
+from contracts.scenarios.common import Step
+
+if TYPE_CHECKING:
+    from contracts.state import RunState
 
 WRONG_KEY = "sk-videos-contract-wrong-key"
+NO_KEY = "no API key given (--api-key or OPENAI_API_KEY), so auth cannot be checked"
 AUTH_CLAUSES = (("auth.missing-key-rejected", None, "without a key"), ("auth.wrong-key-rejected", WRONG_KEY, "with a wrong key"))
 
 
-def probes(ctx: RunContext, video_id: str | None, clause_id: str, auth: str | None, label: str) -> list[cases.Case | str]:
+def probes(state: "RunState", video_id: str | None, clause_id: str, auth: str | None,
+           label: str) -> list[cases.Case | str]:
     """The probes in order; an operation that needs a video when none is kept is named instead."""
     out: list[cases.Case | str] = []
-    base = ctx.baseline.case(f"create {label}", clause_id, "unauthorized") if ctx.baseline.any else None
+    base = state.baseline.case(f"create {label}", clause_id, "unauthorized") if state.baseline.any else None
     if base is not None:
         base.auth = auth
         out.append(base)
@@ -35,25 +42,19 @@ def probes(ctx: RunContext, video_id: str | None, clause_id: str, auth: str | No
     ):
         out.append(cases.call(f"{name} {label}", method, template, video_id, auth=auth, clause=clause_id,
                               expect="unauthorized", **extra) if video_id else f"{method} {template}")
-    return out + characters.auth_probes(ctx, clause_id, auth, label)
+    return out + characters.auth_probes(state, clause_id, auth, label)
 
 
-def run(ctx: RunContext, state: RunState) -> None:
-    if not ctx.options.api_key:
-        for cid, _, _ in AUTH_CLAUSES:
-            ctx.recorder.skipped(cid, "no API key given (--api-key or OPENAI_API_KEY), so auth cannot be checked")
-        return
-    kept = state.completed_id if state.completed_id not in ctx.deleted else None
+def run(state: "RunState") -> Step:
+    if not state.options.api_key:
+        return  # the auth clauses are skipped (contracts/runner.py: not_applicable)
+    kept = state.completed_id if state.completed_id is not None and not state.deleted(state.completed_id) else None
     for clause_id, auth, label in AUTH_CLAUSES:
-        for probe in probes(ctx, kept, clause_id, auth, label):
+        for probe in probes(state, kept, clause_id, auth, label):
             route = tuple(probe.split(" ", 1)) if isinstance(probe, str) else probe.operation
-            if not ctx.offers(ROUTES.get(route, "create")):
+            if not state.offers(ROUTES.get(route, "create")):
                 continue  # declared not offered (--operations): nothing to probe
             if isinstance(probe, str):
-                ctx.recorder.unmet(clause_id, f"{probe} was not probed: no completed video was kept for it")
-                continue
-            missing = ctx.missing_routes.get(probe.operation)
-            if missing:
-                ctx.recorder.blocked(clause_id, missing, f"{probe.method} {probe.operation[1]} has no route")
-                continue
-            ctx.attempt(clause_id, probe)
+                yield NotSent(clause_id, f"{probe} was not probed: no completed video was kept for it")
+            elif not state.missing_route(probe.operation):
+                yield probe

@@ -12,30 +12,35 @@ import concurrent.futures
 import json
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from contracts import cases, draws, plan
 from contracts.baseline import PROMPT as BASELINE_PROMPT
-from contracts.context import RunContext
-from contracts.scenarios.create_valid import OMITTED, accepted_video, carry, discard, keep_or_discard
-from contracts.scenarios.state import RunState
+from contracts.cases import NotSent, Planned
+from contracts.scenarios.common import Step, accepted_video, discard, keep_or_discard
+from contracts.scenarios.create_valid import OMITTED, carry
+
+if TYPE_CHECKING:
+    from contracts.state import RunState
 
 LIST_RESERVE = 1  # a create kept for the list step (videos in two different seconds)
 
 
-def prefetch(ctx: RunContext, state: RunState) -> None:
+def prefetch(state: "RunState") -> None:
     """Start drawing both modes in a background thread: the CPU-bound generation then overlaps
     the waiting of the lifecycle steps. ``run`` picks the draws up (same seed, same cases)."""
-    if ctx.options.examples <= 0:
+    if state.options.examples <= 0:
         return
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="videos-contract-draw")
-    state.drawn = {mode: executor.submit(draws.draw, ctx.spec, mode, ctx.options.examples, ctx.options.seed)
+    state.drawn = {mode: executor.submit(draws.draw, state.spec, mode, state.options.examples, state.options.seed)
                    for mode in ("negative", "positive")}
     executor.shutdown(wait=False)
 
 
-def _drawn(ctx: RunContext, state: RunState, mode: str) -> list[tuple[str, Any]]:
+def _drawn(state: "RunState", mode: str) -> list[tuple[str, Any]]:
     future = state.drawn.get(mode)
     if future is None:
-        return draws.draw(ctx.spec, mode, ctx.options.examples, ctx.options.seed)
+        return draws.draw(state.spec, mode, state.options.examples, state.options.seed)
     return future.result()
 
 
@@ -47,14 +52,14 @@ def _encodable(value: Any) -> bool:
     return True
 
 
-def positive_case(ctx: RunContext, media_type: str, body: Any, index: int):
+def positive_case(state: "RunState", media_type: str, body: Any, index: int):
     if not isinstance(body, dict) or not _encodable(body):
         return None
-    params = {k: v for k, v in body.items() if k in ctx.rules.create_fields and k not in draws.IMAGE_FIELDS}
-    if "prompt" not in params or not ctx.spec.validator("CreateVideoRequest").is_valid(params):
+    params = {k: v for k, v in body.items() if k in state.rules.create_fields and k not in draws.IMAGE_FIELDS}
+    if "prompt" not in params or not state.spec.validator("CreateVideoRequest").is_valid(params):
         return None
     # An unknown model may be refused: that is tolerated.
-    expect = "accepted" if params.get("model", ctx.rules.defaults["model"]) in ctx.rules.models else "tolerated"
+    expect = "accepted" if params.get("model", state.rules.defaults["model"]) in state.rules.models else "tolerated"
     encoding = "multipart" if media_type == "multipart/form-data" else "json"
     if encoding == "multipart" and not all(isinstance(v, str) for v in params.values()):
         return None
@@ -62,8 +67,8 @@ def positive_case(ctx: RunContext, media_type: str, body: Any, index: int):
                         expect=expect)
 
 
-def negative_case(ctx: RunContext, body: Any, index: int):
-    if not _encodable(body) or ctx.spec.validator("CreateVideoRequest").is_valid(body):
+def negative_case(state: "RunState", body: Any, index: int):
+    if not _encodable(body) or state.spec.validator("CreateVideoRequest").is_valid(body):
         return None  # not actually invalid: a negative label is not proof
     case = cases.create(f"generated invalid #{index}", "json", {}, clause="create.generated-invalid-rejected",
                         expect="rejected")
@@ -71,44 +76,44 @@ def negative_case(ctx: RunContext, body: Any, index: int):
     return case
 
 
-def known_cause(ctx: RunContext, state: RunState, case) -> str | None:
+def known_cause(state: "RunState", case) -> str | None:
     """A clause that already failed and would explain a refusal of this generated case: the case
     is then routed around (blocked by it), so that one root cause is reported once.
 
     A generated case varies many properties at once; these are the ones single-property cases
     have already tried (the encoding, an omitted field, a value, the prompt's length and
     characters, an unknown model or parameter, a body that is not an object)."""
-    failed = ctx.recorder.has_failed
-    if not ctx.baseline.accepts(case.encoding):
-        return ctx.recorder.failed_prerequisite(case.clause) or f"create.{case.encoding}-accepted"
+    failed = state.failed
+    if not state.baseline.accepts(case.encoding):
+        return state.failed_prerequisite(case.clause) or f"create.{case.encoding}-accepted"
     body = case.json_body if case.clause == "create.generated-invalid-rejected" else case.params
     if not isinstance(body, dict):
         return "create.json.malformed-rejected" if failed("create.json.malformed-rejected") else None
-    if any(k not in ctx.rules.create_fields for k in body) and failed("create.unknown-parameter-handled"):
+    if any(k not in state.rules.create_fields for k in body) and failed("create.unknown-parameter-handled"):
         return "create.unknown-parameter-handled"
     if case.clause == "create.generated-invalid-rejected":
-        return _invalid_cause(ctx, body)
+        return _invalid_cause(state, body)
     for name, key in (("model", "models"), ("seconds", "seconds"), ("size", "sizes")):
         if name not in body and (name, OMITTED) in state.refused:
             return "create.optional-fields-omittable"
         if (name, body.get(name)) in state.refused:
             return f"create.{name}.every-value-accepted"
-    if body.get("model", ctx.rules.defaults["model"]) not in ctx.rules.models and failed("create.unknown-model-handled"):
+    if body.get("model", state.rules.defaults["model"]) not in state.rules.models and failed("create.unknown-model-handled"):
         return "create.unknown-model-handled"
     prompt = body.get("prompt")
     if isinstance(prompt, str):
         if len(prompt) < len(BASELINE_PROMPT) and failed("create.prompt.min-length-accepted"):
             return "create.prompt.min-length-accepted"
-        if len(prompt) > ctx.rules.prompt_max // 2 and failed("create.prompt.max-length-accepted"):
+        if len(prompt) > state.rules.prompt_max // 2 and failed("create.prompt.max-length-accepted"):
             return "create.prompt.max-length-accepted"
         if not (prompt.isascii() and prompt.isprintable()) and failed("create.prompt.unusual-unicode-accepted"):
             return "create.prompt.unusual-unicode-accepted"
     return None
 
 
-def _invalid_cause(ctx: RunContext, body: dict) -> str | None:
+def _invalid_cause(state: "RunState", body: dict) -> str | None:
     """A failed single-property invalid clause whose property this invalid body also breaks."""
-    rules, failed = ctx.rules, ctx.recorder.has_failed
+    rules, failed = state.rules, state.failed
     prompt, seconds, size = body.get("prompt", ...), body.get("seconds", ...), body.get("size", ...)
     broken = {
         "create.prompt.missing-rejected": prompt is ...,
@@ -121,67 +126,65 @@ def _invalid_cause(ctx: RunContext, body: dict) -> str | None:
     return next((clause_id for clause_id, hit in broken.items() if hit and failed(clause_id)), None)
 
 
-def run(ctx: RunContext, state: RunState) -> None:
-    count = ctx.options.examples
+def run(state: "RunState") -> Step:
+    count = state.options.examples
     if count <= 0:
-        for cid in ("create.generated-valid-accepted", "create.generated-invalid-rejected"):
-            ctx.recorder.skipped(cid, "generation disabled (--examples 0)")
-        return
+        return  # skipped: generation disabled (contracts/runner.py: not_applicable)
     # Negative first: a conforming server creates no job for them, so they cost nothing under a cap.
     for mode, clause_id in (("negative", "create.generated-invalid-rejected"),
                             ("positive", "create.generated-valid-accepted")):
         planned = []
-        for index, (media_type, body) in enumerate(_drawn(ctx, state, mode)):
+        for index, (media_type, body) in enumerate(_drawn(state, mode)):
             if mode == "positive":
-                case = positive_case(ctx, media_type, body, index)
+                case = positive_case(state, media_type, body, index)
             else:
-                case = negative_case(ctx, body, index) if media_type == "application/json" else None
+                case = negative_case(state, body, index) if media_type == "application/json" else None
             if case is None:
-                ctx.coverage.generated[f"{mode} dropped"] += 1
+                state.coverage.generated[f"{mode} dropped"] += 1
                 continue
-            cause = known_cause(ctx, state, case)
+            cause = known_cause(state, case)
             if cause:
-                ctx.coverage.generated[f"{mode} routed around"] += 1
-                ctx.recorder.blocked(clause_id, cause, f"'{case.name}' would meet a known failure")
+                state.coverage.generated[f"{mode} routed around"] += 1
+                yield NotSent(clause_id, f"'{case.name}' would meet a known failure", blocked_by=cause)
                 continue
             planned.append(case)
-        if mode == "positive" and ctx.creates_left is not None:
+        if mode == "positive" and state.creates_left is not None:
             # Each accepted one is a GPU job: the plan takes what the job budget leaves (at least
             # one, so that a budget that leaves none says so), keeping one for the list step; under
             # the default budget, its margin for generated cases.
-            budget = max(1, ctx.creates_left - LIST_RESERVE)
-            if ctx.options.max_creates == plan.default_max_creates(ctx.rules):
+            budget = max(1, state.creates_left - LIST_RESERVE)
+            if state.options.max_creates == plan.default_max_creates(state.rules):
                 budget = min(budget, plan.GENERATED_MARGIN)
             if len(planned) > budget:
                 beyond = len(planned) - budget
-                ctx.coverage.generated["positive beyond the job budget"] += beyond
-                ctx.cost.generated_not_sent += beyond
+                state.coverage.generated["positive beyond the job budget"] += beyond
+                state.generated_not_sent += beyond
                 # The plan sends what the budget leaves (all of which must run for the clause to
                 # pass) and says so beside the verdict; the rest are drawn, never planned.
-                ctx.recorder.planned(clause_id, f"{budget} of the {len(planned)} generated valid creates drawn are "
-                                     f"planned: the job budget (--max-creates {ctx.options.max_creates}) leaves "
-                                     f"{budget}; a higher --max-creates sends more")
+                yield Planned(clause_id, f"{budget} of the {len(planned)} generated valid creates drawn are "
+                              f"planned: the job budget (--max-creates {state.options.max_creates}) leaves "
+                              f"{budget}; a higher --max-creates sends more")
                 planned = planned[:budget]
         if mode == "positive":
             # The first ones carry the plan's prompt-free packs (no job of their own); one refused
             # comes back to be sent alone, after the pack it carried was settled.
             carried = len(planned)
-            planned = carry(ctx, state, planned)
-            ctx.coverage.generated["positive carrying a planned create"] += carried - len(planned)
+            planned = yield from carry(state, planned)
+            state.coverage.generated["positive carrying a planned create"] += carried - len(planned)
         for case in planned:
-            cause = known_cause(ctx, state, case) if mode == "positive" else None
+            cause = known_cause(state, case) if mode == "positive" else None
             if cause:  # found since it was planned (by a pack a generated create carried)
-                ctx.coverage.generated[f"{mode} routed around"] += 1
-                ctx.recorder.blocked(clause_id, cause, f"'{case.name}' would meet a known failure")
+                state.coverage.generated[f"{mode} routed around"] += 1
+                yield NotSent(clause_id, f"'{case.name}' would meet a known failure", blocked_by=cause)
                 continue
-            ctx.coverage.generated[f"{mode} {case.encoding}"] += 1
-            response = ctx.attempt(clause_id, case)
-            if response is None:
+            state.coverage.generated[f"{mode} {case.encoding}"] += 1
+            answer = yield case
+            if answer is None:
                 break
-            video = accepted_video(response)
+            video = accepted_video(answer)
             if video is None:
                 continue
             if mode == "positive":
-                keep_or_discard(ctx, state, video)
+                yield from keep_or_discard(state, video)
             else:
-                discard(ctx, video["id"])  # an invalid case wrongly accepted: its job is deleted at once
+                yield from discard(state, video["id"])  # an invalid case wrongly accepted: its job is deleted at once

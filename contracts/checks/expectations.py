@@ -1,0 +1,171 @@
+"""The answer each case exists to get, judged for the clauses it was planned for.
+
+A case names the one clause it tests (``Case.clause``) and the answer that clause wants
+(``Case.expect``); a packed create also carries further clauses (``Case.carries``), each passing when
+it is accepted. A case's outcome counts for those clauses and no other: every other clause judges
+only what the answer itself shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from contracts.checks import NOT_APPLICABLE, CheckContext, Found, at_end, check
+from contracts.checks.responses import error_summary
+from contracts.failures import Blocked, ContractViolation, NotVerifiable
+
+if TYPE_CHECKING:
+    from contracts.client import Response
+
+# 4xx answers that do not say "this request is invalid": auth, no such route, timeouts, rate limits.
+NOT_A_REJECTION = (401, 403, 404, 405, 408, 429)
+# A source refused at once (an edit of an unfinished video): 400 or 404 both stop an SDK client at
+# once; 408, 409 and 429 are retried by it silently (docs/contract-decisions.md).
+RETRIED_BY_THE_SDK = (408, 409, 429)
+WANTED = {
+    "accepted": "200 and a Video",
+    "rejected": "400 (refused as invalid)",
+    "tolerated": "200 or 400, never a 5xx",
+    "not-found": "404",
+    "unauthorized": "401",
+    "refused-at-once": "400 or 404 (refused at once)",
+}
+
+
+def wanted(expect: str, status: int) -> bool:
+    """Whether ``status`` is the answer a case expecting ``expect`` wants."""
+    rejection = 400 <= status < 500 and status not in NOT_A_REJECTION
+    accepted = 200 <= status < 300
+    return {"accepted": accepted, "rejected": rejection, "tolerated": accepted or rejection,
+            "not-found": status == 404, "unauthorized": status == 401,
+            "refused-at-once": 400 <= status < 500 and status not in (401, 403, 405, *RETRIED_BY_THE_SDK)}[expect]
+
+
+@check(None)
+def case_expectation(ctx: CheckContext, answer: "Response") -> Any:
+    """The answer the case exists to get: accepted, rejected as invalid, tolerated, 404 or 401."""
+    case = ctx.case
+    if case.expect is None or case.clause is None:
+        return NOT_APPLICABLE  # a packed create of the plan: split when refused, never judged whole
+    what = f"'{case.name}'"
+    if not answer.ok:
+        raise Blocked("response.transport", f"{what} got no answer ({answer.transport_error})")
+    status = answer.status
+    if status == 429 and case.expect != "refused-at-once":
+        return NOT_APPLICABLE  # rate limited to the end (after retries): nothing to judge
+    if wanted(case.expect, status):
+        return [(case.clause, None)]
+    hint = ""
+    if status == 422:
+        hint = " (422 is FastAPI's validation status; OpenAI clients expect 400)"
+    elif status in RETRIED_BY_THE_SDK and case.expect == "refused-at-once":
+        hint = " (the openai SDK retries it: a client waits, then gets the same refusal)"
+    elif 200 <= status < 300 and case.expect == "rejected":
+        hint = " (accepted: the server does not validate this)"
+    elif status in (404, 405) and case.expect not in ("not-found", "unauthorized", "refused-at-once"):
+        hint = f" (no such route: the server does not offer {case.method} {case.operation[1] if case.operation else case.path})"
+    documented = "the deletion object" if case.method == "DELETE" and case.expect == "accepted" else None
+    raise ContractViolation(case.clause, f"{what} was answered {status}{hint}", field="status",
+                            received=f"{status} {error_summary(answer)}".strip(),
+                            expected=f"200 and {documented}" if documented else WANTED[case.expect])
+
+
+@check(None)
+def carried(ctx: CheckContext, answer: "Response") -> Any:
+    """A packed create passes every clause it carries when it is accepted; refused, it says nothing
+    yet (the plan splits it); with no answer, its clauses are blocked by response.transport."""
+    carries = ctx.case.carries
+    if not carries:
+        return NOT_APPLICABLE
+    if not answer.ok:
+        return [(cid, Blocked("response.transport", f"'{ctx.case.name}' got no answer")) for cid in carries]
+    if not 200 <= answer.status < 300 or not isinstance((answer.json_object() or {}).get("id"), str):
+        return NOT_APPLICABLE
+    return [(cid, None) for cid in carries]
+
+
+@check(None)
+def encoding_refused(ctx: CheckContext, answer: "Response") -> Any:
+    """A property refused in one encoding and accepted alone in the other: the refusal is the
+    first encoding's (create.json-accepted or create.multipart-accepted), shown by the refused answer."""
+    earlier = ctx.history.get(ctx.case.contrast) if ctx.case.contrast else None
+    if earlier is None or earlier.case is None or not answer.ok or not 200 <= answer.status < 300:
+        return NOT_APPLICABLE
+    if not earlier.ok or 200 <= earlier.status < 300:
+        return NOT_APPLICABLE
+    encoding = earlier.case.encoding
+    clause_id = f"create.{encoding}-accepted"
+    return [(clause_id, ContractViolation(
+        clause_id, f"'{earlier.case.name}' was refused as {encoding} while the same create as "
+        f"{ctx.case.encoding} was accepted", field="status", received=f"{earlier.status} {error_summary(earlier)}".strip(),
+        expected="200 and a Video", shown_by=earlier))]
+
+
+# ---- the baseline creates, judged together --------------------------------------------------------
+ENCODINGS = ("json", "multipart")
+
+
+def _accepted(answer: "Response | None") -> bool:
+    return answer is not None and answer.ok and 200 <= answer.status < 300 \
+        and isinstance((answer.json_object() or {}).get("id"), str)
+
+
+def _full(answer: "Response") -> bool:
+    """A baseline create that gave model, seconds and size (else only the prompt)."""
+    return set(answer.case.params) != {"prompt"}
+
+
+def _refusal(clause_id: str, answer: "Response", message: str) -> Found:
+    if not answer.ok:
+        return Blocked("response.transport", f"'{answer.case.name}' got no answer")
+    return ContractViolation(clause_id, message, field="status", received=f"{answer.status} {error_summary(answer)}".strip(),
+                             expected="200 and a Video")
+
+
+@at_end("create.json-accepted")
+def encodings_accepted(ctx: CheckContext):
+    """Each encoding takes the simplest create (only the prompt; else with model, seconds and size):
+    one refused where the other encoding accepted the same create is that encoding's refusal; no
+    create accepted at all is said once, by JSON's clause, and blocks the other."""
+    sent = {(a.case.encoding, _full(a)): a for a in ctx.history if a.case is not None
+            and a.case.purpose == "baseline" and not a.superseded}
+    anything = any(_accepted(a) for a in sent.values())
+    for encoding in ENCODINGS:
+        clause_id = f"create.{encoding}-accepted"
+        other = next(e for e in ENCODINGS if e != encoding)
+        mine = [sent[(encoding, full)] for full in (False, True) if (encoding, full) in sent]
+        if any(_accepted(a) for a in mine):
+            yield clause_id, None, next(a for a in mine if _accepted(a))
+        elif not mine:
+            yield clause_id, NotVerifiable("no baseline create was sent in this encoding"), None
+        elif anything:
+            for full in (False, True):
+                answer, control = sent.get((encoding, full)), sent.get((other, full))
+                if answer is not None and _accepted(control):
+                    yield clause_id, _refusal(clause_id, answer, f"'{answer.case.name}' was refused while the same "
+                                              f"create as {other} was accepted"), answer
+                    break
+        elif encoding == ENCODINGS[0]:
+            yield clause_id, _refusal(clause_id, mine[-1], "no create was accepted in any encoding, with only the "
+                                      "prompt or with model, seconds and size: every clause that needs a video is "
+                                      "blocked"), mine[-1]
+        else:
+            yield clause_id, Blocked(f"create.{ENCODINGS[0]}-accepted", "no create was accepted at all"), None
+
+
+@at_end("create.optional-fields-omittable")
+def fields_omittable(ctx: CheckContext):
+    """A create giving only the prompt is accepted; refused where the same create with model, seconds
+    and size was accepted, one of those fields is required."""
+    sent = {(a.case.encoding, _full(a)): a for a in ctx.history if a.case is not None
+            and a.case.purpose == "baseline" and not a.superseded}
+    for encoding in ENCODINGS:
+        short, full = sent.get((encoding, False)), sent.get((encoding, True))
+        if short is None:
+            continue
+        if _accepted(short):
+            yield "create.optional-fields-omittable", None, short
+        elif _accepted(full) and short.ok:
+            yield "create.optional-fields-omittable", _refusal(
+                "create.optional-fields-omittable", short,
+                f"'{short.case.name}' was refused while the same create with model, seconds and size was accepted"), short

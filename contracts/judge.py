@@ -1,0 +1,288 @@
+"""The judge: every clause's verdict comes from here, and only from here.
+
+It runs the registered checks (``contracts.checks``) on each answer as it is recorded, and the
+end-of-run checks once the record is complete, and keeps what they found per clause. What blocks
+what is decided in one place, from the clause catalogue (``contracts.clauses``):
+
+- on one answer, the first of the basic clauses (``clauses.BASIC``: no complete answer, no route,
+  a 5xx, an undocumented status, a wrong Content-Type, a body off its schema) that failed blocks
+  the failure of every clause after it: one answer is one root cause;
+- a finding that names the prerequisite explaining it (``ContractViolation.explained_by``: the same
+  defect of every job, the answer to any missing id) is blocked by that prerequisite when it failed;
+- a clause nothing judged is blocked by its first failed prerequisite, else not verified, with the
+  reason the plan gave for not sending its case (``NotSent``), else "not exercised".
+
+The plan tells the judge facts, never verdicts: a case sent or dropped under the create cap, a case
+not sent and why, a share of cases planned, a clause skipped (not offered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import time
+
+from contracts import clauses
+from contracts.cases import NotSent, Planned
+from contracts.checks import CheckContext, Judging, Outcome, run_checks, run_end_checks
+from contracts.failures import Blocked, ContractViolation, NotVerifiable, Skipped
+from contracts.types import ClauseResult, Evidence, Verdict
+
+if TYPE_CHECKING:
+    from contracts.client import Response
+    from contracts.history import History
+    from contracts.rules import Rules
+    from contracts.spec import Spec
+
+MAX_EVIDENCE = 3  # per clause: enough to act on, small enough to read
+# Answers waited out or retried (back-pressure: a 429, a 503 while busy) are judged only as that.
+BACK_PRESSURE_CLAUSES = frozenset({"response.rate-limit.retry-after"})
+
+
+@dataclass
+class _Finding:
+    violation: ContractViolation
+    answer: "Response | None"
+
+
+@dataclass
+class _Clause:
+    passes: int = 0
+    violations: list[_Finding] = field(default_factory=list)
+    blocked_by: str | None = None  # the first clause found blocking it
+    blocked_reason: str | None = None
+    not_verified: str | None = None
+    skipped: str | None = None
+    unsent: list[tuple[str, str | None]] = field(default_factory=list)  # (why its case was not sent, blocked by)
+    cases_sent: int = 0  # cases planned for this clause that were sent
+    dropped: list[str] = field(default_factory=list)  # names of planned cases not sent (the create cap)
+    drop_reason: str | None = None
+    plan_note: str | None = None  # what the plan chose to send for it (a budget's share)
+
+
+class Judge:
+    def __init__(self, spec: "Spec", rules: "Rules", history: "History", judging: Judging = Judging(),
+                 started: float = 0.0) -> None:
+        self.context = CheckContext(spec, rules, history, judging)
+        self.history = history
+        self.started = started  # monotonic: first failures are timed from here
+        self._clauses: dict[str, _Clause] = {cid: _Clause() for cid in clauses.CLAUSES}
+        self._basic_failure: dict[int, str] = {}  # answer seq -> the most basic clause it failed
+
+    # ---- judging ---------------------------------------------------------------------------------
+    def judge(self, answer: "Response") -> list[Outcome]:
+        """Run every check on a recorded answer, and keep what they found."""
+        outcomes = run_checks(self.context.on(answer.case), answer)
+        if answer.superseded:
+            outcomes = [o for o in outcomes if o[0] in BACK_PRESSURE_CLAUSES]
+        basics = [cid for cid, found, _ in outcomes if isinstance(found, ContractViolation) and cid in clauses.BASIC]
+        if basics:
+            self._basic_failure[answer.seq] = min(basics, key=clauses.basic_rank)
+        for outcome in outcomes:
+            self._keep(outcome)
+        return outcomes
+
+    def _keep(self, outcome: Outcome) -> None:
+        clause_id, found, answer = outcome
+        state = self._get(clause_id)
+        if state.skipped and not isinstance(found, Skipped):
+            return  # does not apply to this run: never judged
+        if found is None:
+            state.passes += 1
+        elif isinstance(found, ContractViolation):
+            shown = found.shown_by or answer
+            basic = self._basic_failure.get(getattr(shown, "seq", 0))
+            if basic is not None and clauses.basic_rank(basic) < clauses.basic_rank(found.clause_id):
+                # One answer, one root cause: the more basic clause that failed on it says it.
+                case = getattr(shown.case, "name", None)
+                self._block(found.clause_id, basic, f"on '{case}'" if case else None)
+            else:
+                self._get(found.clause_id).violations.append(_Finding(found, shown))
+        elif isinstance(found, Blocked):
+            self._block(clause_id, found.by, found.note)
+        elif isinstance(found, Skipped):
+            state.skipped = state.skipped or str(found)
+        elif isinstance(found, NotVerifiable):
+            state.not_verified = state.not_verified or str(found)
+
+    def _get(self, clause_id: str) -> _Clause:
+        clauses.get(clause_id)  # unknown ids are programming errors: fail loudly
+        return self._clauses[clause_id]
+
+    def _block(self, clause_id: str, by: str, note: str | None = None) -> None:
+        """The first block wins; ``by`` may itself be blocked (results name the root); a block that
+        would close a cycle is refused."""
+        self._get(by)
+        chain, link = [by], self._clauses[by].blocked_by
+        while link is not None and link not in chain:
+            chain.append(link)
+            link = self._clauses[link].blocked_by
+        if clause_id in chain:
+            return
+        state = self._get(clause_id)
+        if state.blocked_by is None:
+            state.blocked_by, state.blocked_reason = by, note
+
+    # ---- what the plan tells -----------------------------------------------------------------------
+    def case_sent(self, clause_id: str) -> None:
+        self._get(clause_id).cases_sent += 1
+
+    def dropped(self, clause_id: str, case_name: str, reason: str) -> None:
+        """A case planned for ``clause_id`` was not sent (the create cap): it cannot pass (it may fail)."""
+        state = self._get(clause_id)
+        state.dropped.append(case_name)
+        state.drop_reason = state.drop_reason or reason
+
+    def note(self, fact: NotSent | Planned) -> None:
+        if isinstance(fact, Planned):
+            self._get(fact.clause).plan_note = fact.note
+        else:
+            self._get(fact.clause).unsent.append((fact.reason, fact.blocked_by))
+
+    def skip(self, clause_id: str, note: str) -> None:
+        """Does not apply to this run (an operation not offered): never judged."""
+        self._get(clause_id).skipped = note
+
+    # ---- what the plan may read ----------------------------------------------------------------------
+    def failed(self, clause_id: str) -> bool:
+        """Whether ``clause_id`` has a finding so far that nothing more basic explains."""
+        return bool(self._get(clause_id).violations)
+
+    def failed_prerequisite(self, clause_id: str) -> str | None:
+        """The first of ``clause_id``'s prerequisites (clauses.REQUIRES) that failed, if any."""
+        return next((cid for cid in clauses.requires(clause_id) if self._failed_for_good(cid)), None)
+
+    # ---- the end --------------------------------------------------------------------------------------
+    def finish(self, *, interrupted: str | None = None, profile_changed: frozenset[str] = frozenset(),
+               end_checks: bool = True) -> list[ClauseResult]:
+        """Run the end-of-run checks (not on an interrupted run: its record is not complete), decide
+        what was explained or left unjudged, and give every clause its result."""
+        if end_checks and not interrupted:
+            for outcome in run_end_checks(self.context):
+                self._keep(outcome)
+        self._explain()
+        if not interrupted:
+            self._unexercised()
+        return [self._result(cid, clause, interrupted, profile_changed) for cid, clause in clauses.CLAUSES.items()]
+
+    def _failed_for_good(self, clause_id: str, _seen: frozenset[str] = frozenset()) -> bool:
+        """Failed, counting only findings that no failed prerequisite explains."""
+        state = self._get(clause_id)
+        for finding in state.violations:
+            by = finding.violation.explained_by
+            if by is None or by in _seen or not self._failed_for_good(by, _seen | {clause_id}):
+                return True
+        return False
+
+    def _explain(self) -> None:
+        """Findings whose explaining prerequisite failed become blocks by it (one defect, said once)."""
+        verdicts = {cid: self._failed_for_good(cid) for cid in self._clauses}
+        for cid, state in self._clauses.items():
+            kept = []
+            for finding in state.violations:
+                by = finding.violation.explained_by
+                if by is not None and verdicts.get(by):
+                    self._block(cid, by, finding.violation.message)
+                else:
+                    kept.append(finding)
+            state.violations = kept
+
+    def _unexercised(self) -> None:
+        """A clause nothing judged is blocked by its failed prerequisite, else not verified, with the
+        plan's reason for not sending its case; a clause whose case was not sent says why."""
+        for cid, state in self._clauses.items():
+            for reason, by in state.unsent:
+                cause = by if by is not None and self._unmet(by) else self._unmet_prerequisite(cid)
+                if cause is not None:
+                    self._block(cid, cause, reason)
+                else:
+                    state.not_verified = state.not_verified or reason
+            judged = state.passes or state.violations or state.blocked_by or state.skipped or state.not_verified
+            if not judged:
+                cause = self._unmet_prerequisite(cid)
+                if cause is not None:
+                    self._block(cid, cause, "not exercised")
+
+    def _unmet(self, clause_id: str) -> bool:
+        """Failed, or blocked by what failed (a prerequisite that could not be judged blocks too)."""
+        return self.verdict_of(clause_id) in (Verdict.FAILED, Verdict.BLOCKED)
+
+    def _unmet_prerequisite(self, clause_id: str) -> str | None:
+        return next((cid for cid in clauses.requires(clause_id) if self._unmet(cid)), None)
+
+    def verdict_of(self, clause_id: str) -> Verdict:
+        state = self._get(clause_id)
+        if state.violations:
+            return Verdict.FAILED
+        if state.dropped and (state.passes or state.blocked_by is None):
+            return Verdict.NOT_VERIFIED  # honest coverage: a clause passes only when every planned case ran
+        if state.passes:
+            return Verdict.PASSED
+        if state.blocked_by is not None:
+            return Verdict.BLOCKED
+        return Verdict.SKIPPED if state.skipped else Verdict.NOT_VERIFIED
+
+    def root_cause(self, clause_id: str) -> str | None:
+        """The clause at the root of ``clause_id``'s blocking chain, or None if it is not blocked."""
+        root, seen = self._get(clause_id).blocked_by, {clause_id}
+        while root is not None and root not in seen and self.verdict_of(root) is Verdict.BLOCKED:
+            seen.add(root)
+            root = self._clauses[root].blocked_by
+        return root
+
+    def _result(self, cid: str, clause: Any, interrupted: str | None, profile_changed: frozenset[str]) -> ClauseResult:
+        state = self._clauses[cid]
+        verdict = self.verdict_of(cid)
+        note = None
+        root = self.root_cause(cid) if verdict is Verdict.BLOCKED else None
+        if verdict is Verdict.BLOCKED:
+            note = f"blocked: {root} {self.verdict_of(root).value.replace('_', ' ')}"
+            if state.blocked_reason:
+                note += f" ({state.blocked_reason})"
+        elif verdict is Verdict.FAILED and len(state.violations) > MAX_EVIDENCE:
+            note = f"{len(state.violations)} violations in {state.passes + len(state.violations)} checks; " \
+                   f"the first {MAX_EVIDENCE} are shown"
+        elif verdict is Verdict.SKIPPED:
+            note = state.skipped
+        elif verdict is Verdict.NOT_VERIFIED and state.dropped:
+            note = coverage_note(state)
+        elif verdict is Verdict.NOT_VERIFIED:
+            note = state.not_verified or (f"not reached: {interrupted}" if interrupted else "not exercised by this run")
+        elif state.not_verified:
+            note = f"partly verified: {state.not_verified}"
+        elif verdict is Verdict.PASSED:
+            note = state.plan_note
+        ordered = sorted(state.violations, key=lambda f: getattr(f.answer, "seq", 1 << 30))
+        first = ordered[0].answer if ordered else None
+        return ClauseResult(clause=clause, verdict=verdict, evidence=[_evidence(f) for f in ordered[:MAX_EVIDENCE]],
+                            checks=state.passes + len(state.violations), note=note,
+                            profile_changed=cid in profile_changed,
+                            first_failure=self._timed(first) if ordered else None, blocked_by=root)
+
+    def _timed(self, answer: "Response | None") -> dict[str, Any]:
+        if answer is None:
+            return {"request": len(self.history), "seconds": round(time.monotonic() - self.started, 3)}
+        return {"request": answer.seq, "seconds": round(max(0.0, answer.sent_at - self.started), 3)}
+
+
+def _evidence(finding: _Finding) -> Evidence:
+    violation, answer = finding.violation, finding.answer
+    return Evidence(clause_id=violation.clause_id, message=violation.message, field=violation.field,
+                    expected=violation.expected, received=violation.received,
+                    case=answer.case.name if answer is not None and answer.case is not None else None,
+                    exchange=answer.exchange if answer is not None else None)
+
+
+def coverage_note(state: _Clause) -> str:
+    """e.g. "not verified: 1 of 2 cases sent, --max-creates (12) reached; not sent: 'create ...'"."""
+    planned = state.cases_sent + len(state.dropped)
+    names = ", ".join(f"'{name}'" for name in state.dropped[:2]) + (" ..." if len(state.dropped) > 2 else "")
+    return f"not verified: {state.cases_sent} of {planned} cases sent, {state.drop_reason}; not sent: {names}"
+
+
+def judge_all(judge: Judge, answers: Iterable["Response"]) -> None:
+    """Judge answers recorded elsewhere (a proxy's, a test's), in order."""
+    for answer in answers:
+        judge.judge(answer)
