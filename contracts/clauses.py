@@ -234,14 +234,17 @@ _CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] =
 # ---- one answer, one root cause ---------------------------------------------------------------
 # The clauses that judge every answer, most basic first: no complete answer, no route behind the
 # operation, a 5xx, an undocumented status, a wrong Content-Type, a body off its schema. On one
-# exchange, the first of these that failed blocks the failure of any clause after it (and of every
-# clause not listed): one answer is one root cause, however many clauses judged it
-# (``contracts.judge``).
+# exchange, the first of these that failed blocks the findings of every clause after it (and of
+# every clause not listed): one answer is one root cause, however many clauses judged it
+# (``contracts.judge``). Two kinds: the first say the answer cannot be judged at all; the last
+# (``BODY_BASIC``) say only its body cannot, so a finding about its status stands beside them (an
+# invalid create accepted is that, whatever the body it was answered with).
 BASIC: tuple[str, ...] = (
     "response.transport", "edit.offered", "extend.offered", "character.offered", "response.not-server-error",
     "response.status-documented", "response.content-type", "response.video.schema", "response.list.schema",
     "response.deleted.schema", "response.error.envelope", "response.character.schema",
 )
+BODY_BASIC = frozenset(BASIC[BASIC.index("response.content-type"):])
 
 
 def basic_rank(clause_id: str) -> int:

@@ -45,13 +45,15 @@ MID_JOB_SECONDS = {"requeued": 2.0, "progress-per-stage": 2.0, "status-processin
                    # jobs that fail half-way must be seen retrievable before they fail (their first poll)
                    "failed-job-404": 1.0, "failed-job-500": 1.0,
                    "unfinished-source-409": 2.0,
+                   # the SDK-like retries of a 429 take seconds: the source must still run after them
+                   "unfinished-source-429": 5.0,
                    # content asked of a job still running: the probe must not race the job's end
                    "not-ready-409": 2.0, "content-before-completion": 2.0}
 # A persona's jobs outlast a 429's Retry-After (rate-limited personas) and the early probes of an
 # unfinished job (content, edits), whatever the machine's load: those clauses must be verified.
 PERSONA_JOB_SECONDS = 2.0
 # Modes whose runs take longest (seconds, roughly): started first so that they overlap the rest.
-LONG_RUNS = {"slow-responses": 30, "busy-503": 12, "rate-limited": 14, "rate-limit-no-retry-after": 14, "hang-remix": 5,
+LONG_RUNS = {"slow-responses": 30, "unfinished-source-429": 8, "busy-503": 12, "rate-limited": 14, "rate-limit-no-retry-after": 14, "hang-remix": 5,
              "jobs-never-finish": 4, "derived-jobs-never-finish": 4, "random-durations": 3, "no-poll-after-header": 2, "requeued": 2,
              "progress-per-stage": 2, "status-processing": 2, "progress-fraction": 2}
 

@@ -52,6 +52,7 @@ class ContractViolation(AssertionError):
         received: object = None,
         explained_by: str | None = None,
         shown_by: object = None,
+        wanted: str | None = None,
     ):
         self.clause_id = clause_id
         self.message = message
@@ -63,6 +64,9 @@ class ContractViolation(AssertionError):
         self.explained_by = explained_by
         # The answer that shows the violation, when it is not the one judged (an earlier refusal).
         self.shown_by = shown_by
+        # A finding about the status: the answer that was wanted (contracts/checks/expectations.py
+        # WANTED), so that an undocumented status of the wanted class is one root cause, not two.
+        self.wanted = wanted
         super().__init__(str(self))
 
     def __str__(self) -> str:

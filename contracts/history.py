@@ -73,10 +73,11 @@ class Job:
         return earlier[-1] if earlier else None
 
     def unfinished_at(self, seq: int) -> bool:
-        """Whether the record showed it unfinished, and not deleted, just before answer ``seq``."""
+        """Whether the record showed it not ended (queued, in progress, or a status outside the
+        enum), and not deleted, just before answer ``seq``."""
         seen = self.seen_before(seq)
         deleted = self.deleted_by is not None and self.deleted_by.seq < seq
-        return seen is not None and seen.status in STATUS.unfinished and not deleted
+        return seen is not None and seen.status not in STATUS.terminal and not deleted
 
 
 class History:

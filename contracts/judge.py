@@ -73,39 +73,64 @@ class Judge:
 
     # ---- judging ---------------------------------------------------------------------------------
     def judge(self, answer: "Response") -> list[Outcome]:
-        """Run every check on a recorded answer, and keep what they found."""
+        """Run every check on a recorded answer, and keep what they found. A clause that one check
+        of this answer found broken, or blocked, is not passed by another check of the same answer."""
         outcomes = run_checks(self.context.on(answer.case), answer)
         if answer.superseded:
             outcomes = [o for o in outcomes if o[0] in BACK_PRESSURE_CLAUSES]
         basics = [cid for cid, found, _ in outcomes if isinstance(found, ContractViolation) and cid in clauses.BASIC]
         if basics:
             self._basic_failure[answer.seq] = min(basics, key=clauses.basic_rank)
+        found_here = {self._keep(outcome) for outcome in outcomes if outcome[1] is not None}
         for outcome in outcomes:
-            self._keep(outcome)
+            if outcome[1] is None and outcome[0] not in found_here:
+                self._keep(outcome)
         return outcomes
 
-    def _keep(self, outcome: Outcome) -> None:
+    def _keep(self, outcome: Outcome) -> str:
+        """Keep one finding (or pass); returns the clause it concerns."""
         clause_id, found, answer = outcome
+        if isinstance(found, ContractViolation):
+            clause_id = found.clause_id
         state = self._get(clause_id)
         if state.skipped and not isinstance(found, Skipped):
-            return  # does not apply to this run: never judged
+            return clause_id  # does not apply to this run: never judged
         if found is None:
             state.passes += 1
         elif isinstance(found, ContractViolation):
             shown = found.shown_by or answer
             basic = self._basic_failure.get(getattr(shown, "seq", 0))
-            if basic is not None and clauses.basic_rank(basic) < clauses.basic_rank(found.clause_id):
+            if basic is not None and clauses.basic_rank(basic) < clauses.basic_rank(clause_id) \
+                    and self._explains(basic, found, shown):
                 # One answer, one root cause: the more basic clause that failed on it says it.
                 case = getattr(shown.case, "name", None)
-                self._block(found.clause_id, basic, f"on '{case}'" if case else None)
+                self._block(clause_id, basic, f"on '{case}'" if case else None)
             else:
-                self._get(found.clause_id).violations.append(_Finding(found, shown))
+                state.violations.append(_Finding(found, shown))
         elif isinstance(found, Blocked):
             self._block(clause_id, found.by, found.note)
         elif isinstance(found, Skipped):
             state.skipped = state.skipped or str(found)
         elif isinstance(found, NotVerifiable):
             state.not_verified = state.not_verified or str(found)
+        return clause_id
+
+    def _explains(self, basic: str, finding: ContractViolation, answer: "Response") -> bool:
+        """Whether the basic clause that failed on ``answer`` is the root cause of ``finding`` too.
+        A body that cannot be judged says nothing of the status; an undocumented status explains a
+        finding about the status only when a documented status of the same class would have been the
+        answer wanted (a 403 where 401 was wanted: one defect; a 422 where 200 was wanted: two)."""
+        if finding.field != "status":
+            return True
+        if basic in clauses.BODY_BASIC:
+            return False
+        if basic == "response.status-documented" and finding.wanted and answer.case is not None \
+                and answer.case.operation is not None:
+            from contracts.checks.expectations import wanted
+
+            documented = [int(s) for s in self.context.spec.documented_statuses(*answer.case.operation) if s.isdigit()]
+            return any(wanted(finding.wanted, s) for s in documented if s // 100 == answer.status // 100)
+        return True
 
     def _get(self, clause_id: str) -> _Clause:
         clauses.get(clause_id)  # unknown ids are programming errors: fail loudly

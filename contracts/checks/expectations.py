@@ -67,7 +67,8 @@ def case_expectation(ctx: CheckContext, answer: "Response") -> Any:
     documented = "the deletion object" if case.method == "DELETE" and case.expect == "accepted" else None
     raise ContractViolation(case.clause, f"{what} was answered {status}{hint}", field="status",
                             received=f"{status} {error_summary(answer)}".strip(),
-                            expected=f"200 and {documented}" if documented else WANTED[case.expect])
+                            expected=f"200 and {documented}" if documented else WANTED[case.expect],
+                            wanted=case.expect)
 
 
 @check(None)

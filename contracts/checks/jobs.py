@@ -261,9 +261,10 @@ def edit_content(ctx: CheckContext, answer: "Response") -> Any:
         return NOT_APPLICABLE
     if answer.status != 200 or answer.media_type != expected:
         raise ContractViolation(COMPLETES, f"the content of a completed edit was answered {answer.status} "
-                                f"{answer.media_type or '(no type)'}", field="status",
+                                f"{answer.media_type or '(no type)'}",
+                                field="status" if answer.status != 200 else "Content-Type",
                                 received=f"{answer.status} {answer.media_type}".strip(), expected=f"200 {expected}",
-                                explained_by="content.download")
+                                explained_by="content.download", wanted="accepted")
     return None
 
 
@@ -292,7 +293,7 @@ def content_refused_until_completed(ctx: CheckContext):
             if answer.status == 409 else ""
         yield NOT_READY, ContractViolation(NOT_READY, f"content of an unfinished job was not refused with 404{retried}",
                                            field="status", received=f"{answer.status} {error_summary(answer)}".strip(),
-                                           expected="404 with the error envelope"), answer
+                                           expected="404 with the error envelope", wanted="not-found"), answer
 
 
 # ---- ids, busy servers --------------------------------------------------------------------------
@@ -452,5 +453,5 @@ def unfinished_source_refused(ctx: CheckContext):
         yield UNFINISHED_SOURCE, ContractViolation(
             UNFINISHED_SOURCE, f"an {operation} of an unfinished video was answered {answer.status}{retried}",
             field="status", received=f"{answer.status} {error_summary(answer)}".strip(),
-            expected="400 or 404 (refused at once)"), answer
+            expected="400 or 404 (refused at once)", wanted="refused-at-once"), answer
 

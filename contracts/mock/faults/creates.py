@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 
 from contracts.mock.bodies import Body, UploadedFile
+from contracts.mock.errors import APIError
 from contracts.mock.faults.base import FaultContext, crash, invalid
 from contracts.mock.media import NotAnImage, VideoInfo, decode_image
 from contracts.mock.validation import CreateParams
@@ -126,3 +127,53 @@ def image_unchecked(params: CreateParams, ctx: FaultContext) -> None:
 def upload_unchecked(upload: UploadedFile, ctx: FaultContext) -> VideoInfo:
     """``upload`` hook: the file is stored as a video whatever it holds (its duration unknown)."""
     return VideoInfo("video/mp4", None)
+
+
+def refuse_prompt(test: Callable[[str], bool], message: str) -> Callable[[CreateParams, FaultContext], CreateParams]:
+    """``params`` hook: a prompt ``test`` picks is refused with 400 and ``message``."""
+    def hook(params: CreateParams, ctx: FaultContext) -> CreateParams:
+        if params.prompt is not None and test(params.prompt):
+            raise invalid(message, "prompt")
+        return params
+
+    return hook
+
+
+def unknown_model_unauthorized(params: CreateParams, ctx: FaultContext) -> CreateParams:
+    """``params`` hook: a model outside the documented list is answered 401, as a key scoped to models is."""
+    known = ctx.rules.choices.get("model") or ctx.rules.models
+    if params.model not in known:
+        raise APIError(401, f"This key is not allowed to access model={params.model!r}.", type="authentication_error",
+                       param="model", code="model_not_allowed")
+    return params
+
+
+def unknown_parameter_unauthorized(body: Body, ctx: FaultContext) -> None:
+    """``body`` hook: a body field outside the documented ones is answered 401 (a gateway's allow-list)."""
+    name = ctx.rules.request_schema(CREATE, body.media_type)
+    known = ctx.rules.spec.properties(name) if name else {}
+    extra = [k for k in body.fields if k not in known]
+    if extra:
+        raise APIError(401, f"This key may not send the parameter {extra[0]!r}.", type="authentication_error",
+                       param=extra[0], code="parameter_not_allowed")
+
+
+def size_ignored(params: CreateParams, ctx: FaultContext) -> CreateParams:
+    """``params`` hook: a size outside the documented list is replaced by the default size."""
+    from contracts.spec import load_spec
+
+    if params.size not in load_spec().enum("VideoSize"):  # the documented sizes (this fault opened the enum)
+        return dataclasses.replace(params, size=ctx.rules.defaults["size"])
+    return params
+
+
+def validated_for_served_models(params: CreateParams, ctx: FaultContext) -> CreateParams:
+    """``params`` hook: the prompt's minimum length is checked only for the documented models (this
+    fault let every prompt length through the schema); any other model is forwarded as it came."""
+    from contracts.spec import load_spec
+
+    minimum = int(load_spec().schema("Prompt").get("minLength", 1))
+    if params.model in load_spec().enum("VideoModel") and params.prompt is not None and len(params.prompt) < minimum:
+        raise invalid(f"Invalid 'prompt': string too short. Expected a string with minimum length {minimum}, but got "
+                      f"a string with length {len(params.prompt)} instead.", "prompt", "string_below_min_length")
+    return params

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -288,3 +289,35 @@ async def derived_not_retrievable(ctx: FaultContext, request: Request, call_next
 async def character_not_stored(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
     """Characters are answered but never kept: retrieving one is 404."""
     raise character_not_found(request.path_params["character_id"])
+
+
+async def json_array_as_prompt(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around create: a JSON array body is read as [prompt, ...] (its first string is the prompt)."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            value = json.loads(await request.body())
+        except ValueError:
+            value = None
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            request._body = json.dumps({"prompt": value[0]}).encode()  # what the handler then reads
+    return await call_next(request)
+
+
+def on_error_code_answer(code: str, answer: Callable[[FaultContext, Request], Awaitable[Response]]) -> Around:
+    """Around hook: an error answer with ``code`` becomes the answer ``answer`` makes instead (a success)."""
+
+    async def hook(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+        try:
+            return await call_next(request)
+        except APIError as exc:
+            if exc.code != code:
+                raise
+            return await answer(ctx, request)
+
+    return hook
+
+
+async def placeholder_character(ctx: FaultContext, request: Request) -> Response:
+    """A character made up for an id nobody created (a cache that creates an entry on read)."""
+    return JSONResponse({"id": request.path_params.get("character_id", ""), "name": "Unknown",
+                         "created_at": int(time.time())})
