@@ -34,8 +34,7 @@ def deleted_unfinished(job: "Job") -> bool:
     """Deleted before the record saw it end (a server that does not cancel may still generate it)."""
     if job.deleted_by is None:
         return False
-    seen = job.seen_before(job.deleted_by.seq)
-    return seen is None or seen.status not in STATUS.terminal
+    return not any(o.status in STATUS.terminal for o in job.observations if o.answer.seq < job.deleted_by.seq)
 
 
 def _generation(job: "Job") -> int:

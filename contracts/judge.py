@@ -190,6 +190,11 @@ class Judge:
         self._explain()
         if not interrupted:
             self._unexercised()
+        return self.results(interrupted=interrupted, profile_changed=profile_changed)
+
+    def results(self, *, interrupted: str | None = None,
+                profile_changed: frozenset[str] = frozenset()) -> list[ClauseResult]:
+        """Every clause's result as it stands (``finish`` first settles what the end decides)."""
         return [self._result(cid, clause, interrupted, profile_changed) for cid, clause in clauses.CLAUSES.items()]
 
     def _failed_for_good(self, clause_id: str, _seen: frozenset[str] = frozenset()) -> bool:

@@ -70,10 +70,11 @@ class Sender:
                 break
             if case.operation in CREATING and self.state.history.running(before=answer.seq):
                 self.state.one_job_at_a_time = True  # it does not queue: from now on, one job at a time
-            waited_until = waited_until or time.monotonic() + self._busy_horizon()
+            waited_until = waited_until or self.client.clock() + self._busy_horizon()
             self._wait_out(answer)
-        if answer.ok and waited_until is not None and answer.status != 503:
-            self.quiet_since = len(self.state.history)
+        accepted_create = case.operation in CREATING and answer.ok and 200 <= answer.status < 300
+        if answer.ok and answer.status != 503 and (waited_until is not None or accepted_create):
+            self.quiet_since = len(self.state.history)  # the target took it: it is not busy now
         if answer.ok and answer.status == 503:
             self.idle_refusals.add(_kind(case))
         self._count_transport_error(answer)
@@ -105,7 +106,7 @@ class Sender:
         if _kind(case) in self.idle_refusals or self.client.remaining() <= 1:
             return False
         if waited_until is not None:
-            return time.monotonic() < waited_until
+            return self.client.clock() < waited_until
         return bool(self.state.history.running() or self._deleted_pending())
 
     def _deleted_pending(self) -> list["Job"]:
@@ -187,7 +188,6 @@ class Sender:
         self.poll_until(lambda: [t for t in schedule.pending() if t.video_id in running
                                  and history.jobs[t.video_id].last.status not in STATUS.terminal
                                  and not self.state.deleted(t.video_id)])
-        self.quiet_since = len(history)
 
 
 def _kind(case: Case) -> tuple:

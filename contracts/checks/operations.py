@@ -23,9 +23,9 @@ def route_exists(ctx: CheckContext, answer: "Response") -> Any:
     source or character the request names) is the operation missing: one finding, which blocks
     every other clause judged on that answer and every clause of the operation (contracts/clauses.py)."""
     clause_id = OFFERED.get(ctx.case.operation)
-    if clause_id is None or not answer.ok or answer.superseded or ctx.case.expect == "not-found":
-        return NOT_APPLICABLE
-    if answer.status == 429 or ctx.case.expect == "unauthorized" and answer.status == 401:
+    if clause_id is None or not answer.ok or answer.superseded or ctx.case.expect not in ("accepted", "rejected"):
+        return NOT_APPLICABLE  # only what must be accepted or refused with 400 tells a missing route
+    if answer.status == 429:
         return NOT_APPLICABLE
     if answer.status not in ROUTE_MISSING or _names_something_missing(ctx, answer):
         return [(clause_id, None)]

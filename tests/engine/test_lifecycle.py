@@ -1,22 +1,12 @@
-"""Lifecycle polling: how long to wait between polls, and where following a job starts."""
+"""The schedule of the polls: how long to wait between polls, which jobs are followed, when a job
+is done."""
 
 from __future__ import annotations
 
 import pytest
 
-from contracts.context import RunContext
-from contracts.failures import ContractViolation
-from contracts.lifecycle import DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, Track, judged, poll_after, poll_once, track
-from contracts.options import RunOptions
-from contracts.rules import Rules
-from contracts.spec import load_spec
-from contracts.types import Verdict
-from tests.engine.helpers import response
-
-
-def run_context() -> RunContext:
-    spec = load_spec()
-    return RunContext(spec=spec, rules=Rules.from_spec(spec), client=None, options=RunOptions(base_url="http://target/v1"))
+from contracts.lifecycle import DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, Schedule, poll_after
+from tests.engine.helpers import ENDED, ERROR, response, video
 
 
 @pytest.mark.parametrize(
@@ -34,49 +24,51 @@ def test_poll_after_honours_the_header(header, seconds):
 
 
 def test_a_job_is_followed_from_its_create_answer_once():
-    ctx = run_context()
-    job = {"id": "video_1", "status": "queued", "progress": 0}
-    track(ctx, job)
-    track(ctx, dict(job, status="in_progress"))  # the same job again: still one track
-    assert [(t.video_id, t.history, t.done) for t in ctx.tracks] == [("video_1", [("queued", 0)], False)]
+    schedule = Schedule()
+    schedule.follow({"id": "video_1", "status": "queued"})
+    schedule.follow({"id": "video_1", "status": "in_progress"})  # the same job again: still one track
+    assert [(t.video_id, t.done) for t in schedule.tracks] == [("video_1", False)]
 
 
 def test_a_job_that_is_already_over_is_done_at_once():
-    ctx = run_context()
-    track(ctx, {"id": "video_2", "status": "completed", "progress": 100})
-    assert ctx.tracks[0].done and "video_2" in ctx.finished
+    schedule = Schedule()
+    schedule.follow({"id": "video_2", "status": "completed"})
+    assert schedule.tracks[0].done and schedule.pending() == []
 
 
 def test_an_answer_without_an_id_is_not_followed():
-    ctx = run_context()
-    track(ctx, {"status": "queued"})
-    assert ctx.tracks == []
-
-
-def test_a_derived_jobs_violation_is_collected_not_recorded():
-    """The followed edit's lifecycle findings wait for its own clause (edit.result-completes); a
-    plain job's are recorded under the lifecycle clause at once."""
-    ctx = run_context()
-    derived, plain = Track("video_e", findings=[]), Track("video_p")
-    for each in (derived, plain):
-        with judged(ctx, each, "lifecycle.status-forward"):
-            raise ContractViolation("lifecycle.status-forward", "status went back from in_progress to queued")
-    assert [(cid, v.message) for cid, v, *_ in derived.findings] == [
-        ("lifecycle.status-forward", "status went back from in_progress to queued")]
-    assert ctx.recorder.has_failed("lifecycle.status-forward")  # the plain job's
-    assert not ctx.recorder.has_failed("edit.result-completes")  # judged later, by the edit step
+    schedule = Schedule()
+    schedule.follow({"status": "queued"})
+    assert schedule.tracks == []
 
 
 def test_a_job_over_by_its_first_poll_is_retrieved_once_more():
-    """A short job can end before its first poll (the retrieve right after create) on a loaded
-    machine; one more retrieve still judges retrieve-stable instead of leaving it not verified."""
-    ctx = run_context()
-    answers = iter([response(200, {"id": "video_3", "status": "completed", "progress": 100})] * 2)
-    ctx.transmit = lambda case, **_: next(answers)
-    track(ctx, {"id": "video_3", "status": "queued", "progress": 0})
-    job = ctx.tracks[0]
-    poll_once(ctx, job)
-    assert not job.done and "video_3" in ctx.finished  # ended, but retrieved once more
-    poll_once(ctx, job)
-    assert job.done
-    assert ctx.recorder.verdict_of("lifecycle.retrieve-stable") == Verdict.PASSED
+    """A short job can end before its first poll on a loaded machine; one more retrieve still lets
+    retrieve-stable be judged on it."""
+    schedule = Schedule()
+    schedule.follow({"id": "video_3", "status": "queued"})
+    track = schedule.tracks[0]
+    schedule.poll_case(track)
+    schedule.polled(track, response(200, {**ENDED, "id": "video_3"}))
+    assert not track.done
+    schedule.poll_case(track)
+    schedule.polled(track, response(200, {**ENDED, "id": "video_3"}))
+    assert track.done
+
+
+def test_a_job_not_retrievable_yet_is_polled_again_and_one_that_vanished_is_done():
+    schedule = Schedule()
+    schedule.follow({"id": "video_4", "status": "queued"})
+    track = schedule.tracks[0]
+    schedule.polled(track, response(404, ERROR))  # a lagging store: not retrievable yet
+    assert not track.done
+    schedule.polled(track, response(200, video(id="video_4", status="in_progress")))
+    schedule.polled(track, response(404, ERROR))  # retrievable, then gone: followed no further
+    assert track.done
+
+
+def test_polls_are_named_for_what_they_are():
+    schedule = Schedule()
+    schedule.follow({"id": "video_5", "status": "queued"})
+    first, second = schedule.poll_case(schedule.tracks[0]), schedule.poll_case(schedule.tracks[0])
+    assert (first.name, second.name, first.purpose) == ("retrieve right after create", "poll video_5", "poll")

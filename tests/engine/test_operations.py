@@ -8,7 +8,7 @@ import secrets
 import pytest
 
 from contracts import clauses
-from contracts.context import RunOptions
+from contracts.options import RunOptions
 from contracts.embedded import EmbeddedServer
 from contracts.profile import ProfileError, parse_profile
 from contracts.runner import run

@@ -5,11 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contracts import plan
-from contracts.failures import CaseDropped
-from contracts.recorder import Recorder
 from contracts.rules import Rules
 from contracts.spec import load_spec
-from contracts.types import Verdict
 
 VALID_CLAUSES = {
     "create.prompt.min-length-accepted", "create.prompt.max-length-accepted",
@@ -66,24 +63,3 @@ def test_default_max_creates_is_the_plan_plus_its_margins(rules):
     assert plan.default_max_creates(rules) == 10 + plan.DERIVED_JOBS + plan.GENERATED_MARGIN + plan.DEVIATION_MARGIN == 25
 
 
-def test_a_clause_with_a_dropped_case_is_not_verified_and_says_why():
-    recorder = Recorder()
-    clause = "create.prompt.multibyte-max-length-accepted"
-    recorder.case_sent(clause)
-    recorder.passed(clause)
-    recorder.dropped(clause, CaseDropped("create multipart: prompt of 32000 4-byte characters",
-                                         "--max-creates (12) reached"))
-    assert recorder.verdict_of(clause) is Verdict.NOT_VERIFIED
-    result = next(r for r in recorder.results() if r.clause.id == clause)
-    assert result.note == ("not verified: 1 of 2 cases sent, --max-creates (12) reached; not sent: "
-                           "'create multipart: prompt of 32000 4-byte characters'")
-
-
-def test_a_dropped_case_does_not_hide_a_failure():
-    from contracts.failures import ContractViolation
-
-    recorder = Recorder()
-    clause = "create.size.every-value-accepted"
-    recorder.failed(ContractViolation(clause, "refused"))
-    recorder.dropped(clause, CaseDropped("create json: size=1792x1024", "--max-creates (3) reached"))
-    assert recorder.verdict_of(clause) is Verdict.FAILED
