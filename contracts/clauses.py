@@ -179,8 +179,8 @@ _CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] =
     ("edits", "edit.offered",
      "POST /videos/edits exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
     ("edits", "edit.by-id-accepted",
-     "An edit of a completed video by id is accepted, as JSON {\"video\": {\"id\"}} (and as multipart video[id], "
-     "tried when an uploaded source is refused).", ("edit.offered", *COMPLETED)),
+     "An edit of a completed video by id is accepted, as multipart video[id] (what the openai SDK sends) and as "
+     "JSON {\"video\": {\"id\"}}.", ("edit.offered", *COMPLETED)),
     ("edits", "edit.by-file-accepted",
      "An edit of an uploaded MP4 file (multipart video) is accepted.", ("edit.offered",)),
     ("edits", "edit.missing-fields-rejected",
@@ -203,8 +203,8 @@ _CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] =
     ("extensions", "extend.offered",
      "POST /videos/extensions exists: it is not answered 404 or 405 as an unknown route (or is declared not offered)."),
     ("extensions", "extend.accepted",
-     "An extension of a completed video by id (JSON; multipart video[id] when an upload is refused) or of an "
-     "uploaded MP4 file (multipart) is accepted: a new job.", ("extend.offered", "lifecycle.retrieve-after-create")),
+     "An extension of a completed video by id (multipart video[id], what the openai SDK sends; JSON when that is "
+     "refused) or of an uploaded MP4 file (multipart) is accepted: a new job.", ("extend.offered", "lifecycle.retrieve-after-create")),
     ("extensions", "extend.seconds-stitched",
      "An extension's Video reports the stitched total in seconds: the source's seconds plus the extension's.",
      ("extend.accepted", "extend.offered", *COMPLETED)),

@@ -188,13 +188,15 @@ def properties(rules: Rules, *, skip_values: dict[str, set[str]] | None = None) 
     return out
 
 
-# edits and extensions (contracts/scenarios/derived.py): each JSON by id and multipart by file (the
-# four properties in two jobs), and a source that has not completed yet when no kept job still is
-# (on a GPU server a spare waits queued: no job of its own); every one deleted at once
-DERIVED_JOBS = 5
+# edits and extensions (contracts/scenarios/derived.py): an edit by id as multipart video[id] and as
+# JSON, and of an uploaded file; an extension by id as video[id] (JSON only when that is refused) and of
+# an uploaded file; and a source that has not completed yet when no kept job still is (on a GPU server a
+# spare waits queued: no job of its own); every one but the followed edit deleted at once
+DERIVED_JOBS = 6
 # generated valid creates sent under the default job budget: each carries a prompt-free pack or the
-# unknown model name (create_valid.carry), so that on a conforming target they cost no job of their own
-GENERATED_MARGIN = 2
+# unknown model name (create_valid.carry), so that on a conforming target it costs no job of its own
+# (the multipart baseline carries the plan's first prompt-free pack; one is left: the unknown model)
+GENERATED_MARGIN = 1
 # jobs for a deviating target: splitting the packs it refuses, the invalid creates it wrongly accepts
 DEVIATION_MARGIN = 8
 

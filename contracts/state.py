@@ -48,6 +48,7 @@ class RunState:
     # ``carry``), and what the plan's splitting needs to settle them (outcome by property, properties).
     carried: list[Any] = field(default_factory=list)
     default_model_served: set[str] = field(default_factory=set)  # encodings whose prompt-only create got it
+    baseline_carried: list[Any] = field(default_factory=list)  # plan properties a baseline create carried
     plan: tuple[dict[int, bool], list[Any]] = field(default_factory=lambda: ({}, []))
     one_job_at_a_time: bool = False  # the target refused a create while jobs ran (503): creates wait
     generated_not_sent: int = 0  # generated valid creates drawn but beyond the job budget

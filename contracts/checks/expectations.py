@@ -111,9 +111,11 @@ def _accepted(answer: "Response | None") -> bool:
         and isinstance((answer.json_object() or {}).get("id"), str)
 
 
-def _full(answer: "Response") -> bool:
-    """A baseline create that gave model, seconds and size (else only the prompt)."""
-    return set(answer.case.params) != {"prompt"}
+def _shape(answer: "Response") -> str:
+    """A baseline create with only the prompt ("short"), with model, seconds and size ("full"), or
+    with a model besides the prompt ("other": it shows its encoding taken, and nothing of omission)."""
+    given = set(answer.case.params) - {"prompt"}
+    return "short" if not given else "full" if {"model", "seconds", "size"} <= given else "other"
 
 
 def _refusal(clause_id: str, answer: "Response", message: str) -> Found:
@@ -128,15 +130,16 @@ def encodings_accepted(ctx: CheckContext):
     """Each encoding takes the simplest create (only the prompt; else with model, seconds and size):
     one refused where the other encoding accepted the same create is that encoding's refusal; no
     create accepted at all is said once, by JSON's clause, and blocks the other."""
-    sent = {(a.case.encoding, _full(a)): a for a in ctx.history if a.case is not None
-            and a.case.purpose == "baseline" and not a.superseded}
-    anything = any(_accepted(a) for a in sent.values())
+    baseline = [a for a in ctx.history if a.case is not None and a.case.purpose == "baseline" and not a.superseded]
+    sent = {(a.case.encoding, _shape(a) == "full"): a for a in baseline if _shape(a) != "other"}
+    anything = any(_accepted(a) for a in baseline)
     for encoding in ENCODINGS:
         clause_id = f"create.{encoding}-accepted"
         other = next(e for e in ENCODINGS if e != encoding)
         mine = [sent[(encoding, full)] for full in (False, True) if (encoding, full) in sent]
-        if any(_accepted(a) for a in mine):
-            yield clause_id, None, next(a for a in mine if _accepted(a))
+        taken = [a for a in baseline if a.case.encoding == encoding and _accepted(a)]
+        if taken:
+            yield clause_id, None, taken[0]
         elif not mine:
             yield clause_id, NotVerifiable("no baseline create was sent in this encoding"), None
         elif anything:
@@ -158,8 +161,8 @@ def encodings_accepted(ctx: CheckContext):
 def fields_omittable(ctx: CheckContext):
     """A create giving only the prompt is accepted; refused where the same create with model, seconds
     and size was accepted, one of those fields is required."""
-    sent = {(a.case.encoding, _full(a)): a for a in ctx.history if a.case is not None
-            and a.case.purpose == "baseline" and not a.superseded}
+    sent = {(a.case.encoding, _shape(a) == "full"): a for a in ctx.history if a.case is not None
+            and a.case.purpose == "baseline" and not a.superseded and _shape(a) != "other"}
     for encoding in ENCODINGS:
         short, full = sent.get((encoding, False)), sent.get((encoding, True))
         if short is None:

@@ -34,9 +34,12 @@ def baseline(state: "RunState", then: Callable[["RunState"], Step] | None = None
             continue  # only the prompt was accepted: giving the optional fields too would cost a job for nothing
         state.coverage.boundary(f"prompt.length ({candidate.encoding})", len(baselines.PROMPT))
         candidate.case.purpose = BASELINE
-        video = accepted_video((yield candidate.case))
+        video = yield from _carrying_a_model(state, candidate)
+        if video is None:
+            video = accepted_video((yield candidate.case))
         if video is None:
             continue
+        # the simplest params this encoding takes (a model named besides is not part of them)
         state.baseline.accepted.setdefault(candidate.encoding, dict(candidate.case.params))
         if candidate.full:
             state.baseline.explicit_defaults.add(candidate.encoding)
@@ -46,6 +49,43 @@ def baseline(state: "RunState", then: Callable[["RunState"], Step] | None = None
         if then is not None and state.schedule.followed("create"):
             yield from then(state)
             then = None
+
+
+def _carrying_a_model(state: "RunState", candidate: baselines.Candidate) -> Step:
+    """Once JSON took a create with only the prompt, the multipart baseline also carries the plan's
+    first pack that sets only model, seconds or size (a value the plan would spend a job on): one
+    job less. Refused, it says nothing yet: the plain baseline is sent (a refusal costs no job) and
+    the pack is planned as any other. Returns the Video of an accepted one."""
+    base = state.baseline
+    if candidate.encoding != "multipart" or candidate.full or base.accepted.get("json") != {"prompt": baselines.PROMPT}:
+        return None
+    carriable = [p for p in plan.pack(plan.properties(state.rules, skip_values=_served(state))) if _carriable(p)]
+    if not carriable:
+        return None
+    packed = carriable[0]
+    case = cases.create(f"baseline: only the prompt, and {packed.name.split(': ', 1)[-1]}", "multipart",
+                        {**candidate.case.params, **packed.changes}, expect="accepted")
+    case.purpose, case.carries = BASELINE, packed.clauses
+    video = accepted_video((yield case))
+    if video is not None:
+        state.baseline_carried.extend(packed.properties)
+        for prop in packed.properties:
+            _cover(state, prop, "multipart")
+    return video
+
+
+def _served(state: "RunState") -> dict[str, set[Any]]:
+    """The enum values the plan need not send again: the defaults a create with them given was
+    accepted with, the default model a prompt-only create was answered with, what a baseline carried."""
+    rules, base = state.rules, state.baseline
+    preferred = base.encoding("json")
+    skip = {name: {rules.defaults[name]} for name, _ in plan.ENUMS} if preferred in base.explicit_defaults else {}
+    if state.default_model_served and rules.defaults["model"] in rules.models:
+        skip.setdefault("model", set()).add(rules.defaults["model"])
+    for prop in state.baseline_carried:
+        for name, value in prop.changes.items():
+            skip.setdefault(name, set()).add(value)
+    return skip
 
 
 # ---- the valid cases, each built on the baseline ----------------------------------------------
@@ -71,14 +111,12 @@ def _planned(state: "RunState") -> Step:
     so that the responsible property's clause fails alone."""
     rules, base = state.rules, state.baseline
     preferred = base.encoding("json")
-    skip = {name: {rules.defaults[name]} for name, _ in plan.ENUMS} if preferred in base.explicit_defaults else {}
     if state.default_model_served and rules.defaults["model"] in rules.models:
         # A create without model was accepted and answered with the default model: that value is
         # served, so it costs no create of its own (one job less on a GPU server).
-        skip.setdefault("model", set()).add(rules.defaults["model"])
         for encoding in sorted(state.default_model_served):
             state.coverage.enum("model", rules.defaults["model"], encoding)
-    props = plan.properties(rules, skip_values=skip)
+    props = plan.properties(rules, skip_values=_served(state))
     if preferred is None:
         for prop in props:
             for clause_id in prop.clauses:

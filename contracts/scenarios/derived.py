@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from contracts import cases, plan
-from contracts.cases import Case, FileField, Follow, NotSent
+from contracts.cases import Case, FileField, Follow, NotSent, Planned
 from contracts.rules import CONTENT, EDIT, EXTEND, RETRIEVE
 from contracts.scenarios.common import Step, accepted_video, discard, video_file
 
@@ -218,16 +218,21 @@ def run(state: "RunState") -> Step:
             yield from _send(state, case)
         yield from _send(state, _json(op, "an unknown source id", op.body(state, {"id": "video_" + uuid.uuid4().hex}),
                                       UNKNOWN_SOURCE, "not-found"))
-        # Valid: a completed video by id in both encodings (JSON {"video": {"id"}} and multipart
-        # video[id], what the openai SDK sends), and an uploaded file (multipart).
+        # Valid: a completed video by id as multipart video[id] (what the openai SDK sends) and as
+        # JSON {"video": {"id"}} (an extension's only when video[id] is refused: one job less, said
+        # beside its verdict), and an uploaded file (multipart).
         if source is None:
             yield NotSent(op.accepted, "no video completed, so there is no source to name by id")
         else:
-            yield from _valid(state, op, _json(op, "a completed video by id", op.body(state, {"id": source}),
-                                               op.accepted, "accepted"), results)
-            yield from _valid(state, op, _form(op, "a completed video by video[id]",
-                                               {**op.fields(state), "video[id]": source}, clause=op.accepted,
-                                               expect="accepted"), results)
+            sdk = yield from _valid(state, op, _form(op, "a completed video by video[id]",
+                                                     {**op.fields(state), "video[id]": source}, clause=op.accepted,
+                                                     expect="accepted"), results)
+            if op is EDITS or sdk is False:
+                yield from _valid(state, op, _json(op, "a completed video by id", op.body(state, {"id": source}),
+                                                   op.accepted, "accepted"), results)
+            else:
+                yield Planned(op.accepted, "by id as multipart video[id] (what the openai SDK sends); JSON "
+                              "{\"video\": {\"id\"}} is sent when that is refused (one job less)")
         if op.operation not in state.derived_sent:  # sent early (``early_edit``): its job is followed
             yield from _valid(state, op, _by_file(state, op), results)
     yield from _results_retrievable(state, results)
