@@ -8,6 +8,7 @@ baseline), 130 interrupted with Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -77,6 +78,29 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("videos-contract: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of stdout left (`| head`) outside emit(): nothing more to say
+        _drop_stdout()
+        return EXIT_OK
+
+
+def emit(text: str) -> None:
+    """Write ``text`` to stdout. A reader that left early (``videos-contract clauses | head``) is not
+    an error: the rest of the text is dropped, and the command still ends with its own exit code."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -128,7 +152,7 @@ def _run_against(args: argparse.Namespace, target) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}") from None
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    print(report.render_summary(result, baseline=outcome, paths=paths, color=color))
+    emit(report.render_summary(result, baseline=outcome, paths=paths, color=color) + "\n")
     if result.interrupted_kind == "ctrl-c":
         return EXIT_INTERRUPTED
     if result.interrupted:
@@ -143,7 +167,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         diff = report.diff_reports(args.before, args.after)
     except report.DiffError as exc:
         raise UsageError(str(exc)) from None
-    print(report.render_diff(diff))
+    emit(report.render_diff(diff) + "\n")
     return diff.exit_code
 
 
@@ -151,8 +175,7 @@ def cmd_clauses() -> int:
     from contracts.clauses import CLAUSES
 
     width = max(len(cid) for cid in CLAUSES)
-    for clause in CLAUSES.values():
-        print(f"{clause.id.ljust(width)}  {clause.statement}")
+    emit("".join(f"{clause.id.ljust(width)}  {clause.statement}\n" for clause in CLAUSES.values()))
     return EXIT_OK
 
 

@@ -71,6 +71,45 @@ def test_clauses_lists_the_catalogue():
     assert all(cid in done.stdout for cid in CLAUSES)
 
 
+def cli_into_closed_pipe(*args: str, cwd: Path | None = None, env: dict | None = None):
+    """The command with stdout a pipe whose reader has already left (``| head`` once head is done):
+    every write to it fails, deterministically."""
+    read, write = os.pipe()
+    os.close(read)
+    full_env = {**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}, **(env or {})}
+    try:
+        return subprocess.run([sys.executable, "-m", "contracts.cli", *args], stdout=write, stderr=subprocess.PIPE,
+                              text=True, timeout=120, cwd=cwd, env=full_env)
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    pytest.param(["clauses"], 0, id="clauses"),
+    pytest.param(["run", "--quiet", "--examples", "0"], 0, id="run", marks=pytest.mark.slow),
+    pytest.param(["mock", "--list-faults"], 0, id="mock-list"),
+])
+def test_a_reader_that_leaves_early_is_not_an_error(args, code, tmp_path):
+    done = cli_into_closed_pipe(*args, cwd=tmp_path)
+    assert done.returncode == code, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr[-2000:]
+    if args[0] == "run":  # the run went on to its end: its reports are written
+        assert (tmp_path / "reports" / "conformance.json").is_file()
+
+
+@pytest.mark.parametrize("command", [
+    pytest.param("videos-contract clauses | head -1", id="clauses"),
+    pytest.param("videos-contract run --quiet | head -1", id="run", marks=pytest.mark.slow),
+])
+def test_piped_into_head_as_a_user_types_it(command, tmp_path):
+    bindir = Path(sys.executable).parent
+    assert (bindir / "videos-contract").exists(), "the venv's videos-contract script"
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {command}"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120, env={**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(done.stdout.splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+
+
 @pytest.fixture(scope="module")
 def conforming_run(tmp_path_factory):
     """One real run against the embedded server, with a key in the environment."""
