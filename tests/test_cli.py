@@ -15,6 +15,7 @@ import pytest
 from contracts.embedded import EmbeddedServer
 
 SECRET = "sk-cli-test-" + "s" * 40
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
@@ -61,6 +62,17 @@ def test_a_bad_profile_names_the_key(tmp_path):
     profile.write_text('name = "x"\nseconds = [5]\n')
     done = cli("run", "--profile", str(profile), cwd=tmp_path)
     assert done.returncode == 2 and "'seconds'" in done.stderr and 'write "5"' in done.stderr
+
+
+@pytest.mark.slow
+def test_a_relative_profile_path_works_with_the_embedded_server(tmp_path):
+    """The path is the user's (relative to where they run): the embedded server, which runs in the
+    package's own folder, gets it resolved."""
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "wan22.toml").write_text((ROOT / "profiles" / "wan22.toml").read_text())
+    done = cli("run", "--quiet", "--examples", "2", "--profile", "profiles/wan22.toml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert json.loads((tmp_path / "reports" / "conformance.json").read_text())["profile"] == "wan22"
 
 
 def test_clauses_lists_the_catalogue():
