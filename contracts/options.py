@@ -47,6 +47,31 @@ def parsed(parse: Callable[[str, str], Any], flag: str) -> Callable[[str], Any]:
     return convert
 
 
+class HelpOnDemand(str):
+    """A help text whose facts are computed only when help is shown: argparse (pytest's too) formats
+    every help text with ``%``, which calls ``make`` here. For a number the engine computes (the plan's
+    default job budget), which costs more than building the parser every command does."""
+
+    def __new__(cls, summary: str, make: Callable[[], str]) -> HelpOnDemand:
+        text = super().__new__(cls, summary)
+        text.make = make
+        return text
+
+    def __mod__(self, params: Any) -> str:
+        return self.make()
+
+
+def max_creates_help() -> str:
+    """--max-creates' help, with the default the run applies (contracts.plan, its one source)."""
+    from contracts import plan
+    from contracts.rules import Rules
+
+    return (f"at most N jobs created on an external target (default: what full coverage needs + "
+            f"{plan.GENERATED_MARGIN} generated + {plan.DEVIATION_MARGIN} for a deviating target: "
+            f"{plan.default_max_creates(Rules.from_spec())} for the documented contract, {plan.DERIVED_JOBS} of them "
+            "edits and extensions; the embedded server has no cap)")
+
+
 @dataclass(frozen=True)
 class Option:
     name: str  # the CLI flag without dashes (the plugin's is --contract-NAME)
@@ -94,9 +119,7 @@ OPTIONS: tuple[Option, ...] = (
            help=f"the operations the target offers, comma-separated, from {','.join(OPERATIONS)} (default: all, or "
                 "the profile's 'operations'); the clauses of the others are reported skipped, not offered"),
     Option("max-creates", "max_creates", "target", kind=int, minimum=1, metavar="N",
-           help="at most N jobs created on an external target (default: what full coverage needs, 3 generated "
-                "creates and 8 for a deviating target: 21 for the documented contract; the embedded server has "
-                "no cap)"),
+           help=HelpOnDemand("at most N jobs created on an external target", lambda: max_creates_help())),
     Option("budget", "budget_seconds", "limits", default=180.0, kind=float, minimum=1, metavar="SECONDS",
            help="total time budget of the run (default 180)"),
     Option("request-timeout", "request_timeout", "limits", default=15.0, kind=float, minimum=0.1, metavar="SECONDS",

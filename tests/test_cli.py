@@ -191,6 +191,25 @@ def test_help_of_every_subcommand_is_complete():
         assert option in run_help
 
 
+MAX_CREATES_DEFAULT = re.compile(r"\+ (\d+) generated \+ (\d+) for a deviating target.*?: (\d+) for the documented "
+                                 r"contract, (\d+) of them edits and extensions")
+
+
+def test_the_default_of_max_creates_is_the_plans_in_help_and_readme():
+    """One source for the number: contracts.plan. --help and the README say what the run applies."""
+    from contracts import plan
+    from contracts.rules import Rules
+
+    expected = (plan.GENERATED_MARGIN, plan.DEVIATION_MARGIN, plan.default_max_creates(Rules.from_spec()),
+                plan.DERIVED_JOBS)
+    run_help = " ".join(cli("run", "--help").stdout.split())
+    row = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `--max-creates N`"))
+    for where, text in (("run --help", run_help), ("README", row)):
+        found = MAX_CREATES_DEFAULT.search(text)
+        assert found, f"{where} does not state --max-creates' default: {text[:300]}"
+        assert tuple(map(int, found.groups())) == expected, where
+
+
 def _schema_errors(report_dir: Path) -> list[str]:
     from contracts.report import schema_errors
 
