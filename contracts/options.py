@@ -42,7 +42,11 @@ def parsed(parse: Callable[[str, str], Any], flag: str) -> Callable[[str], Any]:
         try:
             return parse(text, flag)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+            # argparse names the option itself ("argument --operations: ..."): not twice
+            message = str(exc)
+            if message.startswith(flag):
+                message = message[len(flag):].lstrip(": ")
+            raise argparse.ArgumentTypeError(message) from None
 
     return convert
 

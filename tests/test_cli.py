@@ -41,8 +41,8 @@ def free_port() -> int:
         (["run", "--color", "pink"], "invalid choice: 'pink'"),
         (["run", "--profile", "/nonexistent.toml"], "cannot read the profile"),
         (["run", "--baseline", "/nonexistent.json"], "baseline"),
-        (["run", "--operations", "create,retrieve,teleport"], "unknown operation 'teleport'"),
-        (["run", "--operations", "list,edits"], "must include create and retrieve"),
+        (["run", "--operations", "create,retrieve,edit"], "argument --operations: unknown operation 'edit'"),
+        (["run", "--operations", "list,edits"], "argument --operations: must include create and retrieve"),
         (["diff", "/nonexistent-a.json", "/nonexistent-b.json"], "not found"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         ([], "required"),
@@ -55,6 +55,8 @@ def test_usage_and_setup_errors_exit_2_with_one_clear_line(args, message, tmp_pa
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+    for flag in re.findall(r"--[a-z-]+", done.stderr):
+        assert done.stderr.count(flag + ":") <= 1, f"{flag} named twice: {done.stderr}"
 
 
 def test_a_bad_profile_names_the_key(tmp_path):
