@@ -131,6 +131,20 @@ def test_a_violation_reads_with_its_clause_field_and_both_sides():
                                  "  Received: 4", "  Documented: a string"]
 
 
+@pytest.mark.parametrize(("received", "shown"), [
+    ({"id": "video_1", "deleted": None}, '{"id": "video_1", "deleted": null}'),
+    ([1, True, "a"], '[1, true, "a"]'),
+    ("400 Invalid prompt", "400 Invalid prompt"),
+    ({"prompt": "\u00e9t\u00e9"}, '{"prompt": "\u00e9t\u00e9"}'),
+], ids=["object-with-null", "list", "text-as-it-is", "not-ascii-escaped"])
+def test_received_and_documented_values_read_as_json(received, shown):
+    from contracts.failures import ContractViolation
+
+    violation = ContractViolation("delete.returns-deletion", "x", received=received, expected=received)
+    assert violation.received == shown and violation.expected == shown
+    assert "None" not in str(violation) and "'" not in str(violation)
+
+
 CONFORMING = [
     ("create-echoed", (*CREATE, VALID_CREATE), response(200, video(model="sora-2-pro"))),
     ("invalid-refused", (*CREATE, {"clause": "create.prompt.empty-rejected", "expect": "rejected"}),
