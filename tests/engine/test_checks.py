@@ -145,6 +145,23 @@ def test_received_and_documented_values_read_as_json(received, shown):
     assert "None" not in str(violation) and "'" not in str(violation)
 
 
+def test_a_deletion_lacking_fields_is_shown_as_it_came():
+    """Received shows the body's fields as they came: a field the body never had is not invented."""
+    ctx = context()
+    ctx.check(response(200, {"id": "video_123", "object": "video.deleted"}),
+              _case((*DELETE, {"clause": "delete.returns-deletion", "expect": "accepted"})))
+    found = evidence(ctx, "delete.returns-deletion")
+    assert found.received == '{"id": "video_123", "object": "video.deleted"}'
+    assert "deleted" not in found.received.replace("video.deleted", "")
+
+
+def test_a_refused_delete_documents_the_deletion_object():
+    ctx = context()
+    ctx.check(response(400, ERROR), _case((*DELETE, {"clause": "delete.returns-deletion", "expect": "accepted"})))
+    found = evidence(ctx, "delete.returns-deletion")
+    assert found.expected == "200 and a DeletedVideo (the deletion object)", found.expected
+
+
 CONFORMING = [
     ("create-echoed", (*CREATE, VALID_CREATE), response(200, video(model="sora-2-pro"))),
     ("invalid-refused", (*CREATE, {"clause": "create.prompt.empty-rejected", "expect": "rejected"}),
