@@ -36,6 +36,10 @@ class Clause:
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "openai-api-key"}
 )
+#: the key the auth probes send as a wrong one: made up and published in this source, so not a secret.
+#: A reproduction of "with a wrong key" must send it (not $OPENAI_API_KEY, the right key), and the
+#: reports' redaction keeps it (contracts/report/redact.py)
+WRONG_API_KEY = "sk-videos-contract-wrong-key"
 
 
 @dataclass
