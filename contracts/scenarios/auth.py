@@ -13,8 +13,9 @@ from contracts.context import RunContext
 from contracts.rules import CONTENT, DELETE, LIST, REMIX, RETRIEVE
 from contracts.scenarios import characters
 from contracts.scenarios.state import RunState
+from contracts.types import WRONG_API_KEY
 
-WRONG_KEY = "sk-videos-contract-wrong-key"
+WRONG_KEY = WRONG_API_KEY  # made up and public: its reproduction sends it as it is
 AUTH_CLAUSES = (("auth.missing-key-rejected", None, "without a key"), ("auth.wrong-key-rejected", WRONG_KEY, "with a wrong key"))
 
 
