@@ -11,8 +11,9 @@ from contracts.client import Client
 from contracts.context import RunContext
 from contracts.failures import RunAborted, SetupError
 from contracts.options import RunOptions
+from contracts.preflight import preflight
 from contracts.recorder import Recorder
-from contracts.rules import DELETE, LIST, Rules
+from contracts.rules import DELETE, Rules
 from contracts.scenarios import auth, characters, create_invalid, create_valid, derived, generated, jobs, listing
 from contracts.scenarios.state import RunState
 from contracts.spec import Spec, load_spec
@@ -46,21 +47,6 @@ STEPS: list[tuple[str, Callable[[RunContext, RunState], None]]] = [
     ("generated creates", generated.run),
     ("list", listing.run),  # last: the run's videos then span the most seconds (list order)
 ]
-
-
-def preflight(client: Client) -> None:
-    """Fail fast, with one line, when nothing listens at the base URL. A server that accepts the
-    connection but hangs is not a setup error: the run goes on and reports it as a violation."""
-    response = client.request(*LIST, query={"limit": 1})
-    if response.connect_failed:
-        raise SetupError(f"cannot reach the target at {client.base_url}: {response.transport_error}")
-    if response.status == 401:
-        # Every clause would fail for the same reason: say it once, as a setup error.
-        if client.options.api_key:
-            raise SetupError(f"the target at {client.base_url} refused the API key (401); check --api-key "
-                             "or OPENAI_API_KEY")
-        raise SetupError(f"the target at {client.base_url} requires an API key (401): pass --api-key or set "
-                         "OPENAI_API_KEY")
 
 
 def run(

@@ -165,6 +165,16 @@ def test_a_run_without_the_right_key_is_a_setup_error(key, message, tmp_path):
     assert done.returncode == 2 and message in done.stderr, done.stderr
 
 
+def test_a_base_url_without_v1_is_a_setup_error_with_the_fix(tmp_path):
+    """Every route answering 404 is the base URL's fault, not 67 blocked clauses of the server's."""
+    with EmbeddedServer(job_seconds=0.2) as server:
+        root = server.base_url.removesuffix("/v1")
+        done = cli("run", "--quiet", "--base-url", root, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"did you mean {root}/v1?" in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (tmp_path / "reports").exists()
+
+
 @pytest.mark.slow
 def test_diff_of_a_report_with_itself_has_no_regressions(conforming_run):
     work, _ = conforming_run
