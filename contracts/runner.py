@@ -120,6 +120,7 @@ def run(
         interrupted_kind=interrupted_kind,
         embedded=options.embedded,
         cost=ctx.cost.as_dict(),
+        videos_left=[] if options.embedded else [v for v in ctx.created if v not in ctx.deleted],
         options={"examples": options.examples, "seed": options.seed, "budget_seconds": options.budget_seconds,
                  "operations": sorted(options.operations) if options.operations is not None else None,
                  "max_creates": options.max_creates, "request_timeout": options.request_timeout,
@@ -136,15 +137,17 @@ def stats(ctx: RunContext) -> RunStats:
 
 def cleanup(ctx: RunContext) -> None:
     """Delete every video the run created: a conformance run leaves nothing behind (the embedded
-    server is thrown away with its videos, so it is spared the deletes)."""
-    if ctx.options.embedded or not ctx.offers("delete"):
+    server is thrown away with its videos, so it is spared the deletes). A video counts as deleted
+    only when its delete was accepted: the others are the result's ``videos_left``."""
+    if ctx.options.embedded or not ctx.offers("delete") or DELETE in ctx.missing_routes:
         return
     ctx.client.extend_budget(CLEANUP_SECONDS)
     for video_id in ctx.created:
         if video_id in ctx.deleted:
             continue
         try:
-            ctx.transmit(cases.call("clean-up: delete", *DELETE, video_id))
+            response = ctx.transmit(cases.call("clean-up: delete", *DELETE, video_id))
         except RunAborted:
             return
-        ctx.deleted.add(video_id)
+        if response.ok and 200 <= response.status < 300:
+            ctx.deleted.add(video_id)
