@@ -277,13 +277,37 @@ def test_an_external_run_respects_max_creates_and_leaves_nothing_behind(tmp_path
     assert done.returncode == 0, done.stdout[-2000:]
     report = json.loads((tmp_path / "out" / "conformance.json").read_text())
     assert 0 < report["videos_created"] <= 6
-    assert left["data"] == []
+    assert left["data"] == [] and report["videos_left"] == []
+    assert "stay on the target" not in done.stdout
     # Honest coverage: a clause one of whose planned cases was not sent is not verified, never passed.
     capped = [c for c in report["clauses"] if "--max-creates (6) reached" in (c["note"] or "")]
     assert capped, "the cap should leave some clauses not verified, with the reason"
     assert {c["verdict"] for c in capped} <= {"not_verified", "failed"}
     assert all(re.search(r"^not verified: \d+ of \d+ cases sent, --max-creates \(6\) reached; not sent: '", c["note"])
                for c in capped), [c["note"] for c in capped]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("server_args", "run_args", "why"), [
+    (["--fault", "no-delete-route"], [], "the target did not confirm their delete"),
+    ([], ["--operations", "create,retrieve,list,content,remix,edits,extensions,characters"],
+     "delete is not offered (--operations or the profile's operations)"),
+], ids=["no-delete-route", "delete-not-offered"])
+def test_videos_a_run_cannot_delete_are_named_with_their_ids(server_args, run_args, why, tmp_path):
+    import httpx
+
+    with EmbeddedServer(api_key=SECRET, job_seconds=0.2, extra_args=server_args) as server:
+        done = cli("run", "--quiet", "--examples", "2", "--base-url", server.base_url, *run_args, "--report-dir", "out",
+                   "--color", "never", cwd=tmp_path, env={"OPENAI_API_KEY": SECRET})
+        on_server = {v["id"] for v in httpx.get(f"{server.base_url}/videos", params={"limit": 100},
+                                                headers={"Authorization": f"Bearer {SECRET}"}).json()["data"]}
+    report = json.loads((tmp_path / "out" / "conformance.json").read_text())
+    left = report["videos_left"]
+    assert left and set(left) == on_server, (left, on_server)
+    line = next(line for line in done.stdout.splitlines() if "stay on the target" in line)
+    assert line.startswith(f"{len(left)} videos the run created stay on the target, not deleted ({why}): {left[0]}")
+    assert "stay on the target" in (tmp_path / "out" / "summary.md").read_text()
+    assert _schema_errors(tmp_path / "out") == []
 
 
 # ---- a server without edits, extensions and characters (most self-hosted ones) -----------------

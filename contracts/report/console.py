@@ -227,7 +227,7 @@ def render_summary(
     ``result`` is a :class:`RunResult` or a report document (``build_report``'s output);
     ``baseline`` a :class:`Baseline` or :class:`BaselineOutcome`; ``paths`` what
     ``write_reports`` returned."""
-    from contracts.report.document import build_report, cost_text, not_offered_text
+    from contracts.report.document import build_report, cost_text, not_offered_text, videos_left_text
 
     doc = build_report(result, baseline=baseline) if isinstance(result, RunResult) else result
 
@@ -332,6 +332,8 @@ def render_summary(
 
     out.append("")
     out.append(f"GPU cost: {cost_text(doc)}")
+    if videos_left_text(doc):
+        out.append(paint(videos_left_text(doc), "yellow"))
     word, style = _VERDICT_WORD.get(doc["outcome"], (doc["outcome"].upper(), "bold"))
     c = doc["counts"]
     text = "conforms" if doc["outcome"] == "conforms" else doc["outcome_text"]

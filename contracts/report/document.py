@@ -245,6 +245,7 @@ def build_report(result: RunResult, *, baseline: Baseline | BaselineOutcome | No
         "requests_sent": int(result.requests_sent),
         "videos_created": int(result.videos_created),
         "cost": {key: int(value) for key, value in (result.cost or empty_cost()).items()},
+        "videos_left": [clean_text(str(v)) for v in result.videos_left],
         "interrupted": interrupted,
         "interrupted_kind": result.interrupted_kind,
         "options": clean_tree(result.options or {}),
@@ -279,6 +280,24 @@ def not_offered_text(doc: dict[str, Any]) -> str | None:
     skipped = sum(1 for c in doc["clauses"] if c["verdict"] == "skipped" and (c.get("note") or "").startswith(NOT_OFFERED))
     return (f"{NOT_OFFERED}: {', '.join(missing)} ({OFFERED_BY}); "
             f"{plural(skipped, 'clause')} skipped")
+
+
+MAX_LEFT_LISTED = 10  # ids named on the line; conformance.json's videos_left lists them all
+
+
+def videos_left_text(doc: dict[str, Any]) -> str | None:
+    """The videos the run created and could not delete, as every report words it (None: none):
+    a run against a real server must not leave jobs behind unsaid."""
+    left = doc.get("videos_left") or []
+    if not left:
+        return None
+    offered = (doc.get("options") or {}).get("operations")
+    why = (f"delete is {NOT_OFFERED} ({OFFERED_BY})" if offered is not None and "delete" not in offered
+           else "the target did not confirm their delete")
+    shown = ", ".join(left[:MAX_LEFT_LISTED])
+    if len(left) > MAX_LEFT_LISTED:
+        shown += f" and {len(left) - MAX_LEFT_LISTED} more (videos_left in conformance.json)"
+    return f"{plural(len(left), 'video')} the run created stay on the target, not deleted ({why}): {shown}"
 
 
 def cost_text(doc: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from contracts.report.document import cost_text, not_offered_text, not_run_count
+from contracts.report.document import cost_text, not_offered_text, not_run_count, videos_left_text
 from contracts.report.redact import one_line, printable
 from contracts.text import duration
 
@@ -62,6 +62,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"GPU cost: {md_text(cost_text(doc), 300)}",
         "",
     ]
+    if videos_left_text(doc):
+        lines[-1:-1] = ["", f"> **{md_text(videos_left_text(doc), 600)}**"]
     if not_offered_text(doc):
         lines[-1:-1] = ["", md_text(not_offered_text(doc).capitalize(), 300)]
     # the Blocked column only when something was blocked: most runs have nothing to say there
