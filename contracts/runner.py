@@ -124,7 +124,7 @@ def run(
         options={"examples": options.examples, "seed": options.seed, "budget_seconds": options.budget_seconds,
                  "operations": sorted(options.operations) if options.operations is not None else None,
                  "max_creates": options.max_creates, "request_timeout": options.request_timeout,
-                 "job_timeout": options.job_timeout},
+                 "job_timeout": options.job_timeout, "strict": options.strict},
     )
 
 
