@@ -87,6 +87,7 @@ class Option:
     minimum: float = 0
     metavar: str | None = None
     parse: Callable[[str], Any] | None = None  # reads the text into its value (ValueError: a one-line error)
+    switch: bool = False  # a flag without a value (True when given; None when not, so that a profile may set it)
 
     @property
     def flag(self) -> str:
@@ -99,7 +100,9 @@ class Option:
     def arguments(self, flag: str) -> dict[str, Any]:
         """The keyword arguments of ``add_argument`` (argparse) / ``addoption`` (pytest)."""
         out: dict[str, Any] = {"dest": self.dest, "default": self.default, "help": self.help}
-        if self.kind is not None:
+        if self.switch:
+            out["action"] = "store_true"
+        elif self.kind is not None:
             out["type"] = bounded(self.kind, flag, self.minimum)
         elif self.parse is not None:
             out["type"] = parsed(self.parse, flag)
@@ -133,6 +136,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("examples", "examples", "generation", default=20, kind=int, metavar="N",
            help="generated cases per mode (positive, negative); 0 disables generation (default 20)"),
     Option("seed", "seed", "generation", default=0, kind=int, metavar="SEED", help="generation seed (default 0)"),
+    Option("strict", "strict", "reports", switch=True,
+           help="a clause not verified fails the run (exit 1), the reasons listed first: for a gate that must know "
+                "every clause was checked (a capped --max-creates, jobs that outlast --job-timeout); also "
+                "'strict = true' in a profile"),
     Option("report-dir", "report_dir", "reports", default="reports", metavar="DIR",
            help="where reports go (default reports/)"),
     Option("job-seconds", "job_seconds", "embedded server", default=EMBEDDED_JOB_SECONDS, kind=float, metavar="S",
@@ -186,3 +193,4 @@ class RunOptions:
     poll_interval_cap: float = 5.0
     embedded: bool = False
     operations: frozenset[str] | None = None  # the operations the target offers; None: all (clauses.OPERATIONS)
+    strict: bool = False  # a clause not verified fails the run (the reports decide the outcome; contracts.report)

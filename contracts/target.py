@@ -75,6 +75,7 @@ class Target:
         """The run's options; waits until the embedded server listens."""
         run = {name: self.values[name] for name in RUN_FIELDS if self.values.get(name) is not None}
         run["operations"] = self.values.get("operations") or self.profile.operations
+        run["strict"] = bool(self.values.get("strict") or self.profile.strict)
         cap = self.values.get("max_creates")
         if not self.embedded:
             api_key = self.values.get("api_key") or os.environ.get(API_KEY_ENV) or None

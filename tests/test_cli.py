@@ -198,7 +198,7 @@ def test_help_of_every_subcommand_is_complete():
         done = cli(command, "--help")
         assert done.returncode == 0 and "usage: videos-contract" in done.stdout
     run_help = cli("run", "--help").stdout
-    for option in ("--base-url", "--api-key", "--profile", "--max-creates", "--budget", "--report-dir", "--baseline",
+    for option in ("--base-url", "--api-key", "--profile", "--max-creates", "--budget", "--report-dir", "--baseline", "--strict",
                    "--write-baseline", "--examples", "--seed"):
         assert option in run_help
 
@@ -308,6 +308,44 @@ def test_videos_a_run_cannot_delete_are_named_with_their_ids(server_args, run_ar
     assert line.startswith(f"{len(left)} videos the run created stay on the target, not deleted ({why}): {left[0]}")
     assert "stay on the target" in (tmp_path / "out" / "summary.md").read_text()
     assert _schema_errors(tmp_path / "out") == []
+
+
+@pytest.fixture(scope="module")
+def capped_server():
+    with EmbeddedServer(api_key=SECRET, job_seconds=0.2) as server:
+        yield server
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("said_by", [None, "--strict", "profile"])
+def test_strict_fails_a_run_that_left_clauses_not_verified(capped_server, said_by, tmp_path):
+    """--max-creates 4 leaves clauses not verified: PASS and exit 0 by default, a failure (exit 1)
+    with the reasons listed first under --strict or strict = true in the profile."""
+    strict = {"--strict": ["--strict"], None: []}.get(said_by)
+    if said_by == "profile":
+        (tmp_path / "gate.toml").write_text('name = "gate"\nstrict = true\n')
+        strict = ["--profile", "gate.toml"]
+    done = cli("run", "--quiet", "--examples", "2", "--base-url", capped_server.base_url, "--max-creates", "4",
+               *strict, "--color", "never", cwd=tmp_path, env={"OPENAI_API_KEY": SECRET})
+    report = json.loads((tmp_path / "reports" / "conformance.json").read_text())
+    not_verified = report["counts"]["not_verified"]
+    assert not_verified > 0 and report["counts"]["failed"] == 0
+    if said_by is None:
+        assert done.returncode == 0 and "Verdict: PASS" in done.stdout, done.stdout[-2000:]
+        return
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(("Not verified", "Root causes")))
+    assert lines[first] == f"Not verified ({not_verified}), each fails the run (--strict)"
+    assert "--max-creates (4) reached" in lines[first + 1]
+    assert f"Verdict: FAIL - {not_verified} clauses not verified (--strict: each fails the run)" in done.stdout
+    assert report["outcome"] == "unverified" and report["options"]["strict"] is True
+
+
+def test_strict_in_a_profile_must_be_true_or_false(tmp_path):
+    (tmp_path / "bad.toml").write_text('name = "gate"\nstrict = "yes"\n')
+    done = cli("run", "--profile", "bad.toml", cwd=tmp_path)
+    assert done.returncode == 2 and "'strict' must be true or false" in done.stderr, done.stderr
 
 
 # ---- a server without edits, extensions and characters (most self-hosted ones) -----------------

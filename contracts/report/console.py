@@ -202,6 +202,7 @@ _VERDICT_WORD = {
     "known_violations": ("PASS", "yellow"),
     "violations": ("FAIL", "red"),
     "interrupted": ("INTERRUPTED", "yellow"),
+    "unverified": ("FAIL", "red"),
 }
 _ROOT_WORD = {"not_verified": "NOT VERIFIED", "skipped": "SKIPPED", "passed": "PASS", None: "ROOT"}
 MAX_LISTED = 10
@@ -273,6 +274,24 @@ def render_summary(
         out.append(row(a["area"], a["counts"]))
     out.append(paint(row("total", doc["counts"]), "bold"))
 
+    nv = [c for c in doc["clauses"] if c["verdict"] == "not_verified"]
+    strict_failure = doc["outcome"] == "unverified"
+
+    def not_verified_section() -> None:
+        if not nv:
+            return
+        out.append("")
+        title = f"Not verified ({len(nv)})"
+        out.append(paint(title + ", each fails the run (--strict)", "red") if strict_failure else paint(title, "bold"))
+        for c in nv[:MAX_LISTED]:
+            note = f": {one_line(c['note'], 120)}" if c.get("note") else ""
+            out.append(f"  - {c['id']}{note}")
+        if len(nv) > MAX_LISTED:
+            out.append(f"  ... and {len(nv) - MAX_LISTED} more (see the reports)")
+
+    if strict_failure:  # what fails the run comes first
+        not_verified_section()
+
     by_id = {c["id"]: c for c in doc["clauses"]}
     causes = doc.get("root_causes") or []
     if causes:
@@ -303,15 +322,8 @@ def render_summary(
                 more = f" and {len(rc['blocked']) - MAX_LISTED} more" if len(rc["blocked"]) > MAX_LISTED else ""
                 out.append(f"       blocked:   {shown}{more}")
 
-    nv = [c for c in doc["clauses"] if c["verdict"] == "not_verified"]
-    if nv:
-        out.append("")
-        out.append(paint(f"Not verified ({len(nv)})", "bold"))
-        for c in nv[:MAX_LISTED]:
-            note = f": {one_line(c['note'], 120)}" if c.get("note") else ""
-            out.append(f"  - {c['id']}{note}")
-        if len(nv) > MAX_LISTED:
-            out.append(f"  ... and {len(nv) - MAX_LISTED} more (see the reports)")
+    if not strict_failure:
+        not_verified_section()
 
     b = doc.get("baseline")
     if b is not None:

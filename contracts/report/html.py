@@ -341,6 +341,9 @@ def render_html(doc: dict[str, Any]) -> str:
     elif outcome == "known_violations":
         headline = "No new violation"
         sub_extra = f"{plural(failed, 'known violation')} accepted by the baseline"
+    elif outcome == "unverified":
+        headline = f"{plural(counts['not_verified'], 'clause')} not verified"
+        sub_extra = "--strict: each fails the run"
     else:
         headline = "Interrupted"
         sub_extra = plural(failed, "known violation") if failed else ""

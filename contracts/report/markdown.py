@@ -23,6 +23,7 @@ _ICON = {
     "known_violations": "\u2611\ufe0f",  # ballot box with check
     "violations": "\u274c",  # cross
     "interrupted": "\u26a0\ufe0f",  # warning
+    "unverified": "\u274c",  # cross: --strict, a clause not verified fails the run
 }
 
 
@@ -77,6 +78,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
         not_run = not_run_count(doc)
         extra = f" {not_run} clauses did not run (not verified)." if not_run else ""
         lines += ["", f"> **The run was interrupted:** {md_text(doc['interrupted'], 300)}.{extra}"]
+
+    if outcome == "unverified":  # what fails the run comes first
+        nv = [cl for cl in doc["clauses"] if cl["verdict"] == "not_verified"]
+        lines += ["", "#### Not verified (--strict: each fails the run)", "", "| Clause | Reason |", "|---|---|"]
+        lines += [f"| {md_code(cl['id'])} | {md_text(cl.get('note') or '')} |" for cl in nv[:MAX_FAILURE_ROWS]]
+        if len(nv) > MAX_FAILURE_ROWS:
+            lines += ["", f"\u2026 and {len(nv) - MAX_FAILURE_ROWS} more: see conformance.html."]
 
     by_id = {cl["id"]: cl for cl in doc["clauses"]}
     causes = list(doc.get("root_causes") or [])
