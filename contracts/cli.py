@@ -147,17 +147,40 @@ def _run_against(args: argparse.Namespace, target) -> int:
     outcome = report.apply_baseline(result, baseline) if baseline else None
     try:
         paths = report.write_reports(result, Path(args.report_dir), baseline=outcome)
-        if args.write_baseline:
-            report.write_baseline(result, args.write_baseline)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}") from None
+    written = None
+    if args.write_baseline:
+        try:
+            written = report.write_baseline(result, args.write_baseline)
+        except OSError as exc:
+            raise UsageError(f"cannot write the baseline {args.write_baseline}: {exc.strerror or exc}") from None
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    emit(report.render_summary(result, baseline=outcome, paths=paths, color=color) + "\n")
+    emit(report.render_summary(result, baseline=outcome, paths=paths, color=color) + baseline_line(args, result, written))
     if result.interrupted_kind == "ctrl-c":
         return EXIT_INTERRUPTED
     if result.interrupted:
         return EXIT_VIOLATIONS
+    if written is not None:
+        # The violations just written are accepted from now on: the run did what it was asked.
+        return report.exit_code(result, report.apply_baseline(result, written))
     return report.exit_code(result, outcome)
+
+
+BASELINE_FILE = "conformance-baseline.json"  # the name the docs and the CI recipes use
+
+
+def baseline_line(args: argparse.Namespace, result, written) -> str:
+    """Where the baseline went; or, for a run with violations and no baseline, how to write one."""
+    failed = len(result.failed)
+    if written is not None:
+        return (f"Baseline written to {written.path}: {failed} violation{'' if failed == 1 else 's'} accepted; "
+                f"commit it and run with --baseline {written.path}, so that only new violations fail\n")
+    if args.baseline or not failed or result.interrupted:
+        return ""
+    these = "this violation" if failed == 1 else f"these {failed} violations"
+    return (f"No baseline given: to accept {these} and fail only on new ones, run once with --write-baseline "
+            f"{BASELINE_FILE}, commit it, then run with --baseline {BASELINE_FILE}\n")
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

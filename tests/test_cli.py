@@ -310,6 +310,29 @@ def test_videos_a_run_cannot_delete_are_named_with_their_ids(server_args, run_ar
     assert _schema_errors(tmp_path / "out") == []
 
 
+@pytest.mark.slow
+def test_a_baseline_from_first_run_to_gate(tmp_path):
+    """The route docs/reports.md shows: a first run says how to write a baseline; --write-baseline
+    says where it went and exits 0 (today's violations are accepted); --baseline then gates on new ones."""
+    with EmbeddedServer(job_seconds=0.2, extra_args=["--fault", "seconds-integer"]) as server:
+        args = ("run", "--quiet", "--examples", "2", "--base-url", server.base_url, "--color", "never")
+        first = cli(*args, cwd=tmp_path)
+        written = cli(*args, "--write-baseline", "ci/baseline.json", cwd=tmp_path)
+        gated = cli(*args, "--baseline", "ci/baseline.json", cwd=tmp_path)
+    assert first.returncode == 1
+    assert first.stdout.rstrip().splitlines()[-1] == (
+        "No baseline given: to accept this violation and fail only on new ones, run once with --write-baseline "
+        "conformance-baseline.json, commit it, then run with --baseline conformance-baseline.json")
+    assert written.returncode == 0, written.stdout[-2000:]
+    assert written.stdout.rstrip().splitlines()[-1] == (
+        "Baseline written to ci/baseline.json: 1 violation accepted; commit it and run with --baseline "
+        "ci/baseline.json, so that only new violations fail")
+    accepted = json.loads((tmp_path / "ci" / "baseline.json").read_text())["accepted"]
+    assert [entry["id"] for entry in accepted] == ["response.video.schema"]
+    assert gated.returncode == 0 and "No baseline given" not in gated.stdout, gated.stdout[-2000:]
+    assert "Baseline ci/baseline.json: 0 new, 1 known of 1 accepted" in gated.stdout
+
+
 @pytest.fixture(scope="module")
 def capped_server():
     with EmbeddedServer(api_key=SECRET, job_seconds=0.2) as server:
