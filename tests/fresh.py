@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import site
 import subprocess
 import sys
 import venv
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# What the test environment holds of the kit itself: a newcomer's machine has none of it.
-KIT_ENTRIES = ("contracts", "videos_contract", "_editable_impl_videos_contract", "__editable__", "_videos_contract")
 
 
 def tracked_files() -> list[str]:
@@ -42,14 +40,32 @@ def fresh_clone(dest: Path) -> Path:
     return dest
 
 
+def runtime_distributions() -> dict[str, metadata.Distribution]:
+    """The kit's dependencies and theirs, as `pip install .` brings them: not the test extras."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found: dict[str, metadata.Distribution] = {}
+    todo = list(metadata.requires("videos-contract") or [])
+    while todo:
+        requirement = Requirement(todo.pop())
+        name = canonicalize_name(requirement.name)
+        if name in found or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
+        found[name] = metadata.distribution(requirement.name)
+        todo += found[name].requires or []
+    return found
+
+
 def dependencies_dir(dest: Path) -> Path:
-    """A folder that shows every package of the test environment but the kit (symbolic links)."""
+    """A folder that shows the kit's runtime dependencies, and nothing else of the test environment
+    (symbolic links to their top-level packages, modules and metadata)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for folder in site.getsitepackages():
-        for entry in Path(folder).iterdir():
-            if entry.name.startswith(KIT_ENTRIES) or entry.suffix == ".pth" or (dest / entry.name).exists():
-                continue
-            (dest / entry.name).symlink_to(entry)
+    for dist in runtime_distributions().values():
+        for top in {Path(str(f)).parts[0] for f in dist.files or () if not str(f).startswith("..")}:
+            source = Path(str(dist.locate_file(top)))
+            if source.exists() and not (dest / top).exists() and not top.endswith(".pth"):
+                (dest / top).symlink_to(source)
     return dest
 
 
@@ -63,10 +79,20 @@ def python_on_path(bin_dir: Path) -> Path:
 
 
 def seeded_venv(path: Path, dependencies: Path) -> Path:
-    """A venv (with pip) whose interpreter already sees the kit's dependencies, not the kit."""
+    """A venv (with pip) whose interpreter already sees the kit's dependencies, not the kit, with the
+    dependencies' commands (`pytest`...) in its bin/ as pip would have put them there."""
     venv.create(path, with_pip=True)
     site_packages = next((path / "lib").glob("python*/site-packages"))
     (site_packages / "_deps_of_a_newcomers_machine.pth").write_text(f"{dependencies}\n")
+    runtime = {dist.metadata["Name"] for dist in runtime_distributions().values()}
+    for entry in metadata.entry_points(group="console_scripts"):
+        script = path / "bin" / entry.name
+        if entry.dist is None or entry.dist.metadata["Name"] not in runtime or script.exists():
+            continue
+        module, _, attr = entry.value.partition(":")
+        script.write_text(f"#!{path / 'bin' / 'python'}\nimport sys\nfrom {module} import {attr.split('.')[0]}\n"
+                          f"sys.exit({attr}())\n")
+        script.chmod(0o755)
     return path
 
 
