@@ -165,6 +165,7 @@ def test_a_run_without_the_right_key_is_a_setup_error(key, message, tmp_path):
     assert done.returncode == 2 and message in done.stderr, done.stderr
 
 
+@pytest.mark.slow
 def test_a_base_url_without_v1_is_a_setup_error_with_the_fix(tmp_path):
     """Every route answering 404 is the base URL's fault, not 67 blocked clauses of the server's."""
     with EmbeddedServer(job_seconds=0.2) as server:
