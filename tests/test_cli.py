@@ -112,7 +112,7 @@ def test_a_reader_that_leaves_early_is_not_an_error(args, code, tmp_path):
 
 
 @pytest.mark.parametrize("command", [
-    pytest.param("videos-contract clauses | head -1", id="clauses"),
+    pytest.param("videos-contract clauses | head -1", id="clauses", marks=pytest.mark.slow),
     pytest.param("videos-contract run --quiet | head -1", id="run", marks=pytest.mark.slow),
 ])
 def test_piped_into_head_as_a_user_types_it(command, tmp_path):

@@ -64,10 +64,10 @@ def test_plain_progress_speaks_while_the_run_is_quiet():
     from contracts.types import RunStats
 
     buf = io.StringIO()
-    p = ProgressReporter(buf, tty=False, heartbeat=0.05)
+    p = ProgressReporter(buf, tty=False, heartbeat=0.03)
     p.watch(lambda: RunStats(requests_sent=42, jobs_followed=2, jobs_finished=1))
     p("lifecycle", 5, 16)
-    time.sleep(0.4)
+    time.sleep(0.2)
     p.close()
     lines = buf.getvalue().splitlines()
     assert lines[0].endswith("lifecycle: 5/16 (31%)")
@@ -76,7 +76,7 @@ def test_plain_progress_speaks_while_the_run_is_quiet():
     assert all(b.endswith("lifecycle: 5/16 (31%), still running: 42 requests sent, 1 of 2 followed jobs finished")
                for b in beats), beats
     after = len(buf.getvalue())
-    time.sleep(0.15)
+    time.sleep(0.1)
     assert len(buf.getvalue()) == after, "silent once closed"
 
 
