@@ -228,7 +228,7 @@ def render_summary(
     ``result`` is a :class:`RunResult` or a report document (``build_report``'s output);
     ``baseline`` a :class:`Baseline` or :class:`BaselineOutcome`; ``paths`` what
     ``write_reports`` returned."""
-    from contracts.report.document import build_report, cost_text, not_offered_text, videos_left_text
+    from contracts.report.document import STRICT, build_report, cost_text, not_offered_text, videos_left_text
 
     doc = build_report(result, baseline=baseline) if isinstance(result, RunResult) else result
 
@@ -282,7 +282,7 @@ def render_summary(
             return
         out.append("")
         title = f"Not verified ({len(nv)})"
-        out.append(paint(title + ", each fails the run (--strict)", "red") if strict_failure else paint(title, "bold"))
+        out.append(paint(f"{title}, each fails the run ({STRICT})", "red") if strict_failure else paint(title, "bold"))
         for c in nv[:MAX_LISTED]:
             note = f": {one_line(c['note'], 120)}" if c.get("note") else ""
             out.append(f"  - {c['id']}{note}")

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from contracts.report.document import cost_text, not_offered_text, not_run_count, videos_left_text
+from contracts.report.document import STRICT, cost_text, not_offered_text, not_run_count, videos_left_text
 from contracts.report.redact import printable
 from contracts.text import duration, plural
 
@@ -343,7 +343,7 @@ def render_html(doc: dict[str, Any]) -> str:
         sub_extra = f"{plural(failed, 'known violation')} accepted by the baseline"
     elif outcome == "unverified":
         headline = f"{plural(counts['not_verified'], 'clause')} not verified"
-        sub_extra = "--strict: each fails the run"
+        sub_extra = f"{STRICT}: each fails the run"
     else:
         headline = "Interrupted"
         sub_extra = plural(failed, "known violation") if failed else ""

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from contracts.failures import render_evidence
-from contracts.report.document import cost_text, is_strict, not_offered_text
+from contracts.report.document import STRICT, cost_text, is_strict, not_offered_text
 from contracts.report.redact import one_line, printable
 
 
@@ -167,7 +167,7 @@ def render_junit(doc: dict[str, Any]) -> str:
                 msg = c.get("note") or f"blocked: {c.get('blocked_by')} failed"
                 ET.SubElement(tc, "skipped", {"type": "blocked", "message": _x(one_line(msg, 500))})
             elif verdict == "not_verified" and strict:
-                msg = f"not verified (--strict: it fails the run): {c.get('note') or ''}".rstrip(": ")
+                msg = f"not verified ({STRICT}: it fails the run): {c.get('note') or ''}".rstrip(": ")
                 ET.SubElement(tc, "failure", {"message": _x(one_line(msg, 500)), "type": "not-verified"}).text = _x(msg)
             elif verdict in ("skipped", "not_verified"):
                 label = "not verified" if verdict == "not_verified" else "skipped"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from contracts.report.document import cost_text, not_offered_text, not_run_count, videos_left_text
+from contracts.report.document import STRICT, cost_text, not_offered_text, not_run_count, videos_left_text
 from contracts.report.redact import one_line, printable
 from contracts.text import duration
 
@@ -81,7 +81,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
 
     if outcome == "unverified":  # what fails the run comes first
         nv = [cl for cl in doc["clauses"] if cl["verdict"] == "not_verified"]
-        lines += ["", "#### Not verified (--strict: each fails the run)", "", "| Clause | Reason |", "|---|---|"]
+        lines += ["", f"#### Not verified ({STRICT}: each fails the run)", "", "| Clause | Reason |", "|---|---|"]
         lines += [f"| {md_code(cl['id'])} | {md_text(cl.get('note') or '')} |" for cl in nv[:MAX_FAILURE_ROWS]]
         if len(nv) > MAX_FAILURE_ROWS:
             lines += ["", f"\u2026 and {len(nv) - MAX_FAILURE_ROWS} more: see conformance.html."]
