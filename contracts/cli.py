@@ -8,6 +8,7 @@ baseline), 130 interrupted with Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -77,6 +78,29 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("videos-contract: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of stdout left (`| head`) outside emit(): nothing more to say
+        _drop_stdout()
+        return EXIT_OK
+
+
+def emit(text: str) -> None:
+    """Write ``text`` to stdout. A reader that left early (``videos-contract clauses | head``) is not
+    an error: the rest of the text is dropped, and the command still ends with its own exit code."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -123,17 +147,40 @@ def _run_against(args: argparse.Namespace, target) -> int:
     outcome = report.apply_baseline(result, baseline) if baseline else None
     try:
         paths = report.write_reports(result, Path(args.report_dir), baseline=outcome)
-        if args.write_baseline:
-            report.write_baseline(result, args.write_baseline)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}") from None
+    written = None
+    if args.write_baseline:
+        try:
+            written = report.write_baseline(result, args.write_baseline)
+        except OSError as exc:
+            raise UsageError(f"cannot write the baseline {args.write_baseline}: {exc.strerror or exc}") from None
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    print(report.render_summary(result, baseline=outcome, paths=paths, color=color))
+    emit(report.render_summary(result, baseline=outcome, paths=paths, color=color) + baseline_line(args, result, written))
     if result.interrupted_kind == "ctrl-c":
         return EXIT_INTERRUPTED
     if result.interrupted:
         return EXIT_VIOLATIONS
+    if written is not None:
+        # The violations just written are accepted from now on: the run did what it was asked.
+        return report.exit_code(result, report.apply_baseline(result, written))
     return report.exit_code(result, outcome)
+
+
+BASELINE_FILE = "conformance-baseline.json"  # the name the docs and the CI recipes use
+
+
+def baseline_line(args: argparse.Namespace, result, written) -> str:
+    """Where the baseline went; or, for a run with violations and no baseline, how to write one."""
+    failed = len(result.failed)
+    if written is not None:
+        return (f"Baseline written to {written.path}: {failed} violation{'' if failed == 1 else 's'} accepted; "
+                f"commit it and run with --baseline {written.path}, so that only new violations fail\n")
+    if args.baseline or not failed or result.interrupted:
+        return ""
+    these = "this violation" if failed == 1 else f"these {failed} violations"
+    return (f"No baseline given: to accept {these} and fail only on new ones, run once with --write-baseline "
+            f"{BASELINE_FILE}, commit it, then run with --baseline {BASELINE_FILE}\n")
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -143,7 +190,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         diff = report.diff_reports(args.before, args.after)
     except report.DiffError as exc:
         raise UsageError(str(exc)) from None
-    print(report.render_diff(diff))
+    emit(report.render_diff(diff) + "\n")
     return diff.exit_code
 
 
@@ -151,8 +198,7 @@ def cmd_clauses() -> int:
     from contracts.clauses import CLAUSES
 
     width = max(len(cid) for cid in CLAUSES)
-    for clause in CLAUSES.values():
-        print(f"{clause.id.ljust(width)}  {clause.statement}")
+    emit("".join(f"{clause.id.ljust(width)}  {clause.statement}\n" for clause in CLAUSES.values()))
     return EXIT_OK
 
 

@@ -257,10 +257,11 @@ class Client:
         return out
 
     def curl(self, method: str, url: str, headers: dict[str, str], content: bytes | None) -> str:
-        """A shell command that sends the same bytes; the key comes from $OPENAI_API_KEY."""
+        """A shell command that sends the same bytes; the run's key comes from $OPENAI_API_KEY (another
+        key, the auth probe's wrong one, is sent as it is)."""
         parts = ["curl", "-sS", "-i", "-X", method, shlex.quote(url)]
         for name, value in headers.items():
-            if name.lower() == "authorization":
+            if name.lower() == "authorization" and self.options.api_key and value == f"Bearer {self.options.api_key}":
                 parts += ["-H", '"Authorization: Bearer $OPENAI_API_KEY"']
             else:
                 parts += ["-H", shlex.quote(f"{name}: {self.redact(value)}")]

@@ -6,6 +6,8 @@ function that raises, and pytest shows it naturally.
 
 from __future__ import annotations
 
+import json
+
 from contracts.text import one_line
 
 EVIDENCE_CHARS = 200  # a received or documented value is shown up to this long
@@ -20,6 +22,18 @@ def reproduce_line(curl: str | None) -> str | None:
     if len(flat) > REPRODUCE_CHARS:
         flat = flat[:REPRODUCE_CHARS] + " ... (full command in conformance.html)"
     return flat
+
+
+def shown(value: object) -> str:
+    """A received or documented value as every report shows it: text as it is (a description such
+    as "400 Invalid prompt"), any other value as JSON (``null``, ``true``, double quotes), never as
+    a Python repr."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def render_evidence(clause_id: str, message: str, *, field: str | None = None, received: object = None,
@@ -57,8 +71,8 @@ class ContractViolation(AssertionError):
         self.clause_id = clause_id
         self.message = message
         self.field = field
-        self.expected = None if expected is None else one_line(expected, EVIDENCE_CHARS)
-        self.received = None if received is None else one_line(received, EVIDENCE_CHARS)
+        self.expected = None if expected is None else one_line(shown(expected), EVIDENCE_CHARS)
+        self.received = None if received is None else one_line(shown(received), EVIDENCE_CHARS)
         # A prerequisite of the clause (contracts/clauses.py) whose failure would explain this one:
         # if it fails too, this finding is blocked by it (one defect, said once: contracts/judge.py).
         self.explained_by = explained_by

@@ -42,9 +42,38 @@ def parsed(parse: Callable[[str, str], Any], flag: str) -> Callable[[str], Any]:
         try:
             return parse(text, flag)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+            # argparse names the option itself ("argument --operations: ..."): not twice
+            message = str(exc)
+            if message.startswith(flag):
+                message = message[len(flag):].lstrip(": ")
+            raise argparse.ArgumentTypeError(message) from None
 
     return convert
+
+
+class HelpOnDemand(str):
+    """A help text whose facts are computed only when help is shown: argparse (pytest's too) formats
+    every help text with ``%``, which calls ``make`` here. For a number the engine computes (the plan's
+    default job budget), which costs more than building the parser every command does."""
+
+    def __new__(cls, summary: str, make: Callable[[], str]) -> HelpOnDemand:
+        text = super().__new__(cls, summary)
+        text.make = make
+        return text
+
+    def __mod__(self, params: Any) -> str:
+        return self.make()
+
+
+def max_creates_help() -> str:
+    """--max-creates' help, with the default the run applies (contracts.plan, its one source)."""
+    from contracts import plan
+    from contracts.rules import Rules
+
+    return (f"at most N jobs created on an external target (default: what full coverage needs + "
+            f"{plan.GENERATED_MARGIN} generated + {plan.DEVIATION_MARGIN} for a deviating target: "
+            f"{plan.default_max_creates(Rules.from_spec())} for the documented contract, {plan.DERIVED_JOBS} of them "
+            "edits and extensions; the embedded server has no cap)")
 
 
 @dataclass(frozen=True)
@@ -58,6 +87,7 @@ class Option:
     minimum: float = 0
     metavar: str | None = None
     parse: Callable[[str], Any] | None = None  # reads the text into its value (ValueError: a one-line error)
+    switch: bool = False  # a flag without a value (True when given; None when not, so that a profile may set it)
 
     @property
     def flag(self) -> str:
@@ -70,7 +100,9 @@ class Option:
     def arguments(self, flag: str) -> dict[str, Any]:
         """The keyword arguments of ``add_argument`` (argparse) / ``addoption`` (pytest)."""
         out: dict[str, Any] = {"dest": self.dest, "default": self.default, "help": self.help}
-        if self.kind is not None:
+        if self.switch:
+            out["action"] = "store_true"
+        elif self.kind is not None:
             out["type"] = bounded(self.kind, flag, self.minimum)
         elif self.parse is not None:
             out["type"] = parsed(self.parse, flag)
@@ -94,9 +126,7 @@ OPTIONS: tuple[Option, ...] = (
            help=f"the operations the target offers, comma-separated, from {','.join(OPERATIONS)} (default: all, or "
                 "the profile's 'operations'); the clauses of the others are reported skipped, not offered"),
     Option("max-creates", "max_creates", "target", kind=int, minimum=1, metavar="N",
-           help="at most N jobs created on an external target (default: what full coverage needs, 3 generated "
-                "creates and 8 for a deviating target: 21 for the documented contract; the embedded server has "
-                "no cap)"),
+           help=HelpOnDemand("at most N jobs created on an external target", lambda: max_creates_help())),
     Option("budget", "budget_seconds", "limits", default=180.0, kind=float, minimum=1, metavar="SECONDS",
            help="total time budget of the run (default 180)"),
     Option("request-timeout", "request_timeout", "limits", default=15.0, kind=float, minimum=0.1, metavar="SECONDS",
@@ -106,6 +136,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("examples", "examples", "generation", default=20, kind=int, metavar="N",
            help="generated cases per mode (positive, negative); 0 disables generation (default 20)"),
     Option("seed", "seed", "generation", default=0, kind=int, metavar="SEED", help="generation seed (default 0)"),
+    Option("strict", "strict", "reports", switch=True,
+           help="a clause not verified fails the run (exit 1), the reasons listed first: for a gate that must know "
+                "every clause was checked (a capped --max-creates, jobs that outlast --job-timeout); also "
+                "'strict = true' in a profile"),
     Option("report-dir", "report_dir", "reports", default="reports", metavar="DIR",
            help="where reports go (default reports/)"),
     Option("job-seconds", "job_seconds", "embedded server", default=EMBEDDED_JOB_SECONDS, kind=float, metavar="S",
@@ -159,3 +193,4 @@ class RunOptions:
     poll_interval_cap: float = 5.0
     embedded: bool = False
     operations: frozenset[str] | None = None  # the operations the target offers; None: all (clauses.OPERATIONS)
+    strict: bool = False  # a clause not verified fails the run (the reports decide the outcome; contracts.report)

@@ -27,7 +27,7 @@ from contracts.rules import DEFAULT_PROFILE, Rules, create_schema_names
 from contracts.spec import Spec
 LISTS = {"models": "VideoModel", "seconds": "VideoSeconds", "sizes": "VideoSize"}
 DEFAULT_KEYS = {"model": "models", "seconds": "seconds", "size": "sizes"}
-ALLOWED_KEYS = ("name", "description", *LISTS, "defaults", "operations")
+ALLOWED_KEYS = ("name", "description", *LISTS, "defaults", "operations", "strict")
 _SIZE = re.compile(r"^[1-9][0-9]*x[1-9][0-9]*$")
 _SECONDS = re.compile(r"^[1-9][0-9]*$")
 
@@ -46,6 +46,7 @@ class Profile:
     description: str = ""
     source: Path | None = None
     operations: frozenset[str] | None = None  # the operations the server offers (None: all)
+    strict: bool = False  # a clause not verified fails the run (as --strict)
 
     @property
     def is_default(self) -> bool:
@@ -145,8 +146,11 @@ def parse_profile(data: dict, path: Path | None = None) -> Profile:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ProfileError(f"{where}: 'description' must be a string")
+    strict = data.get("strict", False)
+    if not isinstance(strict, bool):
+        raise ProfileError(f"{where}: 'strict' must be true or false (write strict = true)")
     return Profile(name=name.strip(), defaults=dict(defaults), description=description, source=path,
-                   operations=operations, **lists)
+                   operations=operations, strict=strict, **lists)
 
 
 def _string_list(value, where: str) -> tuple[str, ...]:

@@ -60,10 +60,17 @@ class ContractSession:
 
     def run(self):
         if self.result is None:
+            from contracts.report import write_request_bodies
             from contracts.runner import run
 
             spec, rules = _or_exit(lambda: self.target().contract())
             self.result = _or_exit(lambda: run(self.options(), spec=spec, rules=rules))
+            # Before any clause test shows its evidence: a reproduction reads its multipart or long
+            # body from the file written beside the reports (requests/NNN.bin), as the CLI's does.
+            try:
+                write_request_bodies(self.result, Path(run_options.values_from_pytest(self.config)["report_dir"]))
+            except OSError:
+                pass  # the reports cannot be written there either: said when the session ends
         return self.result
 
     def stop(self) -> None:

@@ -21,7 +21,8 @@ from contracts.failures import RunAborted, SetupError
 from contracts.history import History
 from contracts.judge import Judge
 from contracts.options import RunOptions
-from contracts.rules import DELETE, LIST, Rules
+from contracts.preflight import preflight
+from contracts.rules import DELETE, Rules
 from contracts.scenarios import auth, characters, create_invalid, create_valid, derived, generated, jobs, listing
 from contracts.scenarios.common import Step
 from contracts.send import Sender
@@ -57,21 +58,6 @@ STEPS: list[tuple[str, Callable[[RunState], Step]]] = [
     ("generated creates", generated.run),
     ("list", listing.run),  # last: the run's videos then span the most seconds (list order)
 ]
-
-
-def preflight(client: Client) -> None:
-    """Fail fast, with one line, when nothing listens at the base URL. A server that accepts the
-    connection but hangs is not a setup error: the run goes on and reports it as a violation."""
-    response = client.request(*LIST, query={"limit": 1})
-    if response.connect_failed:
-        raise SetupError(f"cannot reach the target at {client.base_url}: {response.transport_error}")
-    if response.status == 401:
-        # Every clause would fail for the same reason: say it once, as a setup error.
-        if client.options.api_key:
-            raise SetupError(f"the target at {client.base_url} refused the API key (401); check --api-key "
-                             "or OPENAI_API_KEY")
-        raise SetupError(f"the target at {client.base_url} requires an API key (401): pass --api-key or set "
-                         "OPENAI_API_KEY")
 
 
 def not_applicable(options: RunOptions) -> dict[str, str]:
@@ -169,10 +155,11 @@ def run(
         embedded=options.embedded,
         cost=job_cost(history, followed={t.video_id for t in state.schedule.tracks},
                       generated_not_sent=state.generated_not_sent),
+        videos_left=[] if options.embedded else [v for v in history.jobs if not state.deleted(v)],
         options={"examples": options.examples, "seed": options.seed, "budget_seconds": options.budget_seconds,
                  "operations": sorted(options.operations) if options.operations is not None else None,
                  "max_creates": options.max_creates, "request_timeout": options.request_timeout,
-                 "job_timeout": options.job_timeout},
+                 "job_timeout": options.job_timeout, "strict": options.strict},
     )
 
 
@@ -185,8 +172,9 @@ def stats(state: RunState, client: Client) -> RunStats:
 
 def cleanup(state: RunState, sender: Sender) -> None:
     """Delete every video the run created: a conformance run leaves nothing behind (the embedded
-    server is thrown away with its videos, so it is spared the deletes)."""
-    if state.options.embedded or not state.offers("delete"):
+    server is thrown away with its videos, so it is spared the deletes). A video counts as deleted
+    only when its delete was accepted (the record says so): the others are the result's ``videos_left``."""
+    if state.options.embedded or not state.offers("delete") or state.missing_route(DELETE):
         return
     sender.client.extend_budget(CLEANUP_SECONDS)
     for video_id in list(state.history.jobs):

@@ -56,7 +56,8 @@ class Target:
         up while the caller imports and loads the spec."""
         if self.embedded and self.server is None:
             # The embedded server always gets a key, so that the auth clauses are checked too.
-            extra = [] if self.profile.is_default else ["--profile", str(self.profile.source)]
+            # The child runs in the package's folder: a profile path relative to the user's is made absolute.
+            extra = [] if self.profile.is_default else ["--profile", str(self.profile.source.resolve())]
             job_seconds = self.values.get("job_seconds", default("job_seconds"))
             self.server = EmbeddedServer(api_key="sk-embedded-" + secrets.token_hex(8), job_seconds=job_seconds,
                                          extra_args=extra).launch()
@@ -74,6 +75,7 @@ class Target:
         """The run's options; waits until the embedded server listens."""
         run = {name: self.values[name] for name in RUN_FIELDS if self.values.get(name) is not None}
         run["operations"] = self.values.get("operations") or self.profile.operations
+        run["strict"] = bool(self.values.get("strict") or self.profile.strict)
         cap = self.values.get("max_creates")
         if not self.embedded:
             api_key = self.values.get("api_key") or os.environ.get(API_KEY_ENV) or None

@@ -36,6 +36,10 @@ class Clause:
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "openai-api-key"}
 )
+#: the key the auth probes send as a wrong one: made up and published in this source, so not a secret.
+#: A reproduction of "with a wrong key" must send it (not $OPENAI_API_KEY, the right key), and the
+#: reports' redaction keeps it (contracts/report/redact.py)
+WRONG_API_KEY = "sk-videos-contract-wrong-key"
 
 
 @dataclass
@@ -118,6 +122,9 @@ class RunResult:
     # what the run cost the target's GPU: jobs_created, jobs_followed (to the end),
     # generation_seconds (completed_at - created_at of the jobs seen completed), jobs_deleted_unfinished
     cost: dict[str, int] = field(default_factory=dict)
+    # the ids of the videos the run created that stay on the target (no delete route, delete not
+    # offered, a delete refused, or the run stopped before clean-up ended); empty on the embedded server
+    videos_left: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ClauseResult]:

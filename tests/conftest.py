@@ -64,8 +64,19 @@ def http(mock_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # A test that drives headless Chromium is process-heavy: it belongs to the slow tier too.
+# Every test of the kit's own suite is bounded by pytest-timeout (a test extra), when it is installed.
+# Not through `timeout` in pyproject.toml: that would make `pytest tests/contract` from a checkout
+# installed without the test extras refuse to start ("Unknown config option: timeout").
+TEST_TIMEOUT_SECONDS = 300
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    timeouts = config.pluginmanager.hasplugin("timeout")
     for item in items:
+        # A test that drives headless Chromium is process-heavy: it belongs to the slow tier too.
         if item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.slow)
+        # A clause test is one conformance run, bounded by its own --contract-budget (which a user
+        # may set above any timeout of ours).
+        if timeouts and item.get_closest_marker("timeout") is None and item.get_closest_marker("contract") is None:
+            item.add_marker(pytest.mark.timeout(TEST_TIMEOUT_SECONDS))

@@ -15,6 +15,7 @@ import pytest
 from contracts.embedded import EmbeddedServer
 
 SECRET = "sk-cli-test-" + "s" * 40
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
@@ -40,8 +41,8 @@ def free_port() -> int:
         (["run", "--color", "pink"], "invalid choice: 'pink'"),
         (["run", "--profile", "/nonexistent.toml"], "cannot read the profile"),
         (["run", "--baseline", "/nonexistent.json"], "baseline"),
-        (["run", "--operations", "create,retrieve,teleport"], "unknown operation 'teleport'"),
-        (["run", "--operations", "list,edits"], "must include create and retrieve"),
+        (["run", "--operations", "create,retrieve,edit"], "argument --operations: unknown operation 'edit'"),
+        (["run", "--operations", "list,edits"], "argument --operations: must include create and retrieve"),
         (["diff", "/nonexistent-a.json", "/nonexistent-b.json"], "not found"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         ([], "required"),
@@ -54,6 +55,8 @@ def test_usage_and_setup_errors_exit_2_with_one_clear_line(args, message, tmp_pa
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+    for flag in re.findall(r"--[a-z-]+", done.stderr):
+        assert done.stderr.count(flag + ":") <= 1, f"{flag} named twice: {done.stderr}"
 
 
 def test_a_bad_profile_names_the_key(tmp_path):
@@ -63,12 +66,62 @@ def test_a_bad_profile_names_the_key(tmp_path):
     assert done.returncode == 2 and "'seconds'" in done.stderr and 'write "5"' in done.stderr
 
 
+@pytest.mark.slow
+def test_a_relative_profile_path_works_with_the_embedded_server(tmp_path):
+    """The path is the user's (relative to where they run): the embedded server, which runs in the
+    package's own folder, gets it resolved."""
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "wan22.toml").write_text((ROOT / "profiles" / "wan22.toml").read_text())
+    done = cli("run", "--quiet", "--examples", "2", "--profile", "profiles/wan22.toml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert json.loads((tmp_path / "reports" / "conformance.json").read_text())["profile"] == "wan22"
+
+
 def test_clauses_lists_the_catalogue():
     from contracts.clauses import CLAUSES
 
     done = cli("clauses")
     assert done.returncode == 0
     assert all(cid in done.stdout for cid in CLAUSES)
+
+
+def cli_into_closed_pipe(*args: str, cwd: Path | None = None, env: dict | None = None):
+    """The command with stdout a pipe whose reader has already left (``| head`` once head is done):
+    every write to it fails, deterministically."""
+    read, write = os.pipe()
+    os.close(read)
+    full_env = {**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}, **(env or {})}
+    try:
+        return subprocess.run([sys.executable, "-m", "contracts.cli", *args], stdout=write, stderr=subprocess.PIPE,
+                              text=True, timeout=120, cwd=cwd, env=full_env)
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    pytest.param(["clauses"], 0, id="clauses"),
+    pytest.param(["run", "--quiet", "--examples", "0"], 0, id="run", marks=pytest.mark.slow),
+    pytest.param(["mock", "--list-faults"], 0, id="mock-list"),
+])
+def test_a_reader_that_leaves_early_is_not_an_error(args, code, tmp_path):
+    done = cli_into_closed_pipe(*args, cwd=tmp_path)
+    assert done.returncode == code, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr[-2000:]
+    if args[0] == "run":  # the run went on to its end: its reports are written
+        assert (tmp_path / "reports" / "conformance.json").is_file()
+
+
+@pytest.mark.parametrize("command", [
+    pytest.param("videos-contract clauses | head -1", id="clauses", marks=pytest.mark.slow),
+    pytest.param("videos-contract run --quiet | head -1", id="run", marks=pytest.mark.slow),
+])
+def test_piped_into_head_as_a_user_types_it(command, tmp_path):
+    bindir = Path(sys.executable).parent
+    assert (bindir / "videos-contract").exists(), "the venv's videos-contract script"
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {command}"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120, env={**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(done.stdout.splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +166,17 @@ def test_a_run_without_the_right_key_is_a_setup_error(key, message, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_base_url_without_v1_is_a_setup_error_with_the_fix(tmp_path):
+    """Every route answering 404 is the base URL's fault, not 67 blocked clauses of the server's."""
+    with EmbeddedServer(job_seconds=0.2) as server:
+        root = server.base_url.removesuffix("/v1")
+        done = cli("run", "--quiet", "--base-url", root, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"did you mean {root}/v1?" in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.slow
 def test_diff_of_a_report_with_itself_has_no_regressions(conforming_run):
     work, _ = conforming_run
     report = str(work / "out" / "conformance.json")
@@ -135,9 +199,28 @@ def test_help_of_every_subcommand_is_complete():
         done = cli(command, "--help")
         assert done.returncode == 0 and "usage: videos-contract" in done.stdout
     run_help = cli("run", "--help").stdout
-    for option in ("--base-url", "--api-key", "--profile", "--max-creates", "--budget", "--report-dir", "--baseline",
+    for option in ("--base-url", "--api-key", "--profile", "--max-creates", "--budget", "--report-dir", "--baseline", "--strict",
                    "--write-baseline", "--examples", "--seed"):
         assert option in run_help
+
+
+MAX_CREATES_DEFAULT = re.compile(r"\+ (\d+) generated \+ (\d+) for a deviating target.*?: (\d+) for the documented "
+                                 r"contract, (\d+) of them edits and extensions")
+
+
+def test_the_default_of_max_creates_is_the_plans_in_help_and_readme():
+    """One source for the number: contracts.plan. --help and the README say what the run applies."""
+    from contracts import plan
+    from contracts.rules import Rules
+
+    expected = (plan.GENERATED_MARGIN, plan.DEVIATION_MARGIN, plan.default_max_creates(Rules.from_spec()),
+                plan.DERIVED_JOBS)
+    run_help = " ".join(cli("run", "--help").stdout.split())
+    row = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `--max-creates N`"))
+    for where, text in (("run --help", run_help), ("README", row)):
+        found = MAX_CREATES_DEFAULT.search(text)
+        assert found, f"{where} does not state --max-creates' default: {text[:300]}"
+        assert tuple(map(int, found.groups())) == expected, where
 
 
 def _schema_errors(report_dir: Path) -> list[str]:
@@ -195,13 +278,98 @@ def test_an_external_run_respects_max_creates_and_leaves_nothing_behind(tmp_path
     assert done.returncode == 0, done.stdout[-2000:]
     report = json.loads((tmp_path / "out" / "conformance.json").read_text())
     assert 0 < report["videos_created"] <= 6
-    assert left["data"] == []
+    assert left["data"] == [] and report["videos_left"] == []
+    assert "stay on the target" not in done.stdout
     # Honest coverage: a clause one of whose planned cases was not sent is not verified, never passed.
     capped = [c for c in report["clauses"] if "--max-creates (6) reached" in (c["note"] or "")]
     assert capped, "the cap should leave some clauses not verified, with the reason"
     assert {c["verdict"] for c in capped} <= {"not_verified", "failed"}
     assert all(re.search(r"^not verified: \d+ of \d+ cases sent, --max-creates \(6\) reached; not sent: '", c["note"])
                for c in capped), [c["note"] for c in capped]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("server_args", "run_args", "why"), [
+    (["--fault", "no-delete-route"], [], "the target did not confirm their delete"),
+    ([], ["--operations", "create,retrieve,list,content,remix,edits,extensions,characters"],
+     "delete is not offered (--operations or the profile's operations)"),
+], ids=["no-delete-route", "delete-not-offered"])
+def test_videos_a_run_cannot_delete_are_named_with_their_ids(server_args, run_args, why, tmp_path):
+    import httpx
+
+    with EmbeddedServer(api_key=SECRET, job_seconds=0.2, extra_args=server_args) as server:
+        done = cli("run", "--quiet", "--examples", "2", "--base-url", server.base_url, *run_args, "--report-dir", "out",
+                   "--color", "never", cwd=tmp_path, env={"OPENAI_API_KEY": SECRET})
+        on_server = {v["id"] for v in httpx.get(f"{server.base_url}/videos", params={"limit": 100},
+                                                headers={"Authorization": f"Bearer {SECRET}"}).json()["data"]}
+    report = json.loads((tmp_path / "out" / "conformance.json").read_text())
+    left = report["videos_left"]
+    assert left and set(left) == on_server, (left, on_server)
+    line = next(line for line in done.stdout.splitlines() if "stay on the target" in line)
+    assert line.startswith(f"{len(left)} videos the run created stay on the target, not deleted ({why}): {left[0]}")
+    assert "stay on the target" in (tmp_path / "out" / "summary.md").read_text()
+    assert _schema_errors(tmp_path / "out") == []
+
+
+@pytest.mark.slow
+def test_a_baseline_from_first_run_to_gate(tmp_path):
+    """The route docs/reports.md shows: a first run says how to write a baseline; --write-baseline
+    says where it went and exits 0 (today's violations are accepted); --baseline then gates on new ones."""
+    with EmbeddedServer(job_seconds=0.2, extra_args=["--fault", "seconds-integer"]) as server:
+        args = ("run", "--quiet", "--examples", "2", "--base-url", server.base_url, "--color", "never")
+        first = cli(*args, cwd=tmp_path)
+        written = cli(*args, "--write-baseline", "ci/baseline.json", cwd=tmp_path)
+        gated = cli(*args, "--baseline", "ci/baseline.json", cwd=tmp_path)
+    assert first.returncode == 1
+    assert first.stdout.rstrip().splitlines()[-1] == (
+        "No baseline given: to accept this violation and fail only on new ones, run once with --write-baseline "
+        "conformance-baseline.json, commit it, then run with --baseline conformance-baseline.json")
+    assert written.returncode == 0, written.stdout[-2000:]
+    assert written.stdout.rstrip().splitlines()[-1] == (
+        "Baseline written to ci/baseline.json: 1 violation accepted; commit it and run with --baseline "
+        "ci/baseline.json, so that only new violations fail")
+    accepted = json.loads((tmp_path / "ci" / "baseline.json").read_text())["accepted"]
+    assert [entry["id"] for entry in accepted] == ["response.video.schema"]
+    assert gated.returncode == 0 and "No baseline given" not in gated.stdout, gated.stdout[-2000:]
+    assert "Baseline ci/baseline.json: 0 new, 1 known of 1 accepted" in gated.stdout
+
+
+@pytest.fixture(scope="module")
+def capped_server():
+    with EmbeddedServer(api_key=SECRET, job_seconds=0.2) as server:
+        yield server
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("said_by", [None, "--strict", "profile"])
+def test_strict_fails_a_run_that_left_clauses_not_verified(capped_server, said_by, tmp_path):
+    """--max-creates 4 leaves clauses not verified: PASS and exit 0 by default, a failure (exit 1)
+    with the reasons listed first under --strict or strict = true in the profile."""
+    strict = {"--strict": ["--strict"], None: []}.get(said_by)
+    if said_by == "profile":
+        (tmp_path / "gate.toml").write_text('name = "gate"\nstrict = true\n')
+        strict = ["--profile", "gate.toml"]
+    done = cli("run", "--quiet", "--examples", "2", "--base-url", capped_server.base_url, "--max-creates", "4",
+               *strict, "--color", "never", cwd=tmp_path, env={"OPENAI_API_KEY": SECRET})
+    report = json.loads((tmp_path / "reports" / "conformance.json").read_text())
+    not_verified = report["counts"]["not_verified"]
+    assert not_verified > 0 and report["counts"]["failed"] == 0
+    if said_by is None:
+        assert done.returncode == 0 and "Verdict: PASS" in done.stdout, done.stdout[-2000:]
+        return
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(("Not verified", "Root causes")))
+    assert lines[first] == f"Not verified ({not_verified}), each fails the run (--strict)"
+    assert "--max-creates (4) reached" in lines[first + 1]
+    assert f"Verdict: FAIL - {not_verified} clauses not verified (--strict: each fails the run)" in done.stdout
+    assert report["outcome"] == "unverified" and report["options"]["strict"] is True
+
+
+def test_strict_in_a_profile_must_be_true_or_false(tmp_path):
+    (tmp_path / "bad.toml").write_text('name = "gate"\nstrict = "yes"\n')
+    done = cli("run", "--profile", "bad.toml", cwd=tmp_path)
+    assert done.returncode == 2 and "'strict' must be true or false" in done.stderr, done.stderr
 
 
 # ---- a server without edits, extensions and characters (most self-hosted ones) -----------------

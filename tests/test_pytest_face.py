@@ -97,3 +97,38 @@ def test_a_clause_of_an_operation_not_offered(pytester: pytest.Pytester) -> None
         "not offered: edits, extensions, characters (--operations or the profile's operations); 20 clauses skipped",
     ], consecutive=True)
     assert result.ret == 0
+
+
+def test_a_multipart_reproduction_names_the_request_file(pytester: pytest.Pytester) -> None:
+    """As the CLI's: the body a multipart reproduction sends is a real file written beside the
+    reports, named in the test's own failure (not a placeholder)."""
+    with EmbeddedServer(api_key="sk-face-test", job_seconds=0.2, extra_args=["--fault", "multipart-refused"]) as server:
+        result = run_suite(pytester, "-k", "create.multipart-accepted", "--contract-base-url", server.base_url,
+                           "--contract-api-key", "sk-face-test", "--contract-max-creates", "100")
+    result.stdout.fnmatch_lines([
+        "::test_clause[[]create.multipart-accepted[]] FAILED *",
+        "*  Reproduce: curl -sS -i -X POST http://127.0.0.1:*/v1/videos -H 'Content-Type: multipart/form-data; "
+        "boundary=*' * --data-binary @reports/requests/0*.bin",
+    ])
+    result.stdout.no_fnmatch_line("*REQUEST_BODY*")
+    named = [line.rsplit("@", 1)[1] for line in result.stdout.lines if "Reproduce:" in line and "@reports" in line]
+    assert named and all((pytester.path / path).is_file() for path in named), named
+    assert result.ret == 1
+
+
+def test_strict_fails_a_clause_not_verified(pytester: pytest.Pytester) -> None:
+    """--contract-strict: a clause the run could not verify (here: the create cap stopped its case)
+    fails its test with the reason, and the session."""
+    with EmbeddedServer(api_key="sk-face-test", job_seconds=0.2) as server:
+        result = run_suite(pytester, "-k", "create.prompt.max-length-accepted", "--contract-base-url", server.base_url,
+                           "--contract-api-key", "sk-face-test", "--contract-max-creates", "4", "--contract-strict")
+    result.stdout.fnmatch_lines([
+        "::test_clause[[]create.prompt.max-length-accepted[]] FAILED *",
+        "",
+        "=* FAILURES =*",
+        "_* test_clause[[]create.prompt.max-length-accepted[]] _*",
+        "not verified (--contract-strict: it fails the run): not verified: 0 of 1 cases sent, --max-creates (4) reached;*",
+    ], consecutive=True)
+    result.stdout.fnmatch_lines(["Not verified (*), each fails the run (--strict)"])
+    result.stdout.fnmatch_lines(["Verdict: FAIL - * clauses not verified (--strict: each fails the run); *"])
+    assert result.ret == 1

@@ -64,11 +64,18 @@ def case_expectation(ctx: CheckContext, answer: "Response") -> Any:
         hint = " (accepted: the server does not validate this)"
     elif status in (404, 405) and case.expect not in ("not-found", "unauthorized", "refused-at-once"):
         hint = f" (no such route: the server does not offer {case.method} {case.operation[1] if case.operation else case.path})"
-    documented = "the deletion object" if case.method == "DELETE" and case.expect == "accepted" else None
     raise ContractViolation(case.clause, f"{what} was answered {status}{hint}", field="status",
                             received=f"{status} {error_summary(answer)}".strip(),
-                            expected=f"200 and {documented}" if documented else WANTED[case.expect],
+                            expected=accepted_answer(ctx) if case.expect == "accepted" else WANTED[case.expect],
                             wanted=case.expect)
+
+
+def accepted_answer(ctx: CheckContext) -> str:
+    """What an accepted case is documented to get: 200 and its operation's schema (a Video, the
+    deletion object...), read from the spec."""
+    name = ctx.spec.response_schema_name(*ctx.case.operation, 200) if ctx.case.operation else None
+    return {None: "200", "Video": "200 and a Video", "DeletedVideo": "200 and a DeletedVideo (the deletion object)"}.get(
+        name, f"200 and a {name}")
 
 
 @check(None)

@@ -337,7 +337,7 @@ def deletion_confirms_the_video(ctx: CheckContext, answer: "Response") -> Any:
         raise ContractViolation("delete.returns-deletion", f"deleting a video: {exc}", field="body",
                                 expected="the deletion object") from None
     if not isinstance(body, dict) or body.get("id") != target or body.get("deleted") is not True:
-        found = {k: body.get(k) for k in ("id", "object", "deleted")} if isinstance(body, dict) else body
+        found = {k: body[k] for k in ("id", "object", "deleted") if k in body} if isinstance(body, dict) else body
         raise ContractViolation("delete.returns-deletion", "the deletion object does not confirm this video",
                                 field="$.id" if not isinstance(body, dict) or body.get("id") != target else "$.deleted",
                                 received=found, expected={"id": target, "object": "video.deleted", "deleted": True})

@@ -30,9 +30,11 @@ from contracts.report.document import (
     KNOWN_VIOLATIONS,
     OUTCOMES,
     SCHEMA_PATH,
+    UNVERIFIED,
     VIOLATIONS,
     build_report,
     fill_not_run,
+    is_strict,
     load_schema,
     schema_errors,
     to_json,
@@ -86,9 +88,10 @@ def exit_code(result: RunResult, baseline: Baseline | BaselineOutcome | None = N
     interruption, e.g. with its own exit code.)"""
     if isinstance(baseline, Baseline):
         baseline = apply_baseline(result, baseline)
-    if baseline is None:
-        return 1 if result.failed else 0
-    return baseline.exit_code
+    code = (1 if result.failed else 0) if baseline is None else baseline.exit_code
+    if is_strict(result) and result.counts()["not_verified"]:
+        return 1  # --strict: a clause not verified fails the run
+    return code
 
 
 __all__ = [
@@ -107,6 +110,7 @@ __all__ = [
     "ProgressReporter",
     "ReportDiff",
     "SCHEMA_PATH",
+    "UNVERIFIED",
     "VIOLATIONS",
     "apply_baseline",
     "build_report",

@@ -2,7 +2,8 @@
 
 ``progress`` (a :class:`ProgressReporter`) is a callable ``progress(stage, done, total)``: on a
 terminal it redraws one line per stage with ``\\r``; elsewhere (CI logs, pipes) it prints plain
-lines, only when a stage starts, ends, or every ``heartbeat`` seconds while it runs.
+lines when a stage starts, ends, and at least every ``heartbeat`` seconds while it runs (a line of
+its own when the run is quiet, e.g. while a job is polled: a CI log that stays silent looks hung).
 ``render_summary`` returns the end-of-run summary as a string.
 """
 
@@ -28,8 +29,9 @@ class ProgressReporter:
     Works whether ``done``/``total`` count the steps of a stage or of the whole run (the stage
     name then changes with every call). ``total`` may be 0 when unknown. On a terminal one line
     is redrawn in place (a completed count leaves its line); elsewhere a plain line is printed
-    when the stage changes, when a count completes, and every ``heartbeat`` seconds otherwise.
-    Each line shows the time since the first call. Call :meth:`close` at the end."""
+    when the stage changes, when a count completes, and every ``heartbeat`` seconds otherwise:
+    between two calls too (a background thread), with the run's counters when ``watch`` gave
+    them. Each line shows the time since the first call. Call :meth:`close` at the end."""
 
     def __init__(
         self,
@@ -58,12 +60,18 @@ class ProgressReporter:
         self._line_open = False  # a \r line is on screen without its newline
         self._last_len = 0
         self._finished = False  # the current stage's count is complete and was shown
+        self._count_now = (0, 0)  # the current stage's done, total
+        self._probe: Callable[[], Any] | None = None
+        self._closed = threading.Event()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         with self._lock:
             now = self._clock()
             if self._t0 is None:
                 self._t0 = now
+                if not self.tty:
+                    threading.Thread(target=self._heartbeat, name="progress-heartbeat", daemon=True).start()
+            self._count_now = (done, total)
             new_stage = stage != self._stage
             if new_stage:
                 self._stage, self._finished = stage, False
@@ -83,12 +91,41 @@ class ProgressReporter:
             self._finished = complete
 
     def watch(self, probe: Callable[[], Any]) -> None:
-        """The line log shows steps only: the run's counters are for the live view."""
+        """The run's counters (``RunStats``), named on the lines said while the run is quiet."""
+        self._probe = probe
 
     def close(self) -> None:
         """Finish the current line (call once the run is over, or interrupted)."""
+        self._closed.set()
         with self._lock:
             self._end_line()
+
+    def _heartbeat(self) -> None:
+        """While the run is quiet (a job polled for minutes), a line at least every ``heartbeat`` s."""
+        wait = self.heartbeat
+        while not self._closed.wait(wait):
+            with self._lock:
+                now = self._clock()
+                due = self._last_out + self.heartbeat - now  # the last line written sets the next one
+                wait = min(self.heartbeat, max(due, 0.01))
+                if self._closed.is_set() or self._stage is None or due > 0:
+                    continue
+                line = f"[{now - (self._t0 or now):7.1f}s] {self._plain(self._stage, *self._count_now)}, still running"
+                counters = self._counters()
+                self._write(line + (f": {counters}" if counters else "") + "\n")
+                self._last_out, wait = now, self.heartbeat
+
+    def _counters(self) -> str:
+        if self._probe is None:
+            return ""
+        try:
+            stats = self._probe()
+        except Exception:  # best effort: a progress line never fails the run
+            return ""
+        text = f"{stats.requests_sent} requests sent"
+        if stats.jobs_followed:
+            text += f", {stats.jobs_finished} of {stats.jobs_followed} followed jobs finished"
+        return text
 
     # -- formatting
     @staticmethod
@@ -165,6 +202,7 @@ _VERDICT_WORD = {
     "known_violations": ("PASS", "yellow"),
     "violations": ("FAIL", "red"),
     "interrupted": ("INTERRUPTED", "yellow"),
+    "unverified": ("FAIL", "red"),
 }
 _ROOT_WORD = {"not_verified": "NOT VERIFIED", "skipped": "SKIPPED", "passed": "PASS", None: "ROOT"}
 MAX_LISTED = 10
@@ -190,7 +228,7 @@ def render_summary(
     ``result`` is a :class:`RunResult` or a report document (``build_report``'s output);
     ``baseline`` a :class:`Baseline` or :class:`BaselineOutcome`; ``paths`` what
     ``write_reports`` returned."""
-    from contracts.report.document import build_report, cost_text, not_offered_text
+    from contracts.report.document import STRICT, build_report, cost_text, not_offered_text, videos_left_text
 
     doc = build_report(result, baseline=baseline) if isinstance(result, RunResult) else result
 
@@ -236,6 +274,24 @@ def render_summary(
         out.append(row(a["area"], a["counts"]))
     out.append(paint(row("total", doc["counts"]), "bold"))
 
+    nv = [c for c in doc["clauses"] if c["verdict"] == "not_verified"]
+    strict_failure = doc["outcome"] == "unverified"
+
+    def not_verified_section() -> None:
+        if not nv:
+            return
+        out.append("")
+        title = f"Not verified ({len(nv)})"
+        out.append(paint(f"{title}, each fails the run ({STRICT})", "red") if strict_failure else paint(title, "bold"))
+        for c in nv[:MAX_LISTED]:
+            note = f": {one_line(c['note'], 120)}" if c.get("note") else ""
+            out.append(f"  - {c['id']}{note}")
+        if len(nv) > MAX_LISTED:
+            out.append(f"  ... and {len(nv) - MAX_LISTED} more (see the reports)")
+
+    if strict_failure:  # what fails the run comes first
+        not_verified_section()
+
     by_id = {c["id"]: c for c in doc["clauses"]}
     causes = doc.get("root_causes") or []
     if causes:
@@ -266,15 +322,8 @@ def render_summary(
                 more = f" and {len(rc['blocked']) - MAX_LISTED} more" if len(rc["blocked"]) > MAX_LISTED else ""
                 out.append(f"       blocked:   {shown}{more}")
 
-    nv = [c for c in doc["clauses"] if c["verdict"] == "not_verified"]
-    if nv:
-        out.append("")
-        out.append(paint(f"Not verified ({len(nv)})", "bold"))
-        for c in nv[:MAX_LISTED]:
-            note = f": {one_line(c['note'], 120)}" if c.get("note") else ""
-            out.append(f"  - {c['id']}{note}")
-        if len(nv) > MAX_LISTED:
-            out.append(f"  ... and {len(nv) - MAX_LISTED} more (see the reports)")
+    if not strict_failure:
+        not_verified_section()
 
     b = doc.get("baseline")
     if b is not None:
@@ -295,6 +344,8 @@ def render_summary(
 
     out.append("")
     out.append(f"GPU cost: {cost_text(doc)}")
+    if videos_left_text(doc):
+        out.append(paint(videos_left_text(doc), "yellow"))
     word, style = _VERDICT_WORD.get(doc["outcome"], (doc["outcome"].upper(), "bold"))
     c = doc["counts"]
     text = "conforms" if doc["outcome"] == "conforms" else doc["outcome_text"]

@@ -32,7 +32,9 @@ CONFORMS = "conforms"  # every verified clause passed, and the run completed
 KNOWN_VIOLATIONS = "known_violations"  # it failed only clauses accepted by the baseline
 VIOLATIONS = "violations"  # at least one failing clause not accepted by a baseline
 INTERRUPTED = "interrupted"  # stopped early, and no (new) violation among what ran
-OUTCOMES = [CONFORMS, KNOWN_VIOLATIONS, VIOLATIONS, INTERRUPTED]
+UNVERIFIED = "unverified"  # strict: no (new) violation, but a clause was not verified (exit 1)
+OUTCOMES = [CONFORMS, KNOWN_VIOLATIONS, VIOLATIONS, INTERRUPTED, UNVERIFIED]
+STRICT = "--strict"  # how the reports name the option (also strict = true in a profile, --contract-strict)
 
 #: reports keep at most this many pieces of evidence per clause (the count is kept)
 MAX_EVIDENCE_PER_CLAUSE = 20
@@ -161,11 +163,19 @@ def root_causes(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def run_outcome(counts: dict[str, int], interrupted: str | None, new_failures: int) -> str:
+def is_strict(result: RunResult | dict[str, Any]) -> bool:
+    """Whether a clause not verified fails this run (--strict, strict = true, --contract-strict)."""
+    options = result.options if isinstance(result, RunResult) else result.get("options")
+    return bool((options or {}).get("strict"))
+
+
+def run_outcome(counts: dict[str, int], interrupted: str | None, new_failures: int, strict: bool = False) -> str:
     if new_failures:
         return VIOLATIONS
     if interrupted:
         return INTERRUPTED
+    if strict and counts["not_verified"]:
+        return UNVERIFIED
     if counts["failed"]:
         return KNOWN_VIOLATIONS
     return CONFORMS
@@ -187,6 +197,11 @@ def outcome_text(doc: dict[str, Any]) -> str:
             extra.append(f"{counts['skipped']} skipped")
         if extra:
             text += " (" + ", ".join(extra) + ")"
+        return text
+    if outcome == UNVERIFIED:
+        text = f"{plural(counts['not_verified'], 'clause')} not verified ({STRICT}: each fails the run)"
+        if failed:
+            text += f"; {plural(failed, 'known violation')}"
         return text
     if outcome == KNOWN_VIOLATIONS:
         return f"{plural(failed, 'known violation')}, no new violation" + (f"; {blocked}" if blocked else "")
@@ -238,13 +253,14 @@ def build_report(result: RunResult, *, baseline: Baseline | BaselineOutcome | No
         "finished_at": iso8601(result.finished_at),
         "finished_at_epoch": float(result.finished_at),
         "duration_seconds": round(duration, 3),
-        "outcome": run_outcome(counts, interrupted, new_failures),
+        "outcome": run_outcome(counts, interrupted, new_failures, is_strict(result)),
         "outcome_text": "",
         "counts": counts,
         "areas": [{"area": a, "counts": _counts(cs)} for a, cs in areas.items()],
         "requests_sent": int(result.requests_sent),
         "videos_created": int(result.videos_created),
         "cost": {key: int(value) for key, value in (result.cost or empty_cost()).items()},
+        "videos_left": [clean_text(str(v)) for v in result.videos_left],
         "interrupted": interrupted,
         "interrupted_kind": result.interrupted_kind,
         "options": clean_tree(result.options or {}),
@@ -279,6 +295,24 @@ def not_offered_text(doc: dict[str, Any]) -> str | None:
     skipped = sum(1 for c in doc["clauses"] if c["verdict"] == "skipped" and (c.get("note") or "").startswith(NOT_OFFERED))
     return (f"{NOT_OFFERED}: {', '.join(missing)} ({OFFERED_BY}); "
             f"{plural(skipped, 'clause')} skipped")
+
+
+MAX_LEFT_LISTED = 10  # ids named on the line; conformance.json's videos_left lists them all
+
+
+def videos_left_text(doc: dict[str, Any]) -> str | None:
+    """The videos the run created and could not delete, as every report words it (None: none):
+    a run against a real server must not leave jobs behind unsaid."""
+    left = doc.get("videos_left") or []
+    if not left:
+        return None
+    offered = (doc.get("options") or {}).get("operations")
+    why = (f"delete is {NOT_OFFERED} ({OFFERED_BY})" if offered is not None and "delete" not in offered
+           else "the target did not confirm their delete")
+    shown = ", ".join(left[:MAX_LEFT_LISTED])
+    if len(left) > MAX_LEFT_LISTED:
+        shown += f" and {len(left) - MAX_LEFT_LISTED} more (videos_left in conformance.json)"
+    return f"{plural(len(left), 'video')} the run created stay on the target, not deleted ({why}): {shown}"
 
 
 def cost_text(doc: dict[str, Any]) -> str:

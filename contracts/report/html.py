@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from contracts.report.document import cost_text, not_offered_text, not_run_count
+from contracts.report.document import STRICT, cost_text, not_offered_text, not_run_count, videos_left_text
 from contracts.report.redact import printable
 from contracts.text import duration, plural
 
@@ -341,6 +341,9 @@ def render_html(doc: dict[str, Any]) -> str:
     elif outcome == "known_violations":
         headline = "No new violation"
         sub_extra = f"{plural(failed, 'known violation')} accepted by the baseline"
+    elif outcome == "unverified":
+        headline = f"{plural(counts['not_verified'], 'clause')} not verified"
+        sub_extra = f"{STRICT}: each fails the run"
     else:
         headline = "Interrupted"
         sub_extra = plural(failed, "known violation") if failed else ""
@@ -374,6 +377,8 @@ def render_html(doc: dict[str, Any]) -> str:
     ]
     if not_offered_text(doc):
         meta_items.append(("Operations", not_offered_text(doc)))
+    if videos_left_text(doc):
+        meta_items.append(("Left on the target", videos_left_text(doc)))
     meta = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in meta_items)
     parts = [f'<dl class="panel meta">{meta}</dl>']
 

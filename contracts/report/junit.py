@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from contracts.failures import render_evidence
-from contracts.report.document import cost_text, not_offered_text
+from contracts.report.document import STRICT, cost_text, is_strict, not_offered_text
 from contracts.report.redact import one_line, printable
 
 
@@ -84,15 +84,18 @@ def render_junit(doc: dict[str, Any]) -> str:
     b = doc.get("baseline")
     known = set(b["known"]) if b else set()
     known_in_run = sum(1 for c in doc["clauses"] if c["verdict"] == "failed" and c["id"] in known)
+    strict = is_strict(doc)  # a clause not verified is a failure: it fails the run
+    unverified = counts["not_verified"] if strict else 0
 
     suites = ET.Element(
         "testsuites",
         {
             "name": "videos-contract",
             "tests": str(counts["total"]),
-            "failures": str(counts["failed"] - known_in_run),
+            "failures": str(counts["failed"] - known_in_run + unverified),
             "errors": "0",
-            "skipped": str(counts["skipped"] + counts["not_verified"] + counts.get("blocked", 0) + known_in_run),
+            "skipped": str(counts["skipped"] + counts["not_verified"] - unverified + counts.get("blocked", 0)
+                           + known_in_run),
             "time": f"{doc['duration_seconds']:.3f}",
         },
     )
@@ -116,8 +119,10 @@ def render_junit(doc: dict[str, Any]) -> str:
     for c in doc["clauses"]:
         by_area.setdefault(c["area"], []).append(c)
     for area, clauses in by_area.items():
-        failures = sum(1 for c in clauses if c["verdict"] == "failed" and c["id"] not in known)
-        skipped = len([c for c in clauses if c["verdict"] in _SKIPPED or c["id"] in known])
+        failures = sum(1 for c in clauses if (c["verdict"] == "failed" and c["id"] not in known)
+                       or (strict and c["verdict"] == "not_verified"))
+        skipped = len([c for c in clauses if (c["verdict"] in _SKIPPED and not (strict and c["verdict"] == "not_verified"))
+                       or c["id"] in known])
         suite = ET.SubElement(
             suites,
             "testsuite",
@@ -161,6 +166,9 @@ def render_junit(doc: dict[str, Any]) -> str:
             elif verdict == "blocked":
                 msg = c.get("note") or f"blocked: {c.get('blocked_by')} failed"
                 ET.SubElement(tc, "skipped", {"type": "blocked", "message": _x(one_line(msg, 500))})
+            elif verdict == "not_verified" and strict:
+                msg = f"not verified ({STRICT}: it fails the run): {c.get('note') or ''}".rstrip(": ")
+                ET.SubElement(tc, "failure", {"message": _x(one_line(msg, 500)), "type": "not-verified"}).text = _x(msg)
             elif verdict in ("skipped", "not_verified"):
                 label = "not verified" if verdict == "not_verified" else "skipped"
                 msg = f"{label}: {c['note']}" if c.get("note") else label

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from contracts.report.document import cost_text, not_offered_text, not_run_count
+from contracts.report.document import STRICT, cost_text, not_offered_text, not_run_count, videos_left_text
 from contracts.report.redact import one_line, printable
 from contracts.text import duration
 
@@ -23,6 +23,7 @@ _ICON = {
     "known_violations": "\u2611\ufe0f",  # ballot box with check
     "violations": "\u274c",  # cross
     "interrupted": "\u26a0\ufe0f",  # warning
+    "unverified": "\u274c",  # cross: --strict, a clause not verified fails the run
 }
 
 
@@ -62,6 +63,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"GPU cost: {md_text(cost_text(doc), 300)}",
         "",
     ]
+    if videos_left_text(doc):
+        lines[-1:-1] = ["", f"> **{md_text(videos_left_text(doc), 600)}**"]
     if not_offered_text(doc):
         lines[-1:-1] = ["", md_text(not_offered_text(doc).capitalize(), 300)]
     # the Blocked column only when something was blocked: most runs have nothing to say there
@@ -75,6 +78,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
         not_run = not_run_count(doc)
         extra = f" {not_run} clauses did not run (not verified)." if not_run else ""
         lines += ["", f"> **The run was interrupted:** {md_text(doc['interrupted'], 300)}.{extra}"]
+
+    if outcome == "unverified":  # what fails the run comes first
+        nv = [cl for cl in doc["clauses"] if cl["verdict"] == "not_verified"]
+        lines += ["", f"#### Not verified ({STRICT}: each fails the run)", "", "| Clause | Reason |", "|---|---|"]
+        lines += [f"| {md_code(cl['id'])} | {md_text(cl.get('note') or '')} |" for cl in nv[:MAX_FAILURE_ROWS]]
+        if len(nv) > MAX_FAILURE_ROWS:
+            lines += ["", f"\u2026 and {len(nv) - MAX_FAILURE_ROWS} more: see conformance.html."]
 
     by_id = {cl["id"]: cl for cl in doc["clauses"]}
     causes = list(doc.get("root_causes") or [])

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from contracts.text import one_line  # noqa: F401 - the report modules import it from here
-from contracts.types import SENSITIVE_HEADERS
+from contracts.types import SENSITIVE_HEADERS, WRONG_API_KEY
 
 REDACTED = "[REDACTED]"
 
@@ -31,6 +31,8 @@ _BEARER = re.compile(r"(?i)(\bbearer\s+)(?!\$)(?!\[REDACTED\])([A-Za-z0-9._~+/=\
 _QUERY_SECRET = re.compile(
     r"(?i)([?&](?:api[_-]?key|access[_-]?token|token|key|secret)=)(?!\[REDACTED\])[^&\s#\"']+"
 )
+# The kit's made-up wrong key, whole (a longer key that merely starts with it is redacted).
+_WRONG_KEY = re.compile(r"(?<![A-Za-z0-9_\-])" + re.escape(WRONG_API_KEY) + r"(?![A-Za-z0-9_\-])")
 # Any lone UTF-16 surrogate (from surrogateescape-decoded bytes): not encodable as UTF-8.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # An environment variable reference, which is how curl commands name the key: keep those.
@@ -38,9 +40,14 @@ _ENV_REF = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$")
 
 
 def redact_text(text: str) -> str:
-    """Replace anything shaped like a secret inside free text."""
+    """Replace anything shaped like a secret inside free text (but the kit's own made-up wrong key,
+    which a reproduction of the wrong-key probe must send as it is)."""
     if not text:
         return text
+    if WRONG_API_KEY in text:
+        parts = _WRONG_KEY.split(text)
+        if len(parts) > 1:
+            return WRONG_API_KEY.join(redact_text(part) for part in parts)
     text = _SK_KEY.sub("sk-" + REDACTED, text)
     text = _AUTH_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
     text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)

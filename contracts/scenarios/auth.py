@@ -15,11 +15,12 @@ from contracts.clauses import ROUTES
 from contracts.rules import CONTENT, DELETE, LIST, REMIX, RETRIEVE
 from contracts.scenarios import characters
 from contracts.scenarios.common import Step
+from contracts.types import WRONG_API_KEY
 
 if TYPE_CHECKING:
     from contracts.state import RunState
 
-WRONG_KEY = "sk-videos-contract-wrong-key"
+WRONG_KEY = WRONG_API_KEY  # made up and public: its reproduction sends it as it is
 NO_KEY = "no API key given (--api-key or OPENAI_API_KEY), so auth cannot be checked"
 AUTH_CLAUSES = (("auth.missing-key-rejected", None, "without a key"), ("auth.wrong-key-rejected", WRONG_KEY, "with a wrong key"))
 

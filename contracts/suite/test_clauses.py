@@ -27,5 +27,7 @@ def test_clause(contract_run, clause_id: str) -> None:
         pytest.fail(f"{result.clause.statement}\n" + "\n".join(_describe(e) for e in result.evidence), pytrace=False)
     if result.verdict is Verdict.BLOCKED:
         pytest.skip(result.note or f"blocked: {result.blocked_by} failed")  # its root cause fails on its own
+    if result.verdict is Verdict.NOT_VERIFIED and contract_run.options.get("strict"):
+        pytest.fail(f"not verified (--contract-strict: it fails the run): {result.note}", pytrace=False)
     if result.verdict in (Verdict.SKIPPED, Verdict.NOT_VERIFIED):
         pytest.skip(f"{result.verdict.value}: {result.note}")

@@ -157,6 +157,38 @@ def test_a_violation_reads_with_its_clause_field_and_both_sides():
                                  "  Received: 4", "  Documented: a string"]
 
 
+@pytest.mark.parametrize(("received", "shown"), [
+    ({"id": "video_1", "deleted": None}, '{"id": "video_1", "deleted": null}'),
+    ([1, True, "a"], '[1, true, "a"]'),
+    ("400 Invalid prompt", "400 Invalid prompt"),
+    ({"prompt": "\u00e9t\u00e9"}, '{"prompt": "\u00e9t\u00e9"}'),
+], ids=["object-with-null", "list", "text-as-it-is", "not-ascii-escaped"])
+def test_received_and_documented_values_read_as_json(received, shown):
+    from contracts.failures import ContractViolation
+
+    violation = ContractViolation("delete.returns-deletion", "x", received=received, expected=received)
+    assert violation.received == shown and violation.expected == shown
+    assert "None" not in str(violation) and "'" not in str(violation)
+
+
+def test_a_deletion_lacking_fields_is_shown_as_it_came():
+    """Received shows the body's fields as they came: a field the body never had is not invented."""
+    ctx = context()
+    ctx.check(response(200, {"id": "video_123", "object": "video.deleted"}),
+              _case((*DELETE, {"clause": "delete.returns-deletion", "expect": "accepted"})))
+    found = evidence(ctx, "response.deleted.schema")  # one root cause: delete.returns-deletion is blocked by it
+    assert found.received == '{"id": "video_123", "object": "video.deleted"}'
+    assert "deleted" not in found.received.replace("video.deleted", "")
+    assert verdict(ctx, "delete.returns-deletion") is Verdict.BLOCKED
+
+
+def test_a_refused_delete_documents_the_deletion_object():
+    ctx = context()
+    ctx.check(response(400, ERROR), _case((*DELETE, {"clause": "delete.returns-deletion", "expect": "accepted"})))
+    found = evidence(ctx, "delete.returns-deletion")
+    assert found.expected == "200 and a DeletedVideo (the deletion object)", found.expected
+
+
 CONFORMING = [
     ("create-echoed", (*CREATE, VALID_CREATE), response(200, video(model="sora-2-pro"))),
     ("invalid-refused", (*CREATE, {"clause": "create.prompt.empty-rejected", "expect": "rejected"}),

@@ -105,6 +105,18 @@ def test_the_key_is_never_recorded(server, client):
     assert KEY in response.body.decode()  # the server really got it: only the record is redacted
 
 
+@pytest.mark.parametrize(("auth", "header"), [
+    (True, '-H "Authorization: Bearer $OPENAI_API_KEY"'),
+    ("sk-videos-contract-wrong-key", "-H 'Authorization: Bearer sk-videos-contract-wrong-key'"),
+], ids=["the-runs-key", "a-wrong-key"])
+def test_curl_sends_the_key_the_request_sent(server, client, auth, header):
+    """The run's key is $OPENAI_API_KEY in a reproduction; the auth probe's wrong key is itself
+    (sending $OPENAI_API_KEY there would reproduce nothing: it is the right key)."""
+    response = client(server).request("GET", "/echo", auth=auth)
+    assert header in response.exchange.curl and response.exchange.curl.count("Authorization") == 1
+    assert KEY not in response.exchange.curl
+
+
 def test_curl_reads_large_bodies_from_a_file(server, client):
     body = ("é" * 32000).encode()
     response = client(server).request("GET", "/echo", content=body)

@@ -118,7 +118,7 @@ def completed_id(sources: Sources) -> str:
 def _sdk_sends_objects() -> bool:
     """Whether the installed SDK can send ``video={"id": ...}`` (or ``input_reference={...}``).
 
-    openai 3.57 cannot: its multipart path treats ``video`` as a file and raises RuntimeError
+    openai 3.57 to 3.63 cannot: its multipart path treats ``video`` as a file and raises RuntimeError
     ("Expected entry at `video` to be bytes...") before any request is made. The same request
     then goes through ``extra_body``, which the SDK encodes as the bracket field ``video[id]``.
     """
@@ -609,7 +609,7 @@ async def _acall(method, args, kwargs) -> Any:
 
 @pytest.mark.parametrize("method", ["edit", "extend"])
 def test_a_reference_object_fails_in_the_sdk_or_works(client, completed_id, method):
-    """``video={"id": ...}`` as the SDK types it: either it works against the mock, or (openai 3.57)
+    """``video={"id": ...}`` as the SDK types it: either it works against the mock, or (openai 3.57 to 3.63)
     the SDK itself refuses it before sending anything; the mock is never the one that fails."""
     counting = Counting()
     http_client = openai.DefaultHttpxClient(event_hooks={"request": [counting.hook]})
@@ -621,6 +621,25 @@ def test_a_reference_object_fails_in_the_sdk_or_works(client, completed_id, meth
             with pytest.raises(RuntimeError, match="Expected entry at `video`"):
                 getattr(sdk.videos, method)(**kwargs)
             assert counting.sent == 0
+
+
+def test_the_readme_names_the_installed_sdk_where_it_needs_the_workaround():
+    """The README says which SDK versions need ``extra_body`` to edit by id: the installed one among
+    them when it does, and newer than them when it does not."""
+    import re
+    from importlib.metadata import version
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    found = re.search(r"With openai (\d+)\.(\d+) to (\d+)\.(\d+) \(the newest tested\), `edit`/`extend` with "
+                      r"`video=\{\"id\": \.\.\.\}` fail inside the SDK", readme)
+    assert found, "the README's workaround sentence changed: update this test with it"
+    oldest, newest = tuple(map(int, found.groups()[:2])), tuple(map(int, found.groups()[2:]))
+    installed = tuple(int(part) for part in version("openai").split(".")[:2])
+    if SDK_SENDS_OBJECTS:
+        assert installed > newest, f"openai {version('openai')} sends video={{'id': ...}}: the README says it does not"
+    else:
+        assert oldest <= installed <= newest, f"openai {version('openai')} needs the workaround: name it in the README"
 
 
 def test_every_method_is_exercised():

@@ -56,6 +56,30 @@ def test_plain_progress_is_not_chatty():
     ]
 
 
+def test_plain_progress_speaks_while_the_run_is_quiet():
+    """No call for a while (a job polled for minutes): a line at least every heartbeat, with the
+    run's counters, so that a CI log never looks hung."""
+    import time
+
+    from contracts.types import RunStats
+
+    buf = io.StringIO()
+    p = ProgressReporter(buf, tty=False, heartbeat=0.03)
+    p.watch(lambda: RunStats(requests_sent=42, jobs_followed=2, jobs_finished=1))
+    p("lifecycle", 5, 16)
+    time.sleep(0.2)
+    p.close()
+    lines = buf.getvalue().splitlines()
+    assert lines[0].endswith("lifecycle: 5/16 (31%)")
+    beats = lines[1:]
+    assert len(beats) >= 2, lines
+    assert all(b.endswith("lifecycle: 5/16 (31%), still running: 42 requests sent, 1 of 2 followed jobs finished")
+               for b in beats), beats
+    after = len(buf.getvalue())
+    time.sleep(0.1)
+    assert len(buf.getvalue()) == after, "silent once closed"
+
+
 def test_tty_progress_redraws_one_line():
     out = _drive(True, COUNTING)
     assert out.count("\n") == 1 and out.endswith("\n")  # only the completed count ends a line

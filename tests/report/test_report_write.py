@@ -121,6 +121,10 @@ def test_curl_keeps_the_environment_variable_reference(run):
         ("the monkey: fine", "the monkey: fine"),
         ("plain text with bearer", "plain text with bearer"),
         ("", ""),
+        # the kit's own made-up wrong key stays (a reproduction of the wrong-key probe sends it) ...
+        ("-H 'Authorization: Bearer sk-videos-contract-wrong-key'", "-H 'Authorization: Bearer sk-videos-contract-wrong-key'"),
+        # ... but not a key that merely starts like it
+        ("Bearer sk-videos-contract-wrong-key-but-real-1234", "Bearer sk-[REDACTED]"),
     ],
 )
 def test_redact_text(text, expected):
