@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the contract suite against a server (default: the embedded one)",
                          description="Run the contract suite. Without --base-url it starts the embedded "
                                      "reference server on a free loopback port and checks that.")
-    groups = {name: run.add_argument_group(name) for name in ("target", "limits", "generation", "reports",
+    groups = {name: run.add_argument_group(name) for name in ("target", "clauses", "limits", "generation", "reports",
                                                                 "embedded server")}
     embedded_only = [o for o in run_options.OPTIONS if o.group == "embedded server"]
     run_options.add_to_parser(groups, [o for o in run_options.OPTIONS if o not in embedded_only])

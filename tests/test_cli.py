@@ -11,16 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli
 
 from contracts.embedded import EmbeddedServer
 
 SECRET = "sk-cli-test-" + "s" * 40
-
-
-def cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
-    full_env = {**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "contracts.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd, env=full_env)
 
 
 def free_port() -> int:
@@ -42,12 +37,19 @@ def free_port() -> int:
         (["run", "--baseline", "/nonexistent.json"], "baseline"),
         (["run", "--operations", "create,retrieve,teleport"], "unknown operation 'teleport'"),
         (["run", "--operations", "list,edits"], "must include create and retrieve"),
+        (["run", "--header", "X-Route videos"], "--header takes 'Name: Value', got 'X-Route videos'"),
+        (["run", "--header", "Authorization: Bearer x"], "--header Authorization: the key goes in --api-key"),
+        (["run", "--api-key-header", "api key"], "--api-key-header: 'api key' is not a header name"),
+        (["run", "--include", "teleport.*"], "--include 'teleport.*' matches no clause"),
+        (["run", "--exclude", "*"], "leave no clause to judge"),
         (["diff", "/nonexistent-a.json", "/nonexistent-b.json"], "not found"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         ([], "required"),
     ],
     ids=["unreachable", "bad-url", "examples-nan", "max-creates-0", "budget-negative", "color", "profile-missing",
-         "baseline-missing", "operations-unknown", "operations-without-core", "diff-missing", "unknown-command", "no-command"],
+         "baseline-missing", "operations-unknown", "operations-without-core", "header-without-colon", "header-authorization",
+         "key-header-name", "include-matches-nothing", "exclude-everything", "diff-missing", "unknown-command",
+         "no-command"],
 )
 def test_usage_and_setup_errors_exit_2_with_one_clear_line(args, message, tmp_path):
     done = cli(*args, cwd=tmp_path)
@@ -136,7 +138,8 @@ def test_help_of_every_subcommand_is_complete():
         assert done.returncode == 0 and "usage: videos-contract" in done.stdout
     run_help = cli("run", "--help").stdout
     for option in ("--base-url", "--api-key", "--profile", "--max-creates", "--budget", "--report-dir", "--baseline",
-                   "--write-baseline", "--examples", "--seed"):
+                   "--write-baseline", "--examples", "--seed", "--header", "--api-key-header", "--include", "--exclude",
+                   "--target-name", "--target-version"):
         assert option in run_help
 
 
@@ -250,3 +253,4 @@ def test_unsaid_each_missing_operation_is_one_root_cause(server_without_derived,
     fails = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("FAIL ")]
     assert sorted(fails) == sorted(f"FAIL {cid}" for cid in MISSING.values())
     assert f"Verdict: FAIL - {len(MISSING)} violations" in done.stdout
+
