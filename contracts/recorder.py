@@ -33,6 +33,7 @@ class _State:
     dropped: list[str] = field(default_factory=list)  # names of planned cases that were not sent
     drop_reason: str | None = None
     plan_note: str | None = None  # what the plan chose to send for this clause (e.g. the job budget's share)
+    excluded: bool = False  # left out by --include/--exclude (or needs a clause that is): never judged
 
 
 class Recorder:
@@ -46,8 +47,19 @@ class Recorder:
         clauses.get(clause_id)  # unknown ids are programming errors: fail loudly
         return self._state[clause_id]
 
+    def _judged(self, clause_id: str) -> _State:
+        """The state to record a finding in; a scratch one for an excluded clause (never judged)."""
+        state = self._get(clause_id)
+        return _State() if state.excluded else state
+
+    def exclude(self, clause_id: str, note: str) -> None:
+        """``clause_id`` is not judged this run (contracts/selection.py): skipped with ``note``, whatever
+        the requests sent for other clauses show about it."""
+        state = self._get(clause_id)
+        state.excluded, state.skipped = True, note
+
     def passed(self, clause_id: str) -> None:
-        self._get(clause_id).checks += 1
+        self._judged(clause_id).checks += 1
 
     def checked(self, outcomes: "list[Outcome]", case: "Case", response: "Response") -> None:
         """Record what the response checks found (``checks.run_checks``): a pass, a violation or a block each."""
@@ -60,7 +72,7 @@ class Recorder:
                 self.passed(clause_id)
 
     def failed(self, violation: ContractViolation, case: "Case | None" = None, response: "Response | None" = None) -> None:
-        state = self._get(violation.clause_id)
+        state = self._judged(violation.clause_id)
         state.checks += 1
         state.failures += 1
         if state.first_failure is None and self._probe is not None:
@@ -80,21 +92,21 @@ class Recorder:
             )
 
     def not_verified(self, clause_id: str, note: str) -> None:
-        state = self._get(clause_id)
+        state = self._judged(clause_id)
         state.not_verified = state.not_verified or note
 
     def planned(self, clause_id: str, note: str) -> None:
         """The plan sends fewer cases for ``clause_id`` than it could (a budget): said beside its verdict.
         Unlike ``not_verified``, this is not a gap: every case planned still has to run for it to pass."""
-        self._get(clause_id).plan_note = note
+        self._judged(clause_id).plan_note = note
 
     def case_sent(self, clause_id: str) -> None:
         """A case planned for ``clause_id`` was sent (counted for the coverage note)."""
-        self._get(clause_id).cases_sent += 1
+        self._judged(clause_id).cases_sent += 1
 
     def dropped(self, clause_id: str, dropped: CaseDropped) -> None:
         """A case planned for ``clause_id`` was not sent: the clause cannot pass (it may still fail)."""
-        state = self._get(clause_id)
+        state = self._judged(clause_id)
         state.dropped.append(dropped.case_name)
         state.drop_reason = state.drop_reason or dropped.reason
 
@@ -107,7 +119,7 @@ class Recorder:
         checked (FAILED > PASSED > BLOCKED > SKIPPED / NOT_VERIFIED). ``by`` may itself be blocked:
         results name the root of the chain. The first call wins."""
         self._get(by)
-        state = self._get(clause_id)
+        state = self._judged(clause_id)
         chain, link = [by], self._state[by].blocked_by
         while link is not None:
             chain.append(link)
@@ -168,6 +180,8 @@ class Recorder:
 
     def verdict_of(self, clause_id: str) -> Verdict:
         state = self._get(clause_id)
+        if state.excluded:
+            return Verdict.SKIPPED
         if state.failures:
             return Verdict.FAILED
         if state.dropped and (state.checks or state.blocked_by is None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from contracts import cases, clauses, lifecycle, plan
+from contracts import cases, clauses, lifecycle, plan, selection
 from contracts.clauses import changed_by_profile
 from contracts.client import Client
 from contracts.context import RunContext
@@ -96,6 +96,8 @@ def run(
         except RunAborted as exc:
             raise SetupError(str(exc)) from None
         generated.prefetch(ctx, state)
+        for cid, note in selection.skips(options.include, options.exclude).items():
+            ctx.recorder.exclude(cid, note)  # never judged; a clause also not offered says so below
         for cid, operations in clauses.not_offered(options.operations).items():
             ctx.recorder.skipped(cid, clauses.not_offered_note(operations))
         for index, (name, step) in enumerate(STEPS):
@@ -134,10 +136,9 @@ def run(
         interrupted_kind=interrupted_kind,
         embedded=options.embedded,
         cost=ctx.cost.as_dict(),
-        options={"examples": options.examples, "seed": options.seed, "budget_seconds": options.budget_seconds,
-                 "operations": sorted(options.operations) if options.operations is not None else None,
-                 "max_creates": options.max_creates, "request_timeout": options.request_timeout,
-                 "job_timeout": options.job_timeout},
+        options=options.recorded(),
+        target_name=options.target_name,
+        target_version=options.target_version,
     )
 
 

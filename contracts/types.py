@@ -118,6 +118,8 @@ class RunResult:
     # what the run cost the target's GPU: jobs_created, jobs_followed (to the end),
     # generation_seconds (completed_at - created_at of the jobs seen completed), jobs_deleted_unfinished
     cost: dict[str, int] = field(default_factory=dict)
+    target_name: str | None = None  # the implementation graded, as the user named it (--target-name)
+    target_version: str | None = None  # its version (--target-version)
 
     @property
     def failed(self) -> list[ClauseResult]:

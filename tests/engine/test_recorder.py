@@ -40,6 +40,9 @@ def outcome(rec: Recorder):
                                   rec.dropped(CLAUSE, CaseDropped("generated 2", "--max-creates (3) reached"))),
                      (Verdict.NOT_VERIFIED, 1, "not verified: 1 of 2 cases sent, --max-creates (3) reached; "
                       "not sent: 'generated 2'"), id="a-planned-case-dropped-is-not-verified"),
+        pytest.param(lambda rec: (rec.exclude(CLAUSE, "excluded"), rec.passed(CLAUSE), rec.failed(violation()),
+                                  rec.not_verified(CLAUSE, "x"), rec.blocked(CLAUSE, "create.json-accepted")),
+                     (Verdict.SKIPPED, 0, "excluded"), id="an-excluded-clause-is-never-judged"),
     ],
 )
 def test_a_verdict_from_what_was_recorded(record, expected):
