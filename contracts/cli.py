@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Conformance kit for the Videos API (POST /videos and its job lifecycle).",
         epilog="Exit codes: 0 conforms, 1 violations, 2 usage or setup error, 130 Ctrl-C.",
     )
+    parser.add_argument("--version", action=VersionAction, help="print the kit's version (and the spec's) and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser("run", help="run the contract suite against a server (default: the embedded one)",
@@ -56,7 +57,29 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("after", metavar="B.json")
 
     sub.add_parser("clauses", help="list the clauses the suite checks")
+    sub.add_parser("schema", help="print the JSON Schema of conformance.json",
+                   description="Print the JSON Schema (draft 2020-12) that every conformance.json conforms to; "
+                               "its schema_version is the report's.")
     return parser
+
+
+class VersionAction(argparse.Action):
+    """``--version``: the kit's version and the spec's, read only when asked (not on every parse)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from contracts import __version__
+        from contracts.report import SCHEMA_VERSION
+        from contracts.spec import SpecError, load_spec
+
+        try:
+            spec = f"spec {load_spec().version}"
+        except SpecError as exc:
+            spec = f"spec unreadable: {str(exc).splitlines()[0]}"
+        sys.stdout.write(f"videos-contract {__version__} ({spec}, report schema {SCHEMA_VERSION})\n")
+        parser.exit()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_mock(args)
         if args.command == "diff":
             return cmd_diff(args)
+        if args.command == "schema":
+            return cmd_schema()
         return cmd_clauses()
     except UsageError as exc:
         print(f"videos-contract: error: {exc}", file=sys.stderr)
@@ -127,6 +152,8 @@ def _run_against(args: argparse.Namespace, target) -> int:
             report.write_baseline(result, args.write_baseline)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}") from None
+    except report.ReportInvalid as exc:
+        raise UsageError(str(exc)) from None
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     print(report.render_summary(result, baseline=outcome, paths=paths, color=color))
     if result.interrupted_kind == "ctrl-c":
@@ -153,6 +180,13 @@ def cmd_clauses() -> int:
     width = max(len(cid) for cid in CLAUSES)
     for clause in CLAUSES.values():
         print(f"{clause.id.ljust(width)}  {clause.statement}")
+    return EXIT_OK
+
+
+def cmd_schema() -> int:
+    from contracts.report import SCHEMA_PATH
+
+    sys.stdout.write(SCHEMA_PATH.read_text(encoding="utf-8"))
     return EXIT_OK
 
 

@@ -31,13 +31,6 @@ class Clause:
     statement: str
 
 
-#: header names whose values are credentials (compared lower-case): the client redacts them when it
-#: records an exchange, and the reports redact them again (contracts/report/redact.py)
-SENSITIVE_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "openai-api-key"}
-)
-
-
 @dataclass
 class RecordedRequest:
     method: str

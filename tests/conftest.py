@@ -22,6 +22,9 @@ from contracts.spec import Spec, load_spec
 # Generated draws are cached per spec and seed (contracts/draws.py): keep the tests' cache, which
 # their subprocesses inherit, out of the home folder.
 os.environ.setdefault("VIDEOS_CONTRACT_CACHE", tempfile.mkdtemp(prefix="videos-contract-cache-"))
+# Every conformance.json a test writes, here or in a process it starts (the CLI, pytester, an
+# installed wheel), is checked against its JSON Schema before it is written (contracts/report).
+os.environ["VIDEOS_CONTRACT_CHECK_REPORTS"] = "1"
 
 MOCK_API_KEY = "sk-videos-contract-test"
 FAST_JOB_SECONDS = 0.3

@@ -78,7 +78,7 @@ def conforming_run(tmp_path_factory):
     """One real run against the embedded server, with a key in the environment."""
     work = tmp_path_factory.mktemp("run")
     done = cli("run", "--quiet", "--examples", "5", "--report-dir", "out", "--write-baseline", "baseline.json",
-               cwd=work, env={"OPENAI_API_KEY": SECRET})
+               "--target-name", "acme-video", "--target-version", "2.1.0", cwd=work, env={"OPENAI_API_KEY": SECRET})
     return work, done
 
 
@@ -87,10 +87,15 @@ def test_the_embedded_run_conforms_and_writes_reports(conforming_run):
     work, done = conforming_run
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert {p.name for p in (work / "out").iterdir()} >= {"conformance.json", "conformance.html", "junit.xml",
-                                                          "summary.md"}
+                                                          "summary.md", "badge.svg"}
     assert "Verdict: PASS" in done.stdout
     report = json.loads((work / "out" / "conformance.json").read_text())
     assert report["embedded"] is True and report["counts"]["failed"] == 0
+    # what was graded, and how, recorded in every report
+    assert (report["target_name"], report["target_version"]) == ("acme-video", "2.1.0")
+    assert done.stdout.splitlines()[0].startswith("Videos API conformance: acme-video 2.1.0 at http://127.0.0.1:")
+    for name in ("conformance.html", "junit.xml", "summary.md", "badge.svg"):
+        assert "acme-video" in (work / "out" / name).read_text(), name
 
 
 @pytest.mark.slow
@@ -133,7 +138,7 @@ def test_a_clean_baseline_gates_nothing(conforming_run, tmp_path):
 
 
 def test_help_of_every_subcommand_is_complete():
-    for command in ("run", "mock", "diff", "clauses"):
+    for command in ("run", "mock", "diff", "clauses", "schema"):
         done = cli(command, "--help")
         assert done.returncode == 0 and "usage: videos-contract" in done.stdout
     run_help = cli("run", "--help").stdout
@@ -254,3 +259,19 @@ def test_unsaid_each_missing_operation_is_one_root_cause(server_without_derived,
     assert sorted(fails) == sorted(f"FAIL {cid}" for cid in MISSING.values())
     assert f"Verdict: FAIL - {len(MISSING)} violations" in done.stdout
 
+
+def test_version_is_the_packages_with_the_specs():
+    from contracts import __version__
+    from contracts.report import SCHEMA_VERSION
+
+    done = cli("--version")
+    assert done.returncode == 0
+    assert done.stdout == f"videos-contract {__version__} (spec 1.0.0, report schema {SCHEMA_VERSION})\n"
+
+
+def test_schema_prints_the_json_schema_of_the_reports():
+    from contracts.report import SCHEMA_PATH, SCHEMA_VERSION
+
+    done = cli("schema")
+    assert done.returncode == 0 and done.stdout == SCHEMA_PATH.read_text(encoding="utf-8")
+    assert json.loads(done.stdout)["properties"]["schema_version"]["const"] == SCHEMA_VERSION
