@@ -105,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from contracts.draws import keep_hypothesis_storage_out_of_the_cwd
     from contracts.target import Target
+
+    keep_hypothesis_storage_out_of_the_cwd()
 
     try:
         # Launched first: the embedded server starts up while this process imports and loads the spec.

@@ -77,8 +77,11 @@ def test_clauses_lists_the_catalogue():
 def conforming_run(tmp_path_factory):
     """One real run against the embedded server, with a key in the environment."""
     work = tmp_path_factory.mktemp("run")
+    # as a user runs it: no hypothesis storage said, cases drawn afresh (the kit's cache in a folder of its own)
     done = cli("run", "--quiet", "--examples", "5", "--report-dir", "out", "--write-baseline", "baseline.json",
-               "--target-name", "acme-video", "--target-version", "2.1.0", cwd=work, env={"OPENAI_API_KEY": SECRET})
+               "--target-name", "acme-video", "--target-version", "2.1.0", cwd=work,
+               env={"OPENAI_API_KEY": SECRET, "HYPOTHESIS_STORAGE_DIRECTORY": "",
+                    "VIDEOS_CONTRACT_CACHE": str(tmp_path_factory.mktemp("cache"))})
     return work, done
 
 
@@ -91,6 +94,8 @@ def test_the_embedded_run_conforms_and_writes_reports(conforming_run):
     assert "Verdict: PASS" in done.stdout
     report = json.loads((work / "out" / "conformance.json").read_text())
     assert report["embedded"] is True and report["counts"]["failed"] == 0
+    # nothing but what was asked for in the folder it ran in (no .hypothesis/, no .schemathesis/)
+    assert sorted(p.name for p in work.iterdir()) == ["baseline.json", "out"]
     # what was graded, and how, recorded in every report
     assert (report["target_name"], report["target_version"]) == ("acme-video", "2.1.0")
     assert done.stdout.splitlines()[0].startswith("Videos API conformance: acme-video 2.1.0 at http://127.0.0.1:")
