@@ -37,25 +37,39 @@ def free_port() -> int:
         (["run", "--baseline", "/nonexistent.json"], "baseline"),
         (["run", "--operations", "create,retrieve,teleport"], "unknown operation 'teleport'"),
         (["run", "--operations", "list,edits"], "must include create and retrieve"),
-        (["run", "--header", "X-Route videos"], "--header takes 'Name: Value', got 'X-Route videos'"),
-        (["run", "--header", "Authorization: Bearer x"], "--header Authorization: the key goes in --api-key"),
-        (["run", "--api-key-header", "api key"], "--api-key-header: 'api key' is not a header name"),
-        (["run", "--include", "teleport.*"], "--include 'teleport.*' matches no clause"),
-        (["run", "--exclude", "*"], "leave no clause to judge"),
         (["diff", "/nonexistent-a.json", "/nonexistent-b.json"], "not found"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         ([], "required"),
     ],
     ids=["unreachable", "bad-url", "examples-nan", "max-creates-0", "budget-negative", "color", "profile-missing",
-         "baseline-missing", "operations-unknown", "operations-without-core", "header-without-colon", "header-authorization",
-         "key-header-name", "include-matches-nothing", "exclude-everything", "diff-missing", "unknown-command",
-         "no-command"],
+         "baseline-missing", "operations-unknown", "operations-without-core", "diff-missing", "unknown-command", "no-command"],
 )
 def test_usage_and_setup_errors_exit_2_with_one_clear_line(args, message, tmp_path):
     done = cli(*args, cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--header", "X-Route videos"], "--header takes 'Name: Value', got 'X-Route videos'"),
+    (["--header", "Authorization: Bearer x"], "--header Authorization: the key goes in --api-key"),
+    (["--api-key-header", "api key"], "--api-key-header: 'api key' is not a header name"),
+    (["--include", "teleport.*"], "--include 'teleport.*' matches no clause"),
+    (["--exclude", "*"], "leave no clause to judge"),
+], ids=["header-without-colon", "header-authorization", "key-header-name", "include-matches-nothing",
+        "exclude-everything"])
+def test_bad_headers_and_selections_exit_2_before_anything_starts(args, message, capsys):
+    # in process (the same main() the command runs): the error comes before any server is started
+    from contracts.cli import main
+
+    try:
+        code = main(["run", *args])
+    except SystemExit as exit_:  # argparse's own errors
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2 and message in err.splitlines()[-1], err
+    assert "Traceback" not in err
 
 
 def test_a_bad_profile_names_the_key(tmp_path):
@@ -143,7 +157,7 @@ def test_a_clean_baseline_gates_nothing(conforming_run, tmp_path):
 
 
 def test_help_of_every_subcommand_is_complete():
-    for command in ("run", "mock", "diff", "clauses", "schema"):
+    for command in ("run", "mock", "diff", "clauses"):
         done = cli(command, "--help")
         assert done.returncode == 0 and "usage: videos-contract" in done.stdout
     run_help = cli("run", "--help").stdout
@@ -265,18 +279,22 @@ def test_unsaid_each_missing_operation_is_one_root_cause(server_without_derived,
     assert f"Verdict: FAIL - {len(MISSING)} violations" in done.stdout
 
 
-def test_version_is_the_packages_with_the_specs():
+def test_version_is_the_packages_with_the_specs(capsys):
     from contracts import __version__
+    from contracts.cli import main
     from contracts.report import SCHEMA_VERSION
 
-    done = cli("--version")
-    assert done.returncode == 0
-    assert done.stdout == f"videos-contract {__version__} (spec 1.0.0, report schema {SCHEMA_VERSION})\n"
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"videos-contract {__version__} (spec 1.0.0, report schema {SCHEMA_VERSION})\n"
 
 
-def test_schema_prints_the_json_schema_of_the_reports():
+def test_schema_prints_the_json_schema_of_the_reports(capsys):
+    from contracts.cli import main
     from contracts.report import SCHEMA_PATH, SCHEMA_VERSION
 
-    done = cli("schema")
-    assert done.returncode == 0 and done.stdout == SCHEMA_PATH.read_text(encoding="utf-8")
-    assert json.loads(done.stdout)["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    assert main(["schema"]) == 0
+    out = capsys.readouterr().out
+    assert out == SCHEMA_PATH.read_text(encoding="utf-8")
+    assert json.loads(out)["properties"]["schema_version"]["const"] == SCHEMA_VERSION

@@ -1,20 +1,14 @@
 """The reference server as gateways and Azure make it: headers it routes by (--require-header) and
-the key in a header of its own (--api-key-header). In process for the answers, over the command
-line for the options."""
+the key in a header of its own (--api-key-header), in process; over real HTTP in
+tests/test_cli_access.py."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from mock_helpers import call
 
 from contracts.mock import MockConfig, create_app
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-access-test-key"
 ROUTING = {"X-Route": "videos", "X-Tenant": "t1"}
 
@@ -51,17 +45,15 @@ def test_the_missing_key_says_which_header_takes_it(gateway):
     assert "api-key: YOUR_KEY" in message
 
 
-def mock(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "contracts.mock", "--port", "0", *args], capture_output=True,
-                          text=True, timeout=30, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-
-
 @pytest.mark.parametrize(("args", "message"), [
     (["--api-key-header", "api-key"], "--api-key-header needs --api-key"),
     (["--api-key", KEY, "--api-key-header", "api key"], "--api-key-header: 'api key' is not a header name"),
     (["--require-header", "X Route"], "--require-header: 'X Route' is not a header name"),
 ], ids=["key-header-without-key", "bad-key-header", "bad-required-header"])
-def test_bad_access_options_are_one_line_and_exit_2(args, message):
-    done = mock(*args)
-    assert done.returncode == 2
-    assert done.stderr.startswith(f"videos-contract mock: error: {message}") and len(done.stderr.splitlines()) == 1
+def test_bad_access_options_are_one_line_and_exit_2(args, message, capsys):
+    # in process (the same main() as the command): the options are checked before the socket is bound
+    from contracts.mock.cli import main
+
+    assert main(["--port", "0", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"videos-contract mock: error: {message}") and len(err.splitlines()) == 1
