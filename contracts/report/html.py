@@ -20,10 +20,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from contracts.clauses import OPERATIONS
-from contracts.report.document import cost_text, excluded_text, graded_text, not_offered_text, not_run_count
+from contracts.report.document import (
+    cost_text, excluded_text, graded_text, identity_text, not_offered_text, not_run_count,
+)
 from contracts.report.redact import printable
 from contracts.text import duration, plural
+
+MIDDLE_DOT = " \u00b7 "
 
 _VERDICT_LABEL = {
     "passed": "Pass",
@@ -359,19 +362,15 @@ def render_html(doc: dict[str, Any]) -> str:
         f'<header class="banner o-{_e(outcome)}" id="verdict" data-outcome="{_e(outcome)}">'
         f'<div class="wrap"><div><div class="kicker">Videos API conformance</div>'
         f"<h1>{_e(headline)}{small}</h1>"
-        f'<div class="sub">{_e(target)}</div></div>'
+        f'<div class="sub">{_e(target)}</div>'
+        f'<div class="sub" id="graded-by">{_e(identity_text(doc, MIDDLE_DOT))}</div></div>'
         f'<div class="tally">{tally}</div></div></header>'
     )
 
-    ops = doc.get("operations") or []
     meta_items = [
         ("Target", doc["target"]),
-        *((("Implementation", " ".join(p for p in (doc.get("target_name"), doc.get("target_version")) if p)),)
-          if doc.get("target_name") or doc.get("target_version") else ()),
-        ("Kit", f"videos-contract {doc['generator']['version']}"),
         ("Profile", doc["profile"]),
         ("Spec version", doc["spec_version"]),
-        ("Operations graded", "all" if len(ops) == len(OPERATIONS) else ", ".join(ops)),
         ("Started", doc["started_at"][:19].replace("T", " ") + " UTC"),
         ("Duration", duration(doc["duration_seconds"])),
         ("Requests sent", str(doc["requests_sent"])),
@@ -379,9 +378,9 @@ def render_html(doc: dict[str, Any]) -> str:
         ("GPU cost", cost_text(doc)),
     ]
     if not_offered_text(doc):
-        meta_items.append(("Not offered", not_offered_text(doc)))
+        meta_items.append(("Operations", not_offered_text(doc)))
     if excluded_text(doc):
-        meta_items.append(("Excluded", excluded_text(doc)))
+        meta_items.append(("Clauses", excluded_text(doc)))
     meta = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in meta_items)
     parts = [f'<dl class="panel meta">{meta}</dl>']
 
