@@ -28,12 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Conformance kit for the Videos API (POST /videos and its job lifecycle).",
         epilog="Exit codes: 0 conforms, 1 violations, 2 usage or setup error, 130 Ctrl-C.",
     )
+    parser.add_argument("--version", action=VersionAction, help="print the kit's version (and the spec's) and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser("run", help="run the contract suite against a server (default: the embedded one)",
                          description="Run the contract suite. Without --base-url it starts the embedded "
                                      "reference server on a free loopback port and checks that.")
-    groups = {name: run.add_argument_group(name) for name in ("target", "limits", "generation", "reports",
+    groups = {name: run.add_argument_group(name) for name in ("target", "clauses", "limits", "generation", "reports",
                                                                 "embedded server")}
     embedded_only = [o for o in run_options.OPTIONS if o.group == "embedded server"]
     run_options.add_to_parser(groups, [o for o in run_options.OPTIONS if o not in embedded_only])
@@ -57,7 +58,29 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("after", metavar="B.json")
 
     sub.add_parser("clauses", help="list the clauses the suite checks")
+    sub.add_parser("schema", help="print the JSON Schema of conformance.json",
+                   description="Print the JSON Schema (draft 2020-12) that every conformance.json conforms to; "
+                               "its schema_version is the report's.")
     return parser
+
+
+class VersionAction(argparse.Action):
+    """``--version``: the kit's version and the spec's, read only when asked (not on every parse)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from contracts import __version__
+        from contracts.report import SCHEMA_VERSION
+        from contracts.spec import SpecError, load_spec
+
+        try:
+            spec = f"spec {load_spec().version}"
+        except SpecError as exc:
+            spec = f"spec unreadable: {str(exc).splitlines()[0]}"
+        sys.stdout.write(f"videos-contract {__version__} ({spec}, report schema {SCHEMA_VERSION})\n")
+        parser.exit()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_mock(args)
         if args.command == "diff":
             return cmd_diff(args)
+        if args.command == "schema":
+            return cmd_schema()
         return cmd_clauses()
     except UsageError as exc:
         print(f"videos-contract: error: {exc}", file=sys.stderr)
@@ -104,7 +129,10 @@ def _drop_stdout() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from contracts.draws import keep_hypothesis_storage_out_of_the_cwd
     from contracts.target import Target
+
+    keep_hypothesis_storage_out_of_the_cwd()
 
     try:
         # Launched first: the embedded server starts up while this process imports and loads the spec.
@@ -149,6 +177,8 @@ def _run_against(args: argparse.Namespace, target) -> int:
         paths = report.write_reports(result, Path(args.report_dir), baseline=outcome)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}") from None
+    except report.ReportInvalid as exc:
+        raise UsageError(str(exc)) from None
     written = None
     if args.write_baseline:
         try:
@@ -199,6 +229,13 @@ def cmd_clauses() -> int:
 
     width = max(len(cid) for cid in CLAUSES)
     emit("".join(f"{clause.id.ljust(width)}  {clause.statement}\n" for clause in CLAUSES.values()))
+    return EXIT_OK
+
+
+def cmd_schema() -> int:
+    from contracts.report import SCHEMA_PATH
+
+    sys.stdout.write(SCHEMA_PATH.read_text(encoding="utf-8"))
     return EXIT_OK
 
 

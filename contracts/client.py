@@ -20,8 +20,9 @@ from typing import Any, Callable
 import httpx
 
 from contracts.failures import RunAborted
-from contracts.options import RunOptions
-from contracts.types import BODY_FILE, SENSITIVE_HEADERS, Exchange, RecordedRequest, RecordedResponse
+from contracts.headers import env_reference, is_secret_header
+from contracts.options import API_KEY_ENV, RunOptions
+from contracts.types import BODY_FILE, Exchange, RecordedRequest, RecordedResponse
 
 REDACTED = "<redacted>"
 EXCERPT_CHARS = 2000
@@ -152,12 +153,10 @@ class Client:
         auth: str | None | bool = True,
         body_cap: int | None = None,
     ) -> Response:
-        """Send one request; auth=True uses the run's key, False/None sends none, a str sends it."""
+        """Send one request with the run's headers (--header); auth=True uses the run's key, False/None
+        sends none, a str sends it (in Authorization: Bearer, or in --api-key-header)."""
         url = self.base_url + path
-        sent_headers = dict(headers or {})
-        key = self.options.api_key if auth is True else (auth or None)
-        if key:
-            sent_headers["Authorization"] = f"Bearer {key}"
+        sent_headers = {**(headers or {}), **self.options.request_headers(auth)}
         retried: list[Response] = []
         while True:
             response = self._send_once(method, url, query, sent_headers, content, body_cap or self.limits.body_cap)
@@ -244,13 +243,17 @@ class Client:
 
     # ---- redaction and reproduction --------------------------------------------------------
     def redact(self, text: str) -> str:
-        key = self.options.api_key
-        return text.replace(key, REDACTED) if key and text else text
+        """``text`` without the key and the values of secret headers (--header)."""
+        secrets = [self.options.api_key, *(v for n, v in self.options.headers.items() if is_secret_header(n))]
+        for secret in secrets:
+            if secret and text:
+                text = text.replace(secret, REDACTED)
+        return text
 
     def redact_headers(self, headers: dict[str, str]) -> dict[str, str]:
         out = {}
         for name, value in headers.items():
-            if name.lower() in SENSITIVE_HEADERS:
+            if is_secret_header(name):
                 scheme = value.split(" ", 1)[0] if " " in value else ""
                 value = f"{scheme} {REDACTED}".strip()
             out[name] = self.redact(value)
@@ -258,11 +261,19 @@ class Client:
 
     def curl(self, method: str, url: str, headers: dict[str, str], content: bytes | None) -> str:
         """A shell command that sends the same bytes; the run's key comes from $OPENAI_API_KEY (another
-        key, the auth probe's wrong one, is sent as it is)."""
+        key, the auth probe's wrong one, is sent as it is), a secret header's value from the variable
+        named after it ($X_GATEWAY_TOKEN)."""
         parts = ["curl", "-sS", "-i", "-X", method, shlex.quote(url)]
+        key_header = (self.options.api_key_header or "authorization").lower()
         for name, value in headers.items():
-            if name.lower() == "authorization" and self.options.api_key and value == f"Bearer {self.options.api_key}":
-                parts += ["-H", '"Authorization: Bearer $OPENAI_API_KEY"']
+            run_key = self.options.api_key
+            if name.lower() == key_header and run_key and value in (f"Bearer {run_key}", run_key):
+                parts += ["-H", f'"Authorization: Bearer ${API_KEY_ENV}"' if key_header == "authorization"
+                          else _from_environment(name, f"${API_KEY_ENV}")]
+            elif name.lower() == key_header:
+                parts += ["-H", shlex.quote(f"{name}: {self.redact(value)}")]  # another key: the wrong one, as sent
+            elif is_secret_header(name):
+                parts += ["-H", _from_environment(name, env_reference(name))]
             else:
                 parts += ["-H", shlex.quote(f"{name}: {self.redact(value)}")]
         if not content:
@@ -276,6 +287,13 @@ class Client:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _from_environment(name: str, variable: str) -> str:
+    """A curl header argument whose value the shell reads from ``variable`` (``"api-key: $OPENAI_API_KEY"``)."""
+    if re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        return f'"{name}: {variable}"'
+    return shlex.quote(f"{name}: ") + f'"{variable}"'
 
 
 def _printable(content: bytes) -> str | None:

@@ -89,11 +89,30 @@ def _keepable(body: Any) -> Any:
         return None
 
 
-def _cache_path(spec: Spec, mode: str, count: int, seed: int) -> Path | None:
+def _cache_root() -> Path | None:
+    """The kit's cache folder (None: ``VIDEOS_CONTRACT_CACHE=0``)."""
     setting = os.environ.get(CACHE_ENV, "")
     if setting == "0":
         return None
-    root = Path(setting) if setting else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "videos-contract"
+    return Path(setting) if setting else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "videos-contract"
+
+
+HYPOTHESIS_HOME_ENV = "HYPOTHESIS_STORAGE_DIRECTORY"
+
+
+def keep_hypothesis_storage_out_of_the_cwd() -> None:
+    """Hypothesis, drawing the cases, writes its storage (local constants, unicode data) into
+    ``.hypothesis/`` of the current folder, a user's checkout: a run of the command line puts it in
+    the kit's cache folder instead (a temporary one when the cache is off), unless told otherwise."""
+    if not os.environ.get(HYPOTHESIS_HOME_ENV):
+        root = _cache_root() or Path(tempfile.gettempdir()) / "videos-contract"
+        os.environ[HYPOTHESIS_HOME_ENV] = str(root / "hypothesis")
+
+
+def _cache_path(spec: Spec, mode: str, count: int, seed: int) -> Path | None:
+    root = _cache_root()
+    if root is None:
+        return None
     versions = []
     for package in ("schemathesis", "hypothesis"):
         try:

@@ -223,6 +223,8 @@ class Judge:
         """A clause nothing judged is blocked by its failed prerequisite, else not verified, with the
         plan's reason for not sending its case; a clause whose case was not sent says why."""
         for cid, state in self._clauses.items():
+            if state.skipped:
+                continue
             for reason, by in state.unsent:
                 cause = by if by is not None and self._unmet(by) else self._unmet_prerequisite(cid)
                 if cause is not None:
@@ -244,6 +246,8 @@ class Judge:
 
     def verdict_of(self, clause_id: str) -> Verdict:
         state = self._get(clause_id)
+        if state.skipped:
+            return Verdict.SKIPPED  # does not apply (not offered, excluded, no key): never judged
         if state.violations:
             return Verdict.FAILED
         if state.dropped and (state.passes or state.blocked_by is None):
@@ -252,7 +256,7 @@ class Judge:
             return Verdict.PASSED
         if state.blocked_by is not None:
             return Verdict.BLOCKED
-        return Verdict.SKIPPED if state.skipped else Verdict.NOT_VERIFIED
+        return Verdict.NOT_VERIFIED
 
     def root_cause(self, clause_id: str) -> str | None:
         """The clause at the root of ``clause_id``'s blocking chain, or None if it is not blocked."""

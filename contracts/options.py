@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from contracts import headers as request_headers
 from contracts.clauses import OPERATIONS, parse_operations
+from contracts.selection import check_glob
 
 API_KEY_ENV = "OPENAI_API_KEY"
 PLUGIN_PREFIX = "--contract-"
@@ -86,8 +88,9 @@ class Option:
     kind: type | None = None  # int or float (checked against ``minimum``); None: a string
     minimum: float = 0
     metavar: str | None = None
-    parse: Callable[[str], Any] | None = None  # reads the text into its value (ValueError: a one-line error)
+    parse: Callable[[str, str], Any] | None = None  # reads (text, flag) into its value (ValueError: one line)
     switch: bool = False  # a flag without a value (True when given; None when not, so that a profile may set it)
+    repeatable: bool = False  # given several times: a list of the values (None when never given)
 
     @property
     def flag(self) -> str:
@@ -108,6 +111,8 @@ class Option:
             out["type"] = parsed(self.parse, flag)
         if self.metavar:
             out["metavar"] = self.metavar
+        if self.repeatable:
+            out["action"] = "append"
         return out
 
 
@@ -125,8 +130,21 @@ OPTIONS: tuple[Option, ...] = (
     Option("operations", "operations", "target", metavar="LIST", parse=parse_operations,
            help=f"the operations the target offers, comma-separated, from {','.join(OPERATIONS)} (default: all, or "
                 "the profile's 'operations'); the clauses of the others are reported skipped, not offered"),
+    Option("api-key-header", "api_key_header", "target", metavar="NAME", parse=request_headers.check_name,
+           help="send the key as 'NAME: KEY' instead of 'Authorization: Bearer KEY' (Azure OpenAI: api-key); the "
+                "auth clauses leave that header out and send a wrong key in it"),
+    Option("header", "headers", "target", metavar="'NAME: VALUE'", parse=request_headers.parse_header,
+           repeatable=True,
+           help="send this header with every request (repeatable; added to the profile's [headers]); values of "
+                "headers whose names look secret (key, token, secret, authorization) are redacted like the key"),
     Option("max-creates", "max_creates", "target", kind=int, minimum=1, metavar="N",
            help=HelpOnDemand("at most N jobs created on an external target", lambda: max_creates_help())),
+    Option("include", "include", "clauses", metavar="GLOB", parse=check_glob, repeatable=True,
+           help="judge only the clauses whose ids match GLOB, e.g. 'list.*', and those they need (repeatable; "
+                "default: all, or the profile's 'include')"),
+    Option("exclude", "exclude", "clauses", metavar="GLOB", parse=check_glob, repeatable=True,
+           help="leave out the clauses whose ids match GLOB, reported skipped: excluded, and those that need them "
+                "(repeatable; default: none, or the profile's 'exclude')"),
     Option("budget", "budget_seconds", "limits", default=180.0, kind=float, minimum=1, metavar="SECONDS",
            help="total time budget of the run (default 180)"),
     Option("request-timeout", "request_timeout", "limits", default=15.0, kind=float, minimum=0.1, metavar="SECONDS",
@@ -142,6 +160,10 @@ OPTIONS: tuple[Option, ...] = (
                 "'strict = true' in a profile"),
     Option("report-dir", "report_dir", "reports", default="reports", metavar="DIR",
            help="where reports go (default reports/)"),
+    Option("target-name", "target_name", "reports", metavar="NAME",
+           help="the name of the implementation graded, recorded in every report (e.g. 'my-video-server')"),
+    Option("target-version", "target_version", "reports", metavar="VERSION",
+           help="its version, recorded in every report beside the kit's and the spec's"),
     Option("job-seconds", "job_seconds", "embedded server", default=EMBEDDED_JOB_SECONDS, kind=float, metavar="S",
            help=f"job duration of the embedded server (default {EMBEDDED_JOB_SECONDS})"),
 )
@@ -194,3 +216,26 @@ class RunOptions:
     embedded: bool = False
     operations: frozenset[str] | None = None  # the operations the target offers; None: all (clauses.OPERATIONS)
     strict: bool = False  # a clause not verified fails the run (the reports decide the outcome; contracts.report)
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request (--header, the profile's)
+    api_key_header: str | None = None  # the key goes as 'NAME: KEY'; None: 'Authorization: Bearer KEY'
+    include: tuple[str, ...] = ()  # clause-id globs: only these are judged (empty: all)
+    exclude: tuple[str, ...] = ()  # clause-id globs left out
+    target_name: str | None = None  # what the reports say was graded
+    target_version: str | None = None
+
+    def request_headers(self, key: str | None | bool = True) -> dict[str, str]:
+        """The headers of every request: the user's, then the key's (``key=True``: the run's key;
+        None or False: none, as the auth clauses send it; a string: that key)."""
+        given = self.api_key if key is True else (key or None)
+        return {**self.headers, **request_headers.key_headers(given, self.api_key_header)}
+
+    def recorded(self) -> dict[str, Any]:
+        """The options a report records, to reproduce the run: a secret header's value is named by
+        the environment variable its curl commands read (``$X_GATEWAY_TOKEN``), never kept."""
+        return {"examples": self.examples, "seed": self.seed, "budget_seconds": self.budget_seconds,
+                "operations": sorted(self.operations) if self.operations is not None else None,
+                "max_creates": self.max_creates, "request_timeout": self.request_timeout,
+                "job_timeout": self.job_timeout, "include": list(self.include), "exclude": list(self.exclude),
+                "headers": {name: request_headers.env_reference(name) if request_headers.is_secret_header(name) else value
+                            for name, value in self.headers.items()},
+                "api_key_header": self.api_key_header, "strict": self.strict}

@@ -12,6 +12,11 @@ so that the suite, the checks and the reference server all follow it through the
     model = "Wan-AI/Wan2.2-T2V-A14B"
     size = "1280x720"
     seconds = "5"
+
+It may also say what the server offers and needs: ``operations`` (the operations it serves),
+``[headers]`` (sent with every request, e.g. a gateway's routing headers), ``api_key_header`` (the
+header that carries the key, e.g. "api-key" for Azure OpenAI), and ``include`` / ``exclude`` (clause-id
+globs, contracts/selection.py). The command line's options of the same names win over it.
 """
 
 from __future__ import annotations
@@ -22,12 +27,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contracts import headers as request_headers
 from contracts.clauses import parse_operations
 from contracts.rules import DEFAULT_PROFILE, Rules, create_schema_names
+from contracts.selection import check_glob
 from contracts.spec import Spec
+
 LISTS = {"models": "VideoModel", "seconds": "VideoSeconds", "sizes": "VideoSize"}
 DEFAULT_KEYS = {"model": "models", "seconds": "seconds", "size": "sizes"}
-ALLOWED_KEYS = ("name", "description", *LISTS, "defaults", "operations", "strict")
+ALLOWED_KEYS = ("name", "description", *LISTS, "defaults", "operations", "strict", "headers", "api_key_header",
+                "include", "exclude")
 _SIZE = re.compile(r"^[1-9][0-9]*x[1-9][0-9]*$")
 _SECONDS = re.compile(r"^[1-9][0-9]*$")
 
@@ -47,6 +56,10 @@ class Profile:
     source: Path | None = None
     operations: frozenset[str] | None = None  # the operations the server offers (None: all)
     strict: bool = False  # a clause not verified fails the run (as --strict)
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request
+    api_key_header: str | None = None  # the header that carries the key (None: Authorization: Bearer)
+    include: tuple[str, ...] = ()  # clause-id globs (contracts/selection.py)
+    exclude: tuple[str, ...] = ()
 
     @property
     def is_default(self) -> bool:
@@ -150,7 +163,42 @@ def parse_profile(data: dict, path: Path | None = None) -> Profile:
     if not isinstance(strict, bool):
         raise ProfileError(f"{where}: 'strict' must be true or false (write strict = true)")
     return Profile(name=name.strip(), defaults=dict(defaults), description=description, source=path,
-                   operations=operations, strict=strict, **lists)
+                   operations=operations, strict=strict, **_access(data, where), **_selection(data, where), **lists)
+
+
+def _access(data: dict, where: str) -> dict:
+    """``[headers]`` and ``api_key_header``, checked as their command-line options are."""
+    headers = data.get("headers", {})
+    if not isinstance(headers, dict):
+        raise ProfileError(f"{where}: [headers] must be a table of header names to string values")
+    try:
+        checked = {}
+        for name, value in headers.items():
+            if not isinstance(value, str):
+                raise ValueError(f"'headers.{name}' must be a string (write \"{value}\")")
+            checked.update([request_headers.parse_header(f"{name}: {value}", f"'headers.{name}'")])
+        key_header = data.get("api_key_header")
+        if key_header is not None:
+            if not isinstance(key_header, str):
+                raise ValueError("'api_key_header' must be a header name such as \"api-key\"")
+            key_header = request_headers.check_name(key_header, "'api_key_header'")
+        request_headers.check_headers(checked, key_header)
+    except ValueError as exc:
+        raise ProfileError(f"{where}: {exc}") from None
+    return {"headers": checked, "api_key_header": key_header}
+
+
+def _selection(data: dict, where: str) -> dict:
+    """``include`` and ``exclude``: lists of clause-id globs, each matching some clause."""
+    out = {}
+    for key in ("include", "exclude"):
+        if key in data:
+            globs = _string_list(data[key], f"{where}: '{key}'")
+            try:
+                out[key] = tuple(check_glob(glob, f"'{key}'") for glob in globs)
+            except ValueError as exc:
+                raise ProfileError(f"{where}: {exc}") from None
+    return out
 
 
 def _string_list(value, where: str) -> tuple[str, ...]:

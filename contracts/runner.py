@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from contracts import cases, clauses, plan
+from contracts import cases, clauses, plan, selection
 from contracts.cases import Case, Follow, NotSent, Planned
 from contracts.checks import Judging
 from contracts.client import Client
@@ -62,7 +62,8 @@ STEPS: list[tuple[str, Callable[[RunState], Step]]] = [
 
 def not_applicable(options: RunOptions) -> dict[str, str]:
     """Clause id -> why it does not apply to this run (skipped, never judged)."""
-    skipped = {cid: clauses.not_offered_note(ops) for cid, ops in clauses.not_offered(options.operations).items()}
+    skipped = selection.skips(options.include, options.exclude)  # a clause also not offered says so below
+    skipped.update({cid: clauses.not_offered_note(ops) for cid, ops in clauses.not_offered(options.operations).items()})
     if not options.api_key:
         skipped.update({cid: auth.NO_KEY for cid, _, _ in auth.AUTH_CLAUSES})
     if options.examples <= 0:
@@ -156,10 +157,9 @@ def run(
         cost=job_cost(history, followed={t.video_id for t in state.schedule.tracks},
                       generated_not_sent=state.generated_not_sent),
         videos_left=[] if options.embedded else [v for v in history.jobs if not state.deleted(v)],
-        options={"examples": options.examples, "seed": options.seed, "budget_seconds": options.budget_seconds,
-                 "operations": sorted(options.operations) if options.operations is not None else None,
-                 "max_creates": options.max_creates, "request_timeout": options.request_timeout,
-                 "job_timeout": options.job_timeout, "strict": options.strict},
+        options=options.recorded(),
+        target_name=options.target_name,
+        target_version=options.target_version,
     )
 
 

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
+from contracts import headers as request_headers
+from contracts import selection
 from contracts.embedded import EmbeddedServer, EmbeddedServerError
 from contracts.failures import SetupError
 from contracts.options import API_KEY_ENV, RunOptions, default
@@ -45,6 +47,17 @@ class Target:
             self.profile: Profile = load_profile(self.values.get("profile") or default("profile"))
         except ProfileError as exc:
             raise SetupError(str(exc)) from None
+        self.api_key_header: str | None = self.values.get("api_key_header") or self.profile.api_key_header
+        # the profile's headers, then the command line's (a header given twice: the command line's value)
+        self.headers = request_headers.merge(self.profile.headers, self.values.get("headers"))
+        # the command line's selection replaces the profile's (as --operations does)
+        self.include = tuple(self.values.get("include") or self.profile.include)
+        self.exclude = tuple(self.values.get("exclude") or self.profile.exclude)
+        try:
+            request_headers.check_headers(self.headers, self.api_key_header)
+            selection.skips(self.include, self.exclude)
+        except ValueError as exc:
+            raise SetupError(str(exc)) from None
         self.server: EmbeddedServer | None = None
 
     @property
@@ -58,6 +71,8 @@ class Target:
             # The embedded server always gets a key, so that the auth clauses are checked too.
             # The child runs in the package's folder: a profile path relative to the user's is made absolute.
             extra = [] if self.profile.is_default else ["--profile", str(self.profile.source.resolve())]
+            if self.api_key_header:  # it takes the key where the run sends it
+                extra += ["--api-key-header", self.api_key_header]
             job_seconds = self.values.get("job_seconds", default("job_seconds"))
             self.server = EmbeddedServer(api_key="sk-embedded-" + secrets.token_hex(8), job_seconds=job_seconds,
                                          extra_args=extra).launch()
@@ -76,6 +91,9 @@ class Target:
         run = {name: self.values[name] for name in RUN_FIELDS if self.values.get(name) is not None}
         run["operations"] = self.values.get("operations") or self.profile.operations
         run["strict"] = bool(self.values.get("strict") or self.profile.strict)
+        run.update(headers=dict(self.headers), api_key_header=self.api_key_header, include=self.include,
+                   exclude=self.exclude, target_name=self.values.get("target_name") or None,
+                   target_version=self.values.get("target_version") or None)
         cap = self.values.get("max_creates")
         if not self.embedded:
             api_key = self.values.get("api_key") or os.environ.get(API_KEY_ENV) or None

@@ -31,11 +31,6 @@ class Clause:
     statement: str
 
 
-#: header names whose values are credentials (compared lower-case): the client redacts them when it
-#: records an exchange, and the reports redact them again (contracts/report/redact.py)
-SENSITIVE_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "openai-api-key"}
-)
 #: the key the auth probes send as a wrong one: made up and published in this source, so not a secret.
 #: A reproduction of "with a wrong key" must send it (not $OPENAI_API_KEY, the right key), and the
 #: reports' redaction keeps it (contracts/report/redact.py)
@@ -125,6 +120,8 @@ class RunResult:
     # the ids of the videos the run created that stay on the target (no delete route, delete not
     # offered, a delete refused, or the run stopped before clean-up ended); empty on the embedded server
     videos_left: list[str] = field(default_factory=list)
+    target_name: str | None = None  # the implementation graded, as the user named it (--target-name)
+    target_version: str | None = None  # its version (--target-version)
 
     @property
     def failed(self) -> list[ClauseResult]:

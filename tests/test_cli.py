@@ -11,17 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli
 
 from contracts.embedded import EmbeddedServer
 
 SECRET = "sk-cli-test-" + "s" * 40
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
-    full_env = {**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "contracts.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd, env=full_env)
 
 
 def free_port() -> int:
@@ -57,6 +52,27 @@ def test_usage_and_setup_errors_exit_2_with_one_clear_line(args, message, tmp_pa
     assert "Traceback" not in done.stderr
     for flag in re.findall(r"--[a-z-]+", done.stderr):
         assert done.stderr.count(flag + ":") <= 1, f"{flag} named twice: {done.stderr}"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--header", "X-Route videos"], "--header: takes 'Name: Value', got 'X-Route videos'"),
+    (["--header", "Authorization: Bearer x"], "--header Authorization: the key goes in --api-key"),
+    (["--api-key-header", "api key"], "--api-key-header: 'api key' is not a header name"),
+    (["--include", "teleport.*"], "--include: 'teleport.*' matches no clause"),
+    (["--exclude", "*"], "leave no clause to judge"),
+], ids=["header-without-colon", "header-authorization", "key-header-name", "include-matches-nothing",
+        "exclude-everything"])
+def test_bad_headers_and_selections_exit_2_before_anything_starts(args, message, capsys):
+    # in process (the same main() the command runs): the error comes before any server is started
+    from contracts.cli import main
+
+    try:
+        code = main(["run", *args])
+    except SystemExit as exit_:  # argparse's own errors
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2 and message in err.splitlines()[-1], err
+    assert "Traceback" not in err
 
 
 def test_a_bad_profile_names_the_key(tmp_path):
@@ -128,8 +144,11 @@ def test_piped_into_head_as_a_user_types_it(command, tmp_path):
 def conforming_run(tmp_path_factory):
     """One real run against the embedded server, with a key in the environment."""
     work = tmp_path_factory.mktemp("run")
+    # as a user runs it: no hypothesis storage said, cases drawn afresh (the kit's cache in a folder of its own)
     done = cli("run", "--quiet", "--examples", "5", "--report-dir", "out", "--write-baseline", "baseline.json",
-               cwd=work, env={"OPENAI_API_KEY": SECRET})
+               "--target-name", "acme-video", "--target-version", "2.1.0", cwd=work,
+               env={"OPENAI_API_KEY": SECRET, "HYPOTHESIS_STORAGE_DIRECTORY": "",
+                    "VIDEOS_CONTRACT_CACHE": str(tmp_path_factory.mktemp("cache"))})
     return work, done
 
 
@@ -138,10 +157,17 @@ def test_the_embedded_run_conforms_and_writes_reports(conforming_run):
     work, done = conforming_run
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert {p.name for p in (work / "out").iterdir()} >= {"conformance.json", "conformance.html", "junit.xml",
-                                                          "summary.md"}
+                                                          "summary.md", "badge.svg"}
     assert "Verdict: PASS" in done.stdout
     report = json.loads((work / "out" / "conformance.json").read_text())
     assert report["embedded"] is True and report["counts"]["failed"] == 0
+    # nothing but what was asked for in the folder it ran in (no .hypothesis/, no .schemathesis/)
+    assert sorted(p.name for p in work.iterdir()) == ["baseline.json", "out"]
+    # what was graded, and how, recorded in every report
+    assert (report["target_name"], report["target_version"]) == ("acme-video", "2.1.0")
+    assert done.stdout.splitlines()[0].startswith("Videos API conformance: acme-video 2.1.0 at http://127.0.0.1:")
+    for name in ("conformance.html", "junit.xml", "summary.md", "badge.svg"):
+        assert "acme-video" in (work / "out" / name).read_text(), name
 
 
 @pytest.mark.slow
@@ -200,7 +226,8 @@ def test_help_of_every_subcommand_is_complete():
         assert done.returncode == 0 and "usage: videos-contract" in done.stdout
     run_help = cli("run", "--help").stdout
     for option in ("--base-url", "--api-key", "--profile", "--max-creates", "--budget", "--report-dir", "--baseline", "--strict",
-                   "--write-baseline", "--examples", "--seed"):
+                   "--write-baseline", "--examples", "--seed", "--header", "--api-key-header", "--include", "--exclude",
+                   "--target-name", "--target-version"):
         assert option in run_help
 
 
@@ -418,3 +445,24 @@ def test_unsaid_each_missing_operation_is_one_root_cause(server_without_derived,
     fails = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("FAIL ")]
     assert sorted(fails) == sorted(f"FAIL {cid}" for cid in MISSING.values())
     assert f"Verdict: FAIL - {len(MISSING)} violations" in done.stdout
+
+
+def test_version_is_the_packages_with_the_specs(capsys):
+    from contracts import __version__
+    from contracts.cli import main
+    from contracts.report import SCHEMA_VERSION
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"videos-contract {__version__} (spec 1.0.0, report schema {SCHEMA_VERSION})\n"
+
+
+def test_schema_prints_the_json_schema_of_the_reports(capsys):
+    from contracts.cli import main
+    from contracts.report import SCHEMA_PATH, SCHEMA_VERSION
+
+    assert main(["schema"]) == 0
+    out = capsys.readouterr().out
+    assert out == SCHEMA_PATH.read_text(encoding="utf-8")
+    assert json.loads(out)["properties"]["schema_version"]["const"] == SCHEMA_VERSION

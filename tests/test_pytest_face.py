@@ -24,7 +24,8 @@ def test_a_passing_clause(pytester: pytest.Pytester) -> None:
         "=* videos-contract =*",
         "",
         "Videos API conformance: http://127.0.0.1:*/v1 (embedded reference server)",
-        "profile openai | spec 1.0.0 | *s | * requests | * videos created",
+        "videos-contract * | spec 1.0.0 | profile openai | all operations | * UTC",
+        "*s | * requests | * videos created",
     ], consecutive=True)
     result.stdout.fnmatch_lines([
         "Verdict: PASS - conforms; * passed, 0 failed, 0 not verified, * skipped",
@@ -33,6 +34,7 @@ def test_a_passing_clause(pytester: pytest.Pytester) -> None:
         "  json     reports/conformance.json",
         "  junit    reports/junit.xml",
         "  summary  reports/summary.md",
+        "  badge    reports/badge.svg",
         "",
         "=* 1 passed, * deselected in *s =*",
     ], consecutive=True)
@@ -93,7 +95,8 @@ def test_a_clause_of_an_operation_not_offered(pytester: pytest.Pytester) -> None
         "::test_clause[[]edit.offered[]] SKIPPED (skipped: not offered*",  # pytest may cut the reason to the width
     ])
     result.stdout.fnmatch_lines([
-        "profile openai | spec 1.0.0 | *s | * requests | * videos created",
+        "videos-contract * | spec 1.0.0 | profile openai | operations create,retrieve,list,delete,content,remix | *",
+        "*s | * requests | * videos created",
         "not offered: edits, extensions, characters (--operations or the profile's operations); 20 clauses skipped",
     ], consecutive=True)
     assert result.ret == 0
@@ -132,3 +135,15 @@ def test_strict_fails_a_clause_not_verified(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["Not verified (*), each fails the run (--strict)"])
     result.stdout.fnmatch_lines(["Verdict: FAIL - * clauses not verified (--strict: each fails the run); *"])
     assert result.ret == 1
+
+
+def test_a_clause_left_out(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "-k", "auth.wrong-key-rejected or create.json-accepted", "--contract-exclude", "auth.*")
+    result.stdout.fnmatch_lines([
+        "::test_clause[[]create.json-accepted[]] PASSED *",
+        "::test_clause[[]auth.wrong-key-rejected[]] SKIPPED (skipped: excluded*",
+    ])
+    result.stdout.fnmatch_lines([
+        "excluded: 2 clauses (--include/--exclude or the profile's include/exclude)",
+    ])
+    assert result.ret == 0

@@ -41,7 +41,7 @@ from contracts.mock.errors import (
 from contracts.mock.faults import FaultContext, FaultSet, View, fault_set
 from contracts.mock.gpu import GpuWorkers
 from contracts.mock.media import Assets, VideoInfo
-from contracts.mock.middleware import BearerAuth, RequestId
+from contracts.mock.middleware import RequestId, access
 from contracts.mock.sqlite_store import SQLiteStore
 from contracts.mock.store import (
     DEFAULT_POLICY,
@@ -84,7 +84,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     faults = fault_set(config.faults)
     rules = build_rules(config, faults)
     api = VideosAPI(config, rules, faults)
-    middleware = [Middleware(RequestId), Middleware(BearerAuth, api_key=config.api_key)]
+    middleware = [Middleware(RequestId), *access(config.api_key, config.api_key_header, config.require_headers)]
     if faults:
         middleware.insert(0, Middleware(faults.middleware, ctx=api.fault_context))
     app = Starlette(

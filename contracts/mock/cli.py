@@ -43,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", default="4010", help="port to listen on; 0 picks a free port (default: 4010)")
     parser.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY' on every request")
+    parser.add_argument("--api-key-header", default=None, metavar="NAME",
+                        help="with --api-key: require the key as 'NAME: KEY' instead (Azure OpenAI: api-key)")
+    parser.add_argument("--require-header", action="append", default=[], metavar="NAME",
+                        help="answer 400 to any request without header NAME (repeatable), as a gateway that routes "
+                        "by headers of its own")
     parser.add_argument("--job-seconds", default=str(DEFAULT_JOB_SECONDS),
                         help=f"how long a job takes from queued to completed (default: {DEFAULT_JOB_SECONDS})")
     parser.add_argument("--max-body-bytes", default=str(DEFAULT_MAX_BODY_BYTES),
@@ -109,6 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
     store = getattr(args, "store", None)
     if args.api_key is not None and not str(args.api_key).strip():
         raise UsageError("--api-key must not be empty")
+    key_header, required = _access_headers(args)
     gpu_workers = getattr(args, "gpu_workers", None)
     if gpu_workers is not None:
         gpu_workers = _integer("--gpu-workers", gpu_workers, 1, 4096)
@@ -129,6 +135,8 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         config = MockConfig(
             api_key=args.api_key,
+            api_key_header=key_header,
+            require_headers=required,
             job_seconds=job_seconds,
             max_body_bytes=max_body,
             profile=getattr(args, "profile", None),
@@ -166,6 +174,22 @@ def _serve(args: argparse.Namespace) -> int:
         app.state.store.close()
         sock.close()
     return 0
+
+
+def _access_headers(args: argparse.Namespace) -> tuple[str | None, tuple[str, ...]]:
+    """--api-key-header and --require-header, checked: header names, and a key for the key's header."""
+    from contracts.headers import check_name
+
+    try:
+        key_header = getattr(args, "api_key_header", None)
+        if key_header is not None:
+            key_header = check_name(str(key_header), "--api-key-header")
+            if args.api_key is None:
+                raise ValueError("--api-key-header needs --api-key: without a key no header carries one")
+        return key_header, tuple(check_name(str(name), "--require-header")
+                                 for name in getattr(args, "require_header", None) or ())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _http_protocol() -> type | str:

@@ -16,6 +16,8 @@ class MockConfig:
     """Settings of one server. ``rules=None`` means: the spec's own enums and defaults."""
 
     api_key: str | None = None  # when set, every request needs ``Authorization: Bearer <key>``
+    api_key_header: str | None = None  # with api_key: the key is sent as ``<this header>: <key>`` instead
+    require_headers: tuple[str, ...] = ()  # every request needs these headers (a gateway routing by them)
     job_seconds: float = DEFAULT_JOB_SECONDS  # queued -> in_progress -> completed over this long
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger request bodies are answered 413
     # named misbehaviours and clean variants (contracts.mock.faults.CATALOGUE; --list-faults)
@@ -44,6 +46,9 @@ class MockConfig:
             raise ValueError("delete_cancels needs gpu_workers: without GPU workers no job waits in a queue")
         if self.api_key is not None and not self.api_key:
             raise ValueError("api_key must be a non-empty string or None")
+        if self.api_key_header is not None and self.api_key is None:
+            raise ValueError("api_key_header needs api_key: without a key no header carries one")
+        object.__setattr__(self, "require_headers", tuple(self.require_headers))
         if isinstance(self.faults, str):
             raise TypeError("faults must be a collection of fault names, not one string")
         object.__setattr__(self, "faults", frozenset(self.faults))

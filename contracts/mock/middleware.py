@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: the optional bearer key, and a request id on every response."""
+"""Pure ASGI middleware: the optional key (``Authorization: Bearer`` or a header of its own), headers a
+gateway requires, and a request id on every response."""
 
 from __future__ import annotations
 
@@ -6,30 +7,58 @@ import hmac
 import random
 import secrets
 
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contracts.mock.errors import APIError
+from contracts.mock.errors import APIError, echoed
+
+
+def access(api_key: str | None, api_key_header: str | None = None, required: tuple[str, ...] = ()) -> list[Middleware]:
+    """The checks before a request reaches its route, outermost first: the headers a gateway routes
+    by (``--require-header``), then the key (``--api-key``, in ``--api-key-header`` if given)."""
+    out = [Middleware(RequiredHeaders, names=required)] if required else []
+    return out + [Middleware(BearerAuth, api_key=api_key, header=api_key_header)]
+
+
+class RequiredHeaders:
+    """Every request needs each of these headers, with a value (else 400): a gateway that routes by
+    headers of its own answers so to a request without them."""
+
+    def __init__(self, app: ASGIApp, names: tuple[str, ...]):
+        self.app = app
+        self.names = [(name, name.lower().encode("latin-1")) for name in names]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            missing = next((name for name, key in self.names if not (_header(scope, key) or "").strip()), None)
+            if missing is not None:
+                error = APIError(400, f"Missing required header '{echoed(missing)}': this server routes requests "
+                                 "by it.", param=missing, code="missing_required_header")
+                await error.response()(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class BearerAuth:
-    """With a key configured, every request needs ``Authorization: Bearer <key>`` (else 401)."""
+    """With a key configured, every request needs ``Authorization: Bearer <key>`` (else 401), or with
+    ``header`` set, ``<header>: <key>`` (Azure OpenAI's ``api-key``), and then only that."""
 
-    def __init__(self, app: ASGIApp, api_key: str | None):
+    def __init__(self, app: ASGIApp, api_key: str | None, header: str | None = None):
         self.app = app
-        self.expected = f"Bearer {api_key}".encode() if api_key else None
+        self.header = header or "Authorization"
+        self.name = self.header.lower().encode("latin-1")
+        self.expected = (api_key if header else f"Bearer {api_key}").encode() if api_key else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.expected is None:
             await self.app(scope, receive, send)
             return
-        given = _header(scope, b"authorization")
+        given = _header(scope, self.name)
         if given is None:
-            error = APIError(
-                401,
-                "You didn't provide an API key. You need to provide your API key in an Authorization header "
-                "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                code="invalid_api_key",
-            )
+            how = ("in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)"
+                   if self.name == b"authorization" else f"in the {self.header} header (i.e. {self.header}: YOUR_KEY)")
+            error = APIError(401, f"You didn't provide an API key. You need to provide your API key {how}.",
+                             code="invalid_api_key")
         elif not hmac.compare_digest(given.strip().encode("utf-8", "replace"), self.expected):
             error = APIError(401, f"Incorrect API key provided: {_redact(given)}.", code="invalid_api_key")
         else:

@@ -1,4 +1,4 @@
-"""Reports of a conformance run: conformance.json, conformance.html, junit.xml, summary.md.
+"""Reports of a conformance run: conformance.json, conformance.html, junit.xml, summary.md, badge.svg.
 
     paths = write_reports(result, Path("reports"), baseline=load_baseline("baseline.json"))
     print(render_summary(result, baseline=..., paths=paths))
@@ -9,8 +9,10 @@ described by ``conformance.schema.json``. See docs/reports.md.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from contracts.report.badge import render_badge
 from contracts.report.baseline import (
     Baseline,
     BaselineEntry,
@@ -25,7 +27,7 @@ from contracts.report.console import ProgressReporter, make_progress, render_sum
 from contracts.report.diff import DiffError, ReportDiff, diff_reports, render_diff
 from contracts.report.document import (
     CONFORMS,
-    FORMAT_VERSION,
+    SCHEMA_VERSION,
     INTERRUPTED,
     KNOWN_VIOLATIONS,
     OUTCOMES,
@@ -53,7 +55,16 @@ REPORT_FILES = {
     "json": "conformance.json",
     "junit": "junit.xml",
     "summary": "summary.md",
+    "badge": "badge.svg",
 }
+
+#: set to 1, every conformance.json is checked against its schema before any report is written (the
+#: kit's own tests set it for every run they make, in process and in the processes they start)
+CHECK_ENV = "VIDEOS_CONTRACT_CHECK_REPORTS"
+
+
+class ReportInvalid(Exception):
+    """A report document that does not match its own schema (a defect of the kit): one line."""
 
 
 def write_reports(
@@ -63,17 +74,25 @@ def write_reports(
     baseline: Baseline | BaselineOutcome | None = None,
 ) -> dict[str, Path]:
     """Write every report of ``result`` into ``report_dir`` (created if needed), each file
-    atomically, and return their paths by kind: ``html``, ``json``, ``junit``, ``summary``.
+    atomically, and return their paths by kind: ``html``, ``json``, ``junit``, ``summary``, ``badge``.
 
-    With ``baseline``, failures are split into new and known in every report."""
+    With ``baseline``, failures are split into new and known in every report. With
+    ``VIDEOS_CONTRACT_CHECK_REPORTS=1``, a document that does not match the schema raises
+    :class:`ReportInvalid` before anything is written."""
     report_dir = Path(report_dir)
     write_request_bodies(result, report_dir)  # first: the curl commands then name the files
     doc = build_report(result, baseline=baseline)
+    if os.environ.get(CHECK_ENV) == "1":
+        errors = schema_errors(doc)
+        if errors:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise ReportInvalid(f"conformance.json would not match its schema: {errors[0]}{more}")
     rendered = {
         "html": render_html(doc),
         "json": to_json(doc),
         "junit": render_junit(doc),
         "summary": render_markdown(doc),
+        "badge": render_badge(doc),
     }
     paths: dict[str, Path] = {}
     for kind, text in rendered.items():
@@ -99,18 +118,20 @@ __all__ = [
     "BaselineEntry",
     "BaselineError",
     "BaselineOutcome",
+    "CHECK_ENV",
     "CONFORMS",
     "DEFAULT_REPORT_DIR",
     "DiffError",
-    "FORMAT_VERSION",
     "INTERRUPTED",
     "KNOWN_VIOLATIONS",
     "OUTCOMES",
     "REPORT_FILES",
+    "ReportInvalid",
     "ProgressReporter",
     "ReportDiff",
     "SCHEMA_PATH",
     "UNVERIFIED",
+    "SCHEMA_VERSION",
     "VIOLATIONS",
     "apply_baseline",
     "build_report",
@@ -120,6 +141,7 @@ __all__ = [
     "load_baseline",
     "load_schema",
     "make_progress",
+    "render_badge",
     "render_diff",
     "render_html",
     "render_junit",

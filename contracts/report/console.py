@@ -228,7 +228,10 @@ def render_summary(
     ``result`` is a :class:`RunResult` or a report document (``build_report``'s output);
     ``baseline`` a :class:`Baseline` or :class:`BaselineOutcome`; ``paths`` what
     ``write_reports`` returned."""
-    from contracts.report.document import STRICT, build_report, cost_text, not_offered_text, videos_left_text
+    from contracts.report.document import (
+        STRICT, build_report, cost_text, excluded_text, graded_text, identity_text, not_offered_text,
+        videos_left_text,
+    )
 
     doc = build_report(result, baseline=baseline) if isinstance(result, RunResult) else result
 
@@ -236,16 +239,12 @@ def render_summary(
         return f"\x1b[{_ANSI[style]}m{text}\x1b[0m" if color else text
 
     out: list[str] = []
-    head = f"Videos API conformance: {doc['target']}"
-    if doc.get("embedded"):
-        head += " (embedded reference server)"
-    out.append(paint(head, "bold"))
-    out.append(
-        f"profile {doc['profile']} | spec {doc['spec_version']} | {doc['duration_seconds']:.1f}s"
-        f" | {doc['requests_sent']} requests | {doc['videos_created']} videos created"
-    )
-    if not_offered_text(doc):
-        out.append(not_offered_text(doc))
+    out.append(paint(f"Videos API conformance: {graded_text(doc)}", "bold"))
+    out.append(identity_text(doc))
+    out.append(f"{doc['duration_seconds']:.1f}s | {doc['requests_sent']} requests | {doc['videos_created']} videos created")
+    for line in (not_offered_text(doc), excluded_text(doc)):
+        if line:
+            out.append(line)
     out.append("")
 
     cols = [

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contracts.report.document import FORMAT_VERSION, schema_errors
+from contracts.report.document import SCHEMA_VERSION, schema_errors
 from contracts.report.io import read_json_file
 
 
@@ -71,9 +71,10 @@ def load_report(path: Path | str) -> dict[str, Any]:
     doc = read_json_file(path, DiffError, "report", directory_hint=": pass its conformance.json")
     if not isinstance(doc, dict) or "clauses" not in doc:
         raise DiffError(f"{path} is not a conformance report (no 'clauses')")
-    version = doc.get("format_version")
-    if version != FORMAT_VERSION:
-        raise DiffError(f"{path} has report format_version {version!r}; this tool reads {FORMAT_VERSION}")
+    version = doc.get("schema_version", doc.get("format_version"))  # format_version: the name until schema 2
+    if version != SCHEMA_VERSION:
+        raise DiffError(f"{path} has report schema_version {version!r}; this tool reads {SCHEMA_VERSION} "
+                        "(run both with the same videos-contract)")
     errors = schema_errors(doc)
     if errors:
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""

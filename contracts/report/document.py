@@ -15,13 +15,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from contracts import __version__
 from contracts.clauses import NOT_OFFERED, OFFERED_BY, OPERATIONS
+from contracts.options import RunOptions
 from contracts.report.baseline import Baseline, BaselineOutcome, apply_baseline
 from contracts.report.redact import clean_text, clean_tree, redact_headers
+from contracts.selection import EXCLUDED, SELECTED_BY
 from contracts.text import plural
 from contracts.types import Clause, ClauseResult, Evidence, Exchange, RunResult, Verdict
 
-FORMAT_VERSION = 1
+#: the version of conformance.json's format, which its JSON Schema (beside this file, printed by
+#: ``videos-contract schema``) describes: bumped on any change a consumer could notice
+SCHEMA_VERSION = 2
 SCHEMA_PATH = Path(__file__).with_name("conformance.schema.json")
 
 #: the verdicts in display order
@@ -40,15 +45,6 @@ STRICT = "--strict"  # how the reports name the option (also strict = true in a 
 MAX_EVIDENCE_PER_CLAUSE = 20
 #: and cut any body excerpt longer than this (the engine already caps bodies)
 MAX_EXCERPT_CHARS = 64 * 1024
-
-
-def _tool_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("videos-contract")
-    except Exception:  # not installed (a bare checkout)
-        return "unknown"
 
 
 def iso8601(epoch: float) -> str:
@@ -241,13 +237,17 @@ def build_report(result: RunResult, *, baseline: Baseline | BaselineOutcome | No
 
     new_failures = len(outcome.new) if outcome is not None else counts["failed"]
     duration = max(0.0, float(result.finished_at) - float(result.started_at))
+    offered = (result.options or {}).get("operations")
     doc: dict[str, Any] = {
-        "format_version": FORMAT_VERSION,
-        "generator": {"name": "videos-contract", "version": _tool_version()},
+        "schema_version": SCHEMA_VERSION,
+        "generator": {"name": "videos-contract", "version": __version__},
         "target": clean_text(result.target),
+        "target_name": _opt(result.target_name),
+        "target_version": _opt(result.target_version),
         "embedded": bool(result.embedded),
         "spec_version": clean_text(str(result.spec_version)),
         "profile": clean_text(str(result.profile)),
+        "operations": [op for op in OPERATIONS if offered is None or op in offered],
         "started_at": iso8601(result.started_at),
         "started_at_epoch": float(result.started_at),
         "finished_at": iso8601(result.finished_at),
@@ -259,12 +259,13 @@ def build_report(result: RunResult, *, baseline: Baseline | BaselineOutcome | No
         "areas": [{"area": a, "counts": _counts(cs)} for a, cs in areas.items()],
         "requests_sent": int(result.requests_sent),
         "videos_created": int(result.videos_created),
-        "cost": {key: int(value) for key, value in (result.cost or empty_cost()).items()},
+        "cost": {key: int(value) for key, value in {**empty_cost(), **(result.cost or {})}.items()},
         "videos_left": [clean_text(str(v)) for v in result.videos_left],
         "interrupted": interrupted,
         "interrupted_kind": result.interrupted_kind,
-        "options": clean_tree(result.options or {}),
-        "coverage": clean_tree(result.coverage or {}),
+        # every option and coverage key, also for a result built by hand or by an older engine
+        "options": clean_tree({**RunOptions(base_url=result.target).recorded(), **(result.options or {})}),
+        "coverage": clean_tree({**EMPTY_COVERAGE, **(result.coverage or {})}),
         "baseline": outcome.to_dict() if outcome is not None else None,
         "root_causes": root_causes(clauses),
         "clauses": clauses,
@@ -277,7 +278,11 @@ def build_report(result: RunResult, *, baseline: Baseline | BaselineOutcome | No
 
 def empty_cost() -> dict[str, int]:
     """The cost line of a result that recorded none (built by hand, or an older engine)."""
-    return {"jobs_created": 0, "jobs_followed": 0, "generation_seconds": 0, "jobs_deleted_unfinished": 0}
+    return {"jobs_created": 0, "jobs_followed": 0, "generation_seconds": 0, "jobs_deleted_unfinished": 0,
+            "jobs_from_invalid_creates": 0, "generated_not_sent": 0}
+
+
+EMPTY_COVERAGE: dict[str, Any] = {"boundaries": {}, "enums": {}, "generated": {}, "operations": {}}
 
 
 def not_run_count(doc: dict[str, Any]) -> int:
@@ -313,6 +318,34 @@ def videos_left_text(doc: dict[str, Any]) -> str | None:
     if len(left) > MAX_LEFT_LISTED:
         shown += f" and {len(left) - MAX_LEFT_LISTED} more (videos_left in conformance.json)"
     return f"{plural(len(left), 'video')} the run created stay on the target, not deleted ({why}): {shown}"
+
+
+def excluded_text(doc: dict[str, Any]) -> str | None:
+    """The clauses left out by --include/--exclude, as every report words it (None when none was):
+    "excluded: 2 clauses (...); 5 more skipped that need them"."""
+    left_out = sum(1 for c in doc["clauses"] if c["verdict"] == "skipped" and (c.get("note") or "").startswith(EXCLUDED))
+    if not left_out:
+        return None
+    needing = sum(1 for c in doc["clauses"]
+                  if c["verdict"] == "skipped" and f", which is {EXCLUDED} " in (c.get("note") or ""))
+    return (f"{EXCLUDED}: {plural(left_out, 'clause')} ({SELECTED_BY})"
+            + (f"; {needing} more skipped that need {'it' if left_out == 1 else 'them'}" if needing else ""))
+
+
+def graded_text(doc: dict[str, Any]) -> str:
+    """What was graded: the implementation as named (--target-name/--target-version), else its URL."""
+    name = " ".join(part for part in (doc.get("target_name"), doc.get("target_version")) if part)
+    text = f"{name} at {doc['target']}" if name else doc["target"]
+    return text + (" (embedded reference server)" if doc.get("embedded") else "")
+
+
+def identity_text(doc: dict[str, Any], sep: str = " | ") -> str:
+    """How the grading was done, as every report says it: kit, spec, profile, operations and date."""
+    ops = doc.get("operations") or []
+    operations = "all operations" if len(ops) == len(OPERATIONS) else "operations " + ",".join(ops)
+    date = doc["started_at"][:16].replace("T", " ") + " UTC"
+    return sep.join((f"videos-contract {doc['generator']['version']}", f"spec {doc['spec_version']}",
+                     f"profile {doc['profile']}", operations, date))
 
 
 def cost_text(doc: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from contracts.failures import render_evidence
-from contracts.report.document import STRICT, cost_text, is_strict, not_offered_text
+from contracts.report.document import STRICT, cost_text, excluded_text, is_strict, not_offered_text
 from contracts.report.redact import one_line, printable
 
 
@@ -101,8 +101,13 @@ def render_junit(doc: dict[str, Any]) -> str:
     )
     props = {
         "target": doc["target"],
+        "target_name": doc.get("target_name") or "",
+        "target_version": doc.get("target_version") or "",
+        "kit": f"videos-contract {doc['generator']['version']}",
         "profile": doc["profile"],
         "spec_version": doc["spec_version"],
+        "operations": ",".join(doc["operations"]),
+        "started_at": doc["started_at"],
         "outcome": doc["outcome"],
         "outcome_text": doc["outcome_text"],
         "requests_sent": doc["requests_sent"],
@@ -111,6 +116,8 @@ def render_junit(doc: dict[str, Any]) -> str:
     }
     if not_offered_text(doc):
         props["not_offered"] = not_offered_text(doc)
+    if excluded_text(doc):
+        props["excluded"] = excluded_text(doc)
     if doc.get("interrupted"):
         props["interrupted"] = doc["interrupted"]
 

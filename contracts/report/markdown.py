@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from contracts.report.document import STRICT, cost_text, not_offered_text, not_run_count, videos_left_text
+from contracts.report.document import (
+    STRICT, cost_text, excluded_text, identity_text, not_offered_text, not_run_count, videos_left_text,
+)
 from contracts.report.redact import one_line, printable
 from contracts.text import duration
 
@@ -45,6 +47,13 @@ def md_code(value: Any, limit: int = 160, *, table: bool = True) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def _graded(doc: dict[str, Any]) -> str:
+    """"Target NAME VERSION at `URL`": the URL in a code span, so that it is never a link."""
+    name = " ".join(part for part in (doc.get("target_name"), doc.get("target_version")) if part)
+    return (f"Target {md_text(name, 200) + ' at ' if name else ''}{md_code(doc['target'], 200, table=False)}"
+            f"{' (embedded reference server)' if doc.get('embedded') else ''}")
+
+
 def render_markdown(doc: dict[str, Any]) -> str:
     """The Markdown summary for a report document."""
     c = doc["counts"]
@@ -53,20 +62,20 @@ def render_markdown(doc: dict[str, Any]) -> str:
     lines = [
         f"### {_ICON.get(outcome, '')} Videos API conformance: {md_text(doc['outcome_text'], 300)}",
         "",
-        f"Target {md_code(doc['target'], 200, table=False)}"
-        f"{' (embedded reference server)' if doc.get('embedded') else ''}"
-        f" \u00b7 profile {md_code(doc['profile'], table=False)}"
-        f" \u00b7 spec {md_code(doc['spec_version'], table=False)}"
+        f"{_graded(doc)}"
         f" \u00b7 {duration(doc['duration_seconds'], coarse=True)} \u00b7 {doc['requests_sent']} requests"
         f" \u00b7 {doc['videos_created']} videos created",
+        "",
+        md_text(identity_text(doc, " \u00b7 "), 300),
         "",
         f"GPU cost: {md_text(cost_text(doc), 300)}",
         "",
     ]
     if videos_left_text(doc):
         lines[-1:-1] = ["", f"> **{md_text(videos_left_text(doc), 600)}**"]
-    if not_offered_text(doc):
-        lines[-1:-1] = ["", md_text(not_offered_text(doc).capitalize(), 300)]
+    for line in (not_offered_text(doc), excluded_text(doc)):
+        if line:
+            lines[-1:-1] = ["", md_text(line.capitalize(), 300)]
     # the Blocked column only when something was blocked: most runs have nothing to say there
     verdicts = ["passed", "failed", "not_verified", "skipped"] + (["blocked"] if c.get("blocked") else [])
     lines += [

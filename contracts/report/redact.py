@@ -12,17 +12,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.headers import is_secret_header
 from contracts.text import one_line  # noqa: F401 - the report modules import it from here
-from contracts.types import SENSITIVE_HEADERS, WRONG_API_KEY
+from contracts.types import WRONG_API_KEY
 
 REDACTED = "[REDACTED]"
 
 # An OpenAI-style secret key: sk-..., sk-proj-..., sk-svcacct-..., sk-admin-... Long enough that a
 # clause id or an English word ("task-list") does not look like one.
 _SK_KEY = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9][A-Za-z0-9_\-]{15,}")
-# "Authorization: Bearer X", "x-api-key: X", "api_key=X" inside free text (curl commands, bodies).
+# "Authorization: Bearer X", "x-api-key: X", "api_key=X", "X-Gateway-Token: X", "client_secret=X" inside
+# free text (curl commands, bodies): a compound name whose last part is a secret marker (contracts/headers.py).
 _AUTH_IN_TEXT = re.compile(
-    r"(?i)((?<![A-Za-z0-9])(?:(?:proxy-)?authorization|(?:x-|openai-)?api[-_]?key)"
+    r"(?i)((?<![A-Za-z0-9])(?:(?:proxy-)?authorization|(?:[A-Za-z0-9]+[-_])*api[-_]?key|(?:[A-Za-z0-9]+[-_])+(?:key|token|secret))"
     r"[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic|token)\s+)?+)"
     r"(?!\$)(?!\[REDACTED\])([^\s\"',;&]+)"
 )
@@ -62,7 +64,7 @@ def clean_text(text: str) -> str:
 
 def redact_header_value(name: str, value: str) -> str:
     """The value of one header, with credentials removed (scheme and ``$VAR`` references kept)."""
-    if name.lower() not in SENSITIVE_HEADERS:
+    if not is_secret_header(name):
         return clean_text(value)
     value = str(value)
     scheme, sep, credential = value.partition(" ")

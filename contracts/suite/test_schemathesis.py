@@ -33,8 +33,7 @@ CREATING = RULES_CREATING | {CREATE_CHARACTER}
 @pytest.fixture(scope="session")
 def contract_schema(contract_options):
     schema = schemathesis.openapi.from_path(str(default_spec_path()))
-    headers = {"Authorization": f"Bearer {contract_options.api_key}"} if contract_options.api_key else {}
-    schema.config.update(base_url=contract_options.base_url, headers=headers)
+    schema.config.update(base_url=contract_options.base_url, headers=contract_options.request_headers())
     return schema
 
 

@@ -145,7 +145,7 @@ def make_run(results: list[ClauseResult] | None = None, **kw: Any) -> RunResult:
         results=results,
         coverage={
             "boundaries": {"prompt.length": [1, 32000, 32001]},
-            "enums": {"seconds": {"4": 3, "8": 1}},
+            "enums": {"seconds": {"json": {"4": 3, "8": 1}}},
         },
         requests_sent=17,
         videos_created=2,

@@ -80,7 +80,7 @@ def test_blocked_by_a_clause_missing_from_the_report_is_still_a_root_cause():
 
 def test_console_shows_root_causes_first_with_what_they_blocked(cascade):
     lines = render_summary(cascade).splitlines()
-    assert lines[3].split() == ["area", "passed", "failed", "not", "verified", "skipped", "blocked"]
+    assert lines[4].split() == ["area", "passed", "failed", "not", "verified", "skipped", "blocked"]
     start = lines.index("Root causes (4), blocking 4 more clauses")
     end = lines.index("Not verified (1)")
     heads = [line for line in lines[start:end] if line.startswith("  ") and not line.startswith("   ")]
@@ -97,7 +97,7 @@ def test_console_shows_root_causes_first_with_what_they_blocked(cascade):
 
 def test_console_without_blocked_clauses_keeps_its_four_columns():
     lines = render_summary(make_run([failed("a.f")])).splitlines()
-    assert lines[3].split() == ["area", "passed", "failed", "not", "verified", "skipped"]
+    assert lines[4].split() == ["area", "passed", "failed", "not", "verified", "skipped"]
     assert "Root causes (1)" in lines and not any("blocked" in line for line in lines)
 
 

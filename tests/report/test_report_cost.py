@@ -9,7 +9,8 @@ from report_factory import make_run
 
 from contracts.report import build_report, render_html, render_junit, render_markdown, render_summary, schema_errors
 
-COST = {"jobs_created": 9, "jobs_followed": 1, "generation_seconds": 12, "jobs_deleted_unfinished": 7}
+COST = {"jobs_created": 9, "jobs_followed": 1, "generation_seconds": 12, "jobs_deleted_unfinished": 7,
+        "jobs_from_invalid_creates": 0, "generated_not_sent": 0}
 LINE = "9 jobs created, 1 followed to the end, 12 s of generation observed, 7 deleted before they finished"
 
 
@@ -27,10 +28,15 @@ def test_a_result_without_cost_reports_zeros():
     assert doc_with({})["cost"] == dict.fromkeys(COST, 0)
 
 
-def test_a_report_of_an_earlier_version_without_cost_still_validates():
+def test_a_result_of_an_older_engine_gets_the_keys_it_lacks_as_zeros():
+    older = {key: COST[key] for key in ("jobs_created", "jobs_followed", "generation_seconds", "jobs_deleted_unfinished")}
+    assert doc_with(older)["cost"] == COST
+
+
+def test_schema_2_requires_the_cost():
     doc = doc_with(COST)
     del doc["cost"]
-    assert schema_errors(doc) == []
+    assert schema_errors(doc) == ["$: 'cost' is a required property"]
 
 
 @pytest.mark.parametrize("cost,error", [

@@ -10,7 +10,7 @@ import pytest
 from report_factory import START, exchange, failed, make_run, not_verified, passed, skipped
 
 from contracts.report import (
-    FORMAT_VERSION,
+    SCHEMA_VERSION,
     build_report,
     load_baseline,
     load_schema,
@@ -58,7 +58,7 @@ def test_written_report_validates_against_schema(tmp_path, name, build):
 
 def test_report_content(run):
     doc = build_report(run)
-    assert doc["format_version"] == FORMAT_VERSION
+    assert doc["schema_version"] == SCHEMA_VERSION
     assert doc["target"] == "http://127.0.0.1:9/v1"
     assert (doc["spec_version"], doc["profile"]) == ("1.0.0", "openai")
     assert doc["started_at"] == "2025-11-25T20:00:00.000Z"
@@ -113,10 +113,12 @@ def test_evidence_is_capped_but_counted():
 
 
 def test_coverage_with_non_json_values_is_made_serialisable():
-    run = make_run(coverage={"enums": {"seconds": {4: 3}}, "seen": {"b", "a"}, 3: None})
+    run = make_run(coverage={"enums": {"seconds": {"json": {4: 3}}}, "boundaries": {"prompt.length (json)": (1, 2)}})
     doc = build_report(run)
     json.dumps(doc)
-    assert doc["coverage"] == {"enums": {"seconds": {"4": 3}}, "seen": ["a", "b"], "3": None}
+    assert doc["coverage"] == {"boundaries": {"prompt.length (json)": [1, 2]}, "enums": {"seconds": {"json": {"4": 3}}},
+                               "generated": {}, "operations": {}}
+    assert schema_errors(doc) == []
 
 
 def _mutations():
@@ -133,8 +135,20 @@ def _mutations():
         return f
 
     return [
-        ("missing format_version", drop("format_version")),
-        ("wrong format_version", set_(["format_version"], 99)),
+        ("missing schema_version", drop("schema_version")),
+        ("wrong schema_version", set_(["schema_version"], 99)),
+        ("missing target_name", drop("target_name")),
+        ("empty target_version", set_(["target_version"], "")),
+        ("unknown operation", set_(["operations"], ["create", "retrieve", "teleport"])),
+        ("operations without retrieve", set_(["operations"], ["create", "list"])),
+        ("unknown option", set_(["options", "turbo"], True)),
+        ("option of the wrong type", set_(["options", "include"], "auth.*")),
+        ("missing option", lambda d: d["options"].pop("exclude")),
+        ("coverage of another kind", set_(["coverage", "surprise"], {})),
+        ("coverage counts not integers", set_(["coverage", "operations", "GET /videos"], "3")),
+        ("cost without a key", lambda d: d["cost"].pop("generated_not_sent")),
+        ("clause without first_failure", lambda d: d["clauses"][0].pop("first_failure")),
+        ("another generator", set_(["generator", "name"], "other-kit")),
         ("unknown verdict", set_(["clauses", 0, "verdict"], "maybe")),
         ("bad outcome", set_(["outcome"], "great")),
         ("counts not integers", set_(["counts", "passed"], "2")),
@@ -158,3 +172,50 @@ def test_broken_report_does_not_validate(run, name, mutate):
     errors = schema_errors(doc)
     assert errors, name
     assert all(e.startswith("$") for e in errors)
+
+
+def _object_schemas(node, path="$"):
+    """Every sub-schema of an object, with where it is."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" or "properties" in node:
+            yield path, node
+        for key, value in node.items():
+            yield from _object_schemas(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _object_schemas(value, f"{path}/{i}")
+
+
+def test_the_schema_is_strict_and_complete():
+    """Every object lists its properties, all of them required and no others allowed; an open
+    mapping (headers, counts) says what its values are."""
+    for path, node in _object_schemas(load_schema()):
+        if "properties" in node:
+            assert node.get("additionalProperties") is False, path
+            assert set(node["required"]) == set(node["properties"]), path
+        else:
+            assert isinstance(node.get("additionalProperties"), dict), path
+
+
+def test_the_schema_says_what_the_code_writes():
+    from contracts.clauses import OPERATIONS
+    from contracts.report import OUTCOMES
+    from contracts.types import Verdict
+
+    schema = load_schema()
+    props = schema["properties"]
+    assert props["schema_version"]["const"] == SCHEMA_VERSION and schema["$id"].endswith(f":{SCHEMA_VERSION}")
+    assert props["operations"]["items"]["enum"] == list(OPERATIONS)
+    assert props["outcome"]["enum"] == OUTCOMES
+    assert schema["$defs"]["clause"]["properties"]["verdict"]["enum"] == [v.value for v in Verdict]
+    assert set(props) == set(build_report(make_run()))
+
+
+def test_a_document_that_breaks_its_schema_is_not_written(tmp_path, monkeypatch):
+    from contracts.report import CHECK_ENV, ReportInvalid
+
+    monkeypatch.setenv(CHECK_ENV, "1")  # as the whole test session runs (tests/conftest.py)
+    with pytest.raises(ReportInvalid, match=r"^conformance.json would not match its schema: \$.options: Additional "
+                                            r"properties are not allowed \('turbo' was unexpected\)$"):
+        write_reports(make_run(options={"turbo": True}), tmp_path / "out")
+    assert not (tmp_path / "out" / "conformance.json").exists()

@@ -8,6 +8,7 @@ import pytest
 from junitparser import Failure, JUnitXml, Skipped
 from report_factory import HOSTILE_BODY, failed, make_run, passed
 
+from contracts import __version__
 from contracts.report import apply_baseline, build_report, render_markdown, write_baseline, write_reports
 from contracts.report.baseline import Baseline, BaselineEntry
 
@@ -85,7 +86,8 @@ def test_summary_md(run):
     assert (
         row == "| `create.prompt.max-length-accepted` | `$.prompt` | a 32000-character prompt was rejected |"
     )
-    assert "profile `openai`" in md and "spec `1.0.0`" in md and "17 requests" in md
+    assert "17 requests" in md
+    assert f"\nvideos-contract {__version__} \u00b7 spec 1.0.0 \u00b7 profile openai \u00b7 all operations \u00b7 2025-11-25 20:00 UTC\n" in md
 
 
 def test_summary_md_conforming_run_has_no_failure_table():

@@ -16,7 +16,7 @@ from contracts.types import ClauseResult, Evidence, Verdict
 def test_writes_every_report_into_a_new_directory(tmp_path, run):
     out = tmp_path / "deep" / "reports"
     paths = write_reports(run, out)
-    assert set(paths) == {"html", "json", "junit", "summary"}
+    assert set(paths) == {"html", "json", "junit", "summary", "badge"}
     for kind, path in paths.items():
         assert path == out / REPORT_FILES[kind]
         assert path.stat().st_size > 0
@@ -86,7 +86,7 @@ def _leaky_run():
         [passed("create.ok"), leak, note],
         target=f"http://127.0.0.1:9/v1?key={SECRET_TOKEN}",
         interrupted=f"server error mentioning {SECRET_KEY}",
-        coverage={"seen": {SECRET_KEY: 1, "headers": {"Authorization": SECRET_TOKEN}}},
+        coverage={"enums": {"model": {"json": {SECRET_KEY: 1}}}, "operations": {f"GET /videos?key={SECRET_TOKEN}": 1}},
     )
 
 
