@@ -228,7 +228,8 @@ _CATALOGUE: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]] =
     ("characters", "character.unknown-id-not-found",
      "An unknown character id is answered 404 with the envelope.", ("character.offered",)),
     ("response", "response.character.schema",
-     "Every character body matches the spec (id, name, created_at in Unix seconds).", ("character.offered",)),
+     "Every character body matches the spec (id, name, created_at in Unix seconds).",
+     ("character.name-boundaries-accepted", "character.offered")),
 ]
 
 # ---- one answer, one root cause ---------------------------------------------------------------

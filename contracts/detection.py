@@ -47,13 +47,15 @@ MID_JOB_SECONDS = {"requeued": 2.0, "progress-per-stage": 2.0, "status-processin
                    "unfinished-source-409": 2.0,
                    # the SDK-like retries of a 429 take seconds: the source must still run after them
                    "unfinished-source-429": 5.0,
+                   # a create accepted while another job runs, after the 503s of the uploads were waited out
+                   "uploads-503": 4.0,
                    # content asked of a job still running: the probe must not race the job's end
                    "not-ready-409": 2.0, "content-before-completion": 2.0}
 # A persona's jobs outlast a 429's Retry-After (rate-limited personas) and the early probes of an
 # unfinished job (content, edits), whatever the machine's load: those clauses must be verified.
 PERSONA_JOB_SECONDS = 2.0
 # Modes whose runs take longest (seconds, roughly): started first so that they overlap the rest.
-LONG_RUNS = {"slow-responses": 30, "unfinished-source-429": 8, "busy-503": 12, "rate-limited": 14, "rate-limit-no-retry-after": 14, "hang-remix": 5,
+LONG_RUNS = {"slow-responses": 30, "unfinished-source-429": 8, "busy-503-deleted-run": 12, "uploads-503": 8, "busy-503": 12, "rate-limited": 14, "rate-limit-no-retry-after": 14, "hang-remix": 5,
              "jobs-never-finish": 4, "derived-jobs-never-finish": 4, "random-durations": 3, "no-poll-after-header": 2, "requeued": 2,
              "progress-per-stage": 2, "status-processing": 2, "progress-fraction": 2}
 

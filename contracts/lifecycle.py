@@ -25,7 +25,7 @@ class Track:
     """A followed job: when to poll it next, and whether it is done (ended, or gone)."""
 
     video_id: str
-    kind: str = "create"  # what made it: the edit followed to its end is "edit"
+    kind: str = "create"  # why it is followed: "create" (lifecycle), "edit" (edit.result-completes), "wait" (idle)
     next_poll: float = 0.0
     polls: int = 0
     retrievable: bool = False  # a poll was answered 200
@@ -62,7 +62,9 @@ class Schedule:
         track.next_poll = float("inf")  # not due again while this poll is under way
         track.polls += 1
         name = "retrieve right after create" if track.polls == 1 else f"poll {track.video_id}"
-        return cases.call(name, *RETRIEVE, track.video_id, purpose="poll")
+        # A job followed to its end is judged so (purpose "poll"); one polled only to know when the
+        # target is idle again is not (purpose "wait": it may be deleted before its end, by plan).
+        return cases.call(name, *RETRIEVE, track.video_id, purpose="wait" if track.kind == "wait" else "poll")
 
     def polled(self, track: Track, answer: Any) -> None:
         """What one poll's answer means for the schedule: the next poll's time, and the end."""

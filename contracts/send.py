@@ -100,19 +100,25 @@ class Sender:
 
     # ---- back-pressure -------------------------------------------------------------------------------
     def _maybe_busy(self, case: Case, waited_until: float | None) -> bool:
-        """Whether a 503 may be the target busy with jobs (the run's own, or deleted ones it still
-        generates), within the time that could take; a kind of request already refused while the
-        target was idle is not waited for again."""
-        if _kind(case) in self.idle_refusals or self.client.remaining() <= 1:
+        """Whether a 503 may be the target busy with jobs: the run's own still running, or ones it
+        deleted unfinished that a server which does not cancel may still generate (for as long as
+        that could take). A probe sent at once (its point is a job still running), and a kind of
+        request already refused while the target was idle, are not waited for."""
+        if case.at_once or _kind(case) in self.idle_refusals or self.client.remaining() <= 1:
             return False
-        if waited_until is not None:
-            return self.client.clock() < waited_until
+        if waited_until is not None and self.client.clock() >= waited_until:
+            return False
         return bool(self.state.history.running() or self._deleted_pending())
 
     def _deleted_pending(self) -> list["Job"]:
-        """Jobs deleted before they ended since the target last showed it was idle."""
-        return [job for job in self.state.history.jobs.values()
-                if deleted_unfinished(job) and job.deleted_by.seq > self.quiet_since]
+        """Jobs deleted before they ended, since the target last showed it was idle, that may still
+        be generated: one job-length each after the latest of their deletes."""
+        pending = [job for job in self.state.history.jobs.values()
+                   if deleted_unfinished(job) and job.deleted_by.seq > self.quiet_since]
+        if not pending:
+            return []
+        last = max(job.deleted_by.sent_at for job in pending)
+        return pending if time.monotonic() < last + len(pending) * self._job_seconds() else []
 
     def _busy_horizon(self) -> float:
         """How long the target may stay busy: one job-length for each job that may still run."""
@@ -183,7 +189,7 @@ class Sender:
         history, schedule = self.state.history, self.state.schedule
         for job in history.running():
             if not schedule.following(job.id):
-                schedule.follow(job.last.video, job.kind)
+                schedule.follow(job.last.video, "wait")  # polled to know when the target is idle
         running = {job.id for job in history.running()}
         self.poll_until(lambda: [t for t in schedule.pending() if t.video_id in running
                                  and history.jobs[t.video_id].last.status not in STATUS.terminal

@@ -126,10 +126,14 @@ def _shape(answer: "Response") -> str:
 
 
 def _refusal(clause_id: str, answer: "Response", message: str) -> Found:
+    """The baseline create not taken: refused (a finding about its status), or answered 2xx without a
+    Video (about its body: the schema clause's, when that failed on it)."""
     if not answer.ok:
         return Blocked("response.transport", f"'{answer.case.name}' got no answer")
-    return ContractViolation(clause_id, message, field="status", received=f"{answer.status} {error_summary(answer)}".strip(),
-                             expected="200 and a Video")
+    accepted = 200 <= answer.status < 300
+    return ContractViolation(clause_id, message + (f" (answered {answer.status} without a Video)" if accepted else ""),
+                             field="body" if accepted else "status",
+                             received=f"{answer.status} {error_summary(answer)}".strip(), expected="200 and a Video")
 
 
 @at_end("create.json-accepted")

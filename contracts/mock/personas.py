@@ -121,6 +121,80 @@ _ENTRIES = [
     ),
 ]
 
+_ENTRIES += [
+    Persona(
+        "one-gpu-busy", "a one-GPU server that answers 503 'try again later' to any create while a job runs, before "
+        "it looks at the request, and whose delete does not stop the GPU: a deleted job keeps it busy to its end",
+        "one-GPU self-hosted servers (issue 18: SGLang-style single-worker deployments)",
+        ("busy-503-deleted-run", "no-poll-after-header", "expires-null", "in-progress-at-create",
+         "unknown-parameters-ignored"),
+        root_causes=("create.queued-while-busy",),
+    ),
+    Persona(
+        "upload-broken", "a server whose upload service and video store are down: every request with a file and "
+        "every download answers 503, idle or not", "a deployment whose storage sidecar failed",
+        ("uploads-503", "content-503", "extra-fields", "id-uuid", "no-poll-after-header"),
+        root_causes=("response.not-server-error",),
+        # whatever needs an upload or a download: one root cause, the 503 of an idle server
+        blocked=("character.name-boundaries-accepted", "character.name-out-of-range-rejected",
+                 "character.not-video-rejected", "character.retrievable", "content.download",
+                 "content.not-ready-rejected", "create.image-reference-accepted",
+                 "create.image-reference.not-image-rejected", "create.image-reference.wrong-size-rejected",
+                 "edit.by-file-accepted", "edit.result-completes", "response.character.schema"),
+    ),
+    Persona(
+        "drops-connections", "a FastAPI server behind a proxy that drops a kept-alive connection after each error "
+        "answer (the SDK sends the next request again, on a fresh connection)", "uvicorn behind nginx with short "
+        "keep-alive on errors", ("reset-after-error", "fastapi-detail", "extra-fields", "unknown-parameters-ignored"),
+        root_causes=("response.error.envelope",),
+    ),
+    Persona(
+        "delete-video", "a server whose DELETE answers the deleted Video instead of the deletion object, with "
+        "uuid ids and no expiry", "SGLang diffusion's DELETE", ("delete-returns-video", "extra-fields", "id-uuid",
+                                                                 "expires-null"),
+        root_causes=("response.deleted.schema",),
+        blocked=("delete.returns-deletion",),
+    ),
+    Persona(
+        "gateway-default-upstream", "a gateway that routes creates, retrieves and edits by id, and sends what it "
+        "cannot route (uploads, characters, unknown ids) to an unreachable default upstream: the same 500 for all",
+        "Envoy-style gateways with a catch-all route",
+        ("gateway-default-upstream", "extra-fields", "error-code-is-status", "no-poll-after-header"),
+        root_causes=("response.not-server-error",),
+        # one 500 for every request it cannot route: uploads, characters, unknown ids
+        blocked=("character.missing-fields-rejected", "character.name-boundaries-accepted",
+                 "character.name-out-of-range-rejected", "character.not-video-rejected", "character.retrievable",
+                 "character.unknown-id-not-found", "create.image-reference-accepted",
+                 "create.image-reference.not-image-rejected", "create.image-reference.wrong-size-rejected",
+                 "delete.then-not-found", "edit.by-file-accepted", "edit.result-completes",
+                 "errors.unknown-id-not-found", "response.character.schema"),
+    ),
+    Persona(
+        "images-api", "a server that answers POST /videos at once in the Images API's shape {created, data: [{url}]} "
+        "(the video generated synchronously), every other operation as documented", "NVIDIA Dynamo's /v1/videos",
+        ("create-images-shape", "extra-fields", "no-poll-after-header", "expires-null"),
+        root_causes=("response.video.schema",),
+        # no Video, no job to follow: every clause of a create and of its job is blocked by that
+        blocked=("content.download", "content.not-ready-rejected", "create.generated-invalid-rejected",
+                 "create.generated-valid-accepted", "create.image-reference-accepted",
+                 "create.image-reference.not-image-rejected", "create.image-reference.wrong-size-rejected",
+                 "create.image-url-reference-accepted", "create.json-accepted", "create.json.malformed-rejected",
+                 "create.model.every-value-accepted", "create.multipart-accepted",
+                 "create.optional-fields-omittable", "create.prompt.empty-rejected",
+                 "create.prompt.max-length-accepted", "create.prompt.min-length-accepted",
+                 "create.prompt.missing-rejected", "create.prompt.multibyte-max-length-accepted",
+                 "create.prompt.over-max-rejected", "create.prompt.unusual-unicode-accepted",
+                 "create.queued-while-busy", "create.remixed-from-null", "create.seconds.every-value-accepted",
+                 "create.seconds.invalid-value-rejected", "create.seconds.wrong-type-rejected",
+                 "create.size.every-value-accepted", "create.size.invalid-value-rejected",
+                 "create.unknown-model-handled", "create.unknown-parameter-handled", "delete.returns-deletion",
+                 "delete.then-not-found", "edit.by-id-accepted", "edit.unfinished-source-rejected",
+                 "extend.seconds-stitched", "lifecycle.reaches-terminal", "lifecycle.retrieve-after-create",
+                 "lifecycle.retrieve-stable", "list.after-honoured", "list.limit-honoured", "list.order-honoured",
+                 "remix.sets-source"),
+    ),
+]
+
 PERSONAS: Mapping[str, Persona] = MappingProxyType({p.name: p for p in _ENTRIES})
 assert len(PERSONAS) == len(_ENTRIES), "duplicate persona names"
 

@@ -57,8 +57,31 @@ class BufferedTransport:
         return getattr(self._transport, name)
 
 
+CONNECTION = "videos_mock.connection"  # the scope extension naming the connection a request came on
+
+
 class OneWriteProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol on a ``BufferedTransport``."""
+    """uvicorn's httptools protocol on a ``BufferedTransport``. A request's scope names its connection
+    (``scope["extensions"][CONNECTION]``), so that a fault can reset the next request on it
+    (``reset_next``: a server that drops a kept-alive connection after an error answer)."""
+
+    reset_next = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(BufferedTransport(transport, self.loop))  # type: ignore[arg-type]
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope["extensions"] = {**self.scope.get("extensions", {}), CONNECTION: self}  # type: ignore[typeddict-item]
+
+    def data_received(self, data: bytes) -> None:
+        if self.reset_next:  # the next request on this connection: reset before any answer
+            import socket
+            import struct
+
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.transport.abort()
+            return
+        super().data_received(data)

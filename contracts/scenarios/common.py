@@ -41,6 +41,12 @@ def accepted_video(answer: "Response | None") -> dict[str, Any] | None:
     return body if body is not None and isinstance(body.get("id"), str) and body["id"] else None
 
 
+def taken(answer: "Response | None") -> bool:
+    """Answered 2xx: the target took the request (a Video or not: what the body is, the checks judge),
+    so a plan does not split it as refused."""
+    return answer is not None and answer.ok and 200 <= answer.status < 300
+
+
 def keep(state: "RunState", video: dict[str, Any]) -> None:
     """Keep an accepted job alive for the steps after (lifecycle, list, delete...)."""
     state.kept.append(video)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from contracts import baseline as baselines
 from contracts import cases, plan
 from contracts.cases import Case, NotSent
-from contracts.scenarios.common import Step, accepted_video, keep_or_discard, send
+from contracts.scenarios.common import Step, accepted_video, keep_or_discard, send, taken
 
 if TYPE_CHECKING:
     from contracts.state import RunState
@@ -185,11 +185,12 @@ def carry(state: "RunState", generated: list[Case]) -> Step:
             left.append(case)  # the cap: each carried clause noted the dropped case; what is left
             break  # is sent as planned below, so that its clauses note the cap too
         video = accepted_video(answer)
-        if video is None:
+        if not taken(answer):
             refused.append(item)
             left.append(case)
             continue
-        yield from keep_or_discard(state, video)
+        if video is not None:
+            yield from keep_or_discard(state, video)
         for prop in item.properties if isinstance(item, plan.Pack) else ():
             outcome[id(prop)] = True
             _cover(state, prop, case.encoding)
@@ -214,7 +215,7 @@ def _send_packed(state: "RunState", packed: plan.Pack, outcome: dict[int, bool])
     if len(packed.properties) == 1 and not packed.properties[0].parts:
         return False  # nothing packed with it: sent alone, judged there
     answer = yield from _send_carrying(state, _packed_case(state, packed))
-    if accepted_video(answer) is None:
+    if not taken(answer):
         return None if answer is None else False  # None: the cap (each carried clause noted the dropped case)
     for prop in packed.properties:
         outcome[id(prop)] = True
@@ -312,7 +313,7 @@ def _send_alone(state: "RunState", prop: plan.Property, outcome: dict[int, bool]
         probe = _alone_case(state, prop, None, first)
         probe.carries = (prop.clause,)
         answer = yield from _send_carrying(state, probe)
-        if accepted_video(answer) is not None:
+        if taken(answer):
             _cover(state, prop, first)
             return True
         if answer is None or not answer.ok:

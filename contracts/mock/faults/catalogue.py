@@ -196,6 +196,24 @@ _ENTRIES = [
           "content-addressed ids / a response cache", ("video.ids-unique",), new_id=jobs.id_from_prompt),
     Fault("busy-503", "a create is refused with 503 and Retry-After while another job is queued or running",
           "one-GPU servers without a queue", ("create.queued-while-busy",), around={"create": operations.busy_503}),
+    Fault("busy-503-deleted-run", "a create is refused with 503 while a job runs, before the request is checked, and "
+          "a deleted job keeps the GPU busy until its end", "one-GPU servers without a queue whose delete only "
+          "forgets the job", ("create.queued-while-busy",),
+          around={"create": operations.busy_503_deleted_too, "delete": operations.deleted_still_generating}),
+    Fault("uploads-503", "every request with an uploaded file is refused with 503, idle or not",
+          "an upload service behind the server that is down", ("response.not-server-error",),
+          around={op: operations.uploads_503 for op in ("create", "edit", "extend", "create_character")}),
+    Fault("content-503", "every content download is refused with 503, idle or not", "a video store that is down",
+          ("response.not-server-error",), around={"content": operations.content_503}),
+    Fault("gateway-default-upstream", "a gateway sends what it cannot route (uploads, characters, unknown ids) to an "
+          "unreachable default upstream: 500 text/plain 'upstream connect error'", "Envoy-style gateways with a "
+          "catch-all route", ("response.not-server-error",),
+          around={**{op: operations.unroutable_uploads for op in ("create", "edit", "extend")},
+                  **{op: operations.unroutable for op in ("create_character", "get_character")},
+                  **{op: operations.unroutable_unknown_ids for op in ("retrieve", "delete", "content", "remix")}}),
+    Fault("create-images-shape", "a create is answered in the Images API's shape {created, data: [{url}]}, not as a "
+          "Video", "NVIDIA Dynamo's /v1/videos", ("response.video.schema",),
+          around={"create": operations.images_api_shape}),
     # ---- lifecycle ------------------------------------------------------------------------
     Fault("retrieve-lag", f"a new job is 404 for its first {REPLICATION_LAG_SECONDS:g} s",
           "write-behind stores, per-worker job tables", ("lifecycle.retrieve-after-create",),
@@ -394,6 +412,9 @@ _ENTRIES = [
     Fault("all-jobs-fail", "every job fails properly: 200, status failed, error {code, message}",
           "a server out of GPU memory", setup=jobs.fail_jobs(message="The GPU ran out of memory.")),
     Fault("some-jobs-fail", "every third job fails properly", "flaky generation", setup=jobs.fail_jobs(every=3)),
+    Fault("reset-after-error", "after an error answer, the next request on that kept-alive connection is reset before "
+          "any answer (the openai SDK sends it again on a fresh connection)", "servers that drop a connection "
+          "after an error", (), asgi=transport.reset_after_error),
     Fault("slow-responses", "every answer takes 100-300 ms", "a busy server", asgi=transport.asgi_wrapper(transport.slow)),
     Fault("rate-limited", f"every {RATE_LIMIT_EVERY}th request is answered 429 with Retry-After: 1",
           "OpenAI, gateways", asgi=transport.rate_limit("1")),

@@ -321,3 +321,94 @@ async def placeholder_character(ctx: FaultContext, request: Request) -> Response
     """A character made up for an id nobody created (a cache that creates an entry on read)."""
     return JSONResponse({"id": request.path_params.get("character_id", ""), "name": "Unknown",
                          "created_at": int(time.time())})
+
+
+# ---- a one-GPU server that keeps generating what was deleted ----------------------------------
+def _generating_deleted(ctx: FaultContext) -> list[float]:
+    """When the deleted jobs this GPU still generates end (server clock), the ended ones dropped."""
+    ends = ctx.__dict__.setdefault("_deleted_still_generating", [])
+    now = ctx.now()
+    ends[:] = [end for end in ends if end > now]
+    return ends
+
+
+async def busy_503_deleted_too(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around create, before any check of the request: while any job runs, a deleted one included
+    (a delete does not stop the GPU), a create is refused with 503 and Retry-After."""
+    if any(ctx.status(job) in STATUS.unfinished for job in ctx.jobs()) or _generating_deleted(ctx):
+        raise APIError(503, "The server is busy generating another video; try again later.", type="server_error",
+                       code="server_busy", headers={"Retry-After": BUSY_RETRY_AFTER})
+    return await call_next(request)
+
+
+async def deleted_still_generating(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around delete: a job deleted before its end is still generated to its end (the GPU's time)."""
+    job = ctx.job(request.path_params.get("video_id", ""))
+    if job is not None and ctx.status(job) in STATUS.unfinished:
+        _generating_deleted(ctx).append(job.created_mono + job.job_seconds)
+    return await call_next(request)
+
+
+# ---- paths that answer 503 or 500 whatever the load ------------------------------------------------
+async def _has_file(request: Request) -> bool:
+    """Whether a multipart request carries a file part (the body is read once and kept)."""
+    return request.headers.get("content-type", "").startswith("multipart/") and b'filename="' in await request.body()
+
+
+async def uploads_503(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around the operations that take uploads: a request with a file is refused with 503, idle or not
+    (the upload service behind the server is down)."""
+    if await _has_file(request):
+        raise APIError(503, "The upload service is unavailable; try again later.", type="server_error",
+                       code="upload_unavailable")
+    return await call_next(request)
+
+
+async def content_503(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around content: every download is refused with 503 (the storage behind the server is down)."""
+    raise APIError(503, "The video storage is unavailable; try again later.", type="server_error",
+                   code="storage_unavailable")
+
+
+UPSTREAM_DOWN = "upstream connect error or disconnect/reset before headers. reset reason: connection failure"
+
+
+def _unreachable_upstream() -> Response:
+    """What a gateway (Envoy-style) answers when its default upstream cannot be reached."""
+    from starlette.responses import PlainTextResponse
+
+    return PlainTextResponse(UPSTREAM_DOWN, status_code=500)
+
+
+async def unroutable_uploads(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around create, edits, extensions: a request with a file has no route of its own at the gateway."""
+    if await _has_file(request):
+        return _unreachable_upstream()
+    return await call_next(request)
+
+
+async def unroutable(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around an operation the gateway does not route at all (characters)."""
+    return _unreachable_upstream()
+
+
+async def unroutable_unknown_ids(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around the operations on an id: an id the backend does not know was routed to the default upstream."""
+    try:
+        return await call_next(request)
+    except APIError as exc:
+        if exc.code in ("video_not_found", "character_not_found"):
+            return _unreachable_upstream()
+        raise
+
+
+# ---- an Images-API answer to a create ------------------------------------------------------------
+async def images_api_shape(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around create: the job is answered in the Images API's shape, {"created", "data": [{"url"}]},
+    as if generated at once (NVIDIA Dynamo's /v1/videos), not as a Video."""
+    answer = await call_next(request)
+    if answer.status_code != 200:
+        return answer
+    video = json.loads(answer.body)
+    return JSONResponse({"created": video["created_at"],
+                         "data": [{"url": f"/v1/videos/{video['id']}/content", "revised_prompt": video.get("prompt")}]})

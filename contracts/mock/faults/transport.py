@@ -178,3 +178,21 @@ def chain(*hooks: Callable[[ASGIApp, FaultContext], ASGIApp]) -> Callable[[ASGIA
         return app
 
     return hook
+
+
+def reset_after_error(app: ASGIApp, ctx: FaultContext) -> ASGIApp:
+    """After an error answer, the next request on the same kept-alive connection is reset before any
+    byte of its answer (served by the mock's own protocol: contracts/mock/protocol.py)."""
+    from contracts.mock.protocol import CONNECTION
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        connection = (scope.get("extensions") or {}).get(CONNECTION)
+
+        async def watched(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 400 and connection is not None:
+                connection.reset_next = True
+            await send(message)
+
+        await app(scope, receive, watched if scope["type"] == "http" else send)
+
+    return wrapped
