@@ -19,6 +19,7 @@ not sent and why, a share of cases planned, a clause skipped (not offered).
 from __future__ import annotations
 
 from collections.abc import Iterable
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -178,6 +179,18 @@ class Judge:
     def failed_prerequisite(self, clause_id: str) -> str | None:
         """The first of ``clause_id``'s prerequisites (clauses.REQUIRES) that failed, if any."""
         return next((cid for cid in clauses.requires(clause_id) if self._failed_for_good(cid)), None)
+
+    def snapshot(self) -> "Judge":
+        """A copy to finish while this judge goes on judging (a proxy's report, refreshed as traffic
+        comes): its findings so far, copied, sharing the record and the answers."""
+        import copy
+
+        twin = copy.copy(self)
+        twin._clauses = {cid: dataclasses.replace(state, violations=list(state.violations), unsent=list(state.unsent),
+                                                  dropped=list(state.dropped))
+                         for cid, state in self._clauses.items()}
+        twin._basic_failure = dict(self._basic_failure)
+        return twin
 
     # ---- the end --------------------------------------------------------------------------------------
     def finish(self, *, interrupted: str | None = None, profile_changed: frozenset[str] = frozenset(),

@@ -186,3 +186,12 @@ def test_a_clause_checked_on_other_answers_keeps_its_own_verdict():
     keep(harness, Blocked("delete.returns-deletion", "no route for DELETE"), "auth.missing-key-rejected")
     keep(harness, None, "auth.missing-key-rejected")
     assert harness.finish()["auth.missing-key-rejected"].verdict is Verdict.PASSED
+
+
+def test_a_snapshot_finishes_apart_from_the_judge_that_goes_on():
+    harness = Harness()
+    keep(harness, None)
+    twin = harness.judge.snapshot()
+    assert {r.clause.id: r.verdict for r in twin.finish()}[CLAUSE] is Verdict.PASSED
+    keep(harness, violation())  # the judge goes on; the snapshot's findings stay as they were
+    assert harness.finish()[CLAUSE].verdict is Verdict.FAILED

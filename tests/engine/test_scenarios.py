@@ -70,3 +70,15 @@ def contracts_clauses() -> set[str]:
     from contracts.clauses import CLAUSES
 
     return set(CLAUSES)
+
+
+def test_the_public_names_are_all_there_and_cheap_to_import():
+    import subprocess
+    import sys
+
+    for name in contracts.__all__:
+        assert getattr(contracts, name) is not None, name
+    # `import contracts` loads none of the engine (the pytest plugin imports it in every session)
+    done = subprocess.run([sys.executable, "-c", "import sys, contracts; print(sorted(m for m in sys.modules "
+                           "if m.startswith('contracts.')))"], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
