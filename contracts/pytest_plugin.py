@@ -94,12 +94,18 @@ def contract_options(pytestconfig: pytest.Config):
 
 
 @pytest.fixture(scope="session")
+def contract_spec(pytestconfig: pytest.Config):
+    """(Spec, Rules) of the target, as its profile rewrites the contract (what the run judges by)."""
+    return _or_exit(lambda: pytestconfig.stash[_SESSION_KEY].target().contract())
+
+
+@pytest.fixture(scope="session")
 def contract_run(pytestconfig: pytest.Config):
     """The RunResult of one conformance run against the target (run once per session)."""
     return pytestconfig.stash[_SESSION_KEY].run()
 
 
-CONTRACT_FIXTURES = {"contract_run", "contract_options", "contract_schema"}
+CONTRACT_FIXTURES = {"contract_run", "contract_options", "contract_schema", "contract_spec"}
 XDIST_GROUP = "videos-contract"
 _WORKER_SUMMARY = "videos_contract_summary"
 

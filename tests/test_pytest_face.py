@@ -147,3 +147,19 @@ def test_a_clause_left_out(pytester: pytest.Pytester) -> None:
         "excluded: 2 clauses (--include/--exclude or the profile's include/exclude)",
     ])
     assert result.ret == 0
+
+
+def test_a_generated_case_failure_is_reported_once_under_its_clause(pytester: pytest.Pytester) -> None:
+    """Errors in FastAPI's {"detail"} shape: response.error.envelope fails in the clause tests, and the
+    schemathesis tests of the non-creating operations, whose generated cases meet the same envelope,
+    say it was reported there instead of failing again (issue 18: 18 failures for 13 causes)."""
+    with EmbeddedServer(api_key="sk-face-test", job_seconds=0.2, extra_args=["--fault", "fastapi-detail"]) as server:
+        result = pytester.runpytest_subprocess(
+            "--pyargs", "contracts.suite", "-p", "no:cacheprovider", "--contract-examples", "0",
+            "--contract-report-dir", "reports", "-rf", "--contract-base-url", server.base_url,
+            "--contract-api-key", "sk-face-test", "--contract-max-creates", "100")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 1, result.stdout.str()[-3000:]  # test_clause[response.error.envelope] alone
+    result.stdout.fnmatch_lines(["FAILED test_clauses.py::test_clause[[]response.error.envelope[]] - *"])
+    result.stdout.no_fnmatch_line("*test_operation*FAILED*")
+    result.stdout.no_fnmatch_line("FAILED *test_schemathesis*")

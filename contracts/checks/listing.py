@@ -78,7 +78,7 @@ def limit_in_range(ctx: CheckContext, answer: "Response") -> Any:
     """limit within the spec's range is served (its minimum 0: an empty page); below it is refused
     with a 4xx; above it is refused or served as at most the maximum."""
     limit = _limit(ctx) if ctx.case.operation == LIST and not answer.superseded and ctx.case.auth is True else None
-    if limit is None or answer.status == 429:
+    if limit is None or answer.status == 429 or not _rest_valid(ctx):
         return NOT_APPLICABLE
     lowest, highest = limit_bounds(ctx)
     rejected = 400 <= answer.status < 500 and answer.status not in NOT_A_REJECTION
@@ -105,6 +105,20 @@ def limit_in_range(ctx: CheckContext, answer: "Response") -> Any:
             raise ContractViolation(RANGE, f"limit={limit} (above {highest}) was answered {answer.status}",
                                     field="limit", received=received, expected=f"400, or at most {highest} items")
     return None
+
+
+def _rest_valid(ctx: CheckContext) -> bool:
+    """Whether nothing else in the list request may be refused: its other query parameters are
+    documented ones with a documented value, and there is no cursor (a refusal of a bad ``order``,
+    or of an ``after`` the server does not know, says nothing of ``limit``)."""
+    documented = ctx.rules.query_params[LIST]
+    for name, value in (ctx.case.query or {}).items():
+        if name == "limit":
+            continue
+        schema = documented.get(name)
+        if name == "after" or schema is None or ("enum" in schema and value not in schema["enum"]):
+            return False
+    return True
 
 
 def _stamps(data: list[dict]) -> list[int]:
