@@ -87,6 +87,15 @@ class Response:
             raise ValueError(self._json_error)
         return self._json
 
+    @property
+    def named(self) -> dict[str, Any] | None:
+        """The JSON object of a 2xx answer that names something by id (a Video, a character), else
+        None: what a plan reads of an answer to decide its next case."""
+        if not self.ok or not 200 <= self.status < 300:
+            return None
+        body = self.json_object()
+        return body if body is not None and isinstance(body.get("id"), str) and body["id"] else None
+
     def json_object(self) -> dict[str, Any] | None:
         """The body as a JSON object; None when it is not JSON or JSON of another kind."""
         try:

@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from contracts.rules import CONTENT, CREATE, CREATE_CHARACTER, DELETE, EDIT, EXTEND, LIST, REMIX, RETRIEVE, STATUS
+from contracts.rules import (
+    CONTENT, CREATE, CREATE_CHARACTER, DELETE, EDIT, EXTEND, GET_CHARACTER, LIST, REMIX, RETRIEVE, STATUS,
+)
 
 if TYPE_CHECKING:
     from contracts.client import Response
@@ -87,6 +89,10 @@ class History:
         self.answers: list[Response] = []
         self.jobs: dict[str, Job] = {}
         self.characters: dict[str, Response] = {}  # id -> the answer that made it
+        # Operations a request that must be accepted or refused with 400 found without a route (404/405):
+        # their other probes are not sent (the operation's own clause says it, once). POST
+        # /videos/characters missing, GET /videos/characters/{id} is too.
+        self.routes_missing: set[tuple[str, str]] = set()
 
     def __iter__(self) -> Iterator["Response"]:
         return iter(self.answers)
@@ -102,6 +108,9 @@ class History:
         operation = case.operation if case is not None else None
         if answer.superseded or case is None:
             return
+        if answer.ok and answer.status in (404, 405) and case.expect in ("accepted", "rejected") \
+                and operation is not None and operation != RETRIEVE:
+            self.routes_missing |= {operation, GET_CHARACTER} if operation == CREATE_CHARACTER else {operation}
         if operation == RETRIEVE and path_id(case.path) in self.jobs:
             self.jobs[path_id(case.path)].retrieves.append(answer)
         if not answer.ok or not 200 <= answer.status < 300:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.cases import FileField
+from contracts.cases import Case, FileField
 from contracts.rules import Rules
 
 UNUSUAL_PROMPTS = {
@@ -83,6 +83,15 @@ class Pack:
     prompt: Property | None = None
     image: bool = False
 
+    @classmethod
+    def of(cls, properties: list[Property], encoding: str) -> Pack:
+        """The properties in one create, in the encoding one of them needs, else ``encoding``."""
+        packed = cls()
+        for prop in properties:
+            packed.add(prop)
+        packed.encoding = packed.encoding or encoding
+        return packed
+
     def fits(self, prop: Property) -> bool:
         if prop.encoding and self.encoding and prop.encoding != self.encoding:
             return False
@@ -118,6 +127,26 @@ def pack(properties: list[Property]) -> list[Pack]:
             packs.append(home)
         home.add(prop)
     return packs
+
+
+def carriable(packed: Pack) -> bool:
+    """A pack that sets only fields any create may also set (model, seconds, size): no prompt of its
+    own, no image, no encoding it needs. A generated create, or a baseline create, can carry it."""
+    return packed.prompt is None and not packed.image and not any(p.encoding or p.parts for p in packed.properties)
+
+
+def carried_by(case: "Case", props: list[Property]) -> "tuple[Case, Pack] | None":
+    """``case`` (a create with only the prompt) carrying the plan's first carriable pack, marked as a
+    baseline create that carries its clauses; None when no pack is carriable."""
+    from contracts import cases
+
+    packed = next((p for p in pack(props) if carriable(p)), None)
+    if packed is None:
+        return None
+    carrier = cases.create(f"baseline: only the prompt, and {packed.name.split(': ', 1)[-1]}", case.encoding,
+                           {**case.params, **packed.changes}, expect="accepted")
+    carrier.purpose, carrier.carries = case.purpose, packed.clauses
+    return carrier, packed
 
 
 def image_data_url(width: int, height: int) -> str:

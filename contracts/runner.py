@@ -174,7 +174,7 @@ def cleanup(state: RunState, sender: Sender) -> None:
     """Delete every video the run created: a conformance run leaves nothing behind (the embedded
     server is thrown away with its videos, so it is spared the deletes). A video counts as deleted
     only when its delete was accepted (the record says so): the others are the result's ``videos_left``."""
-    if state.options.embedded or not state.offers("delete") or state.missing_route(DELETE):
+    if state.options.embedded or not state.offers("delete") or DELETE in state.history.routes_missing:
         return
     sender.client.extend_budget(CLEANUP_SECONDS)
     for video_id in list(state.history.jobs):

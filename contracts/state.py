@@ -16,7 +16,6 @@ from contracts.clauses import ROUTES
 from contracts.coverage import Coverage
 from contracts.history import History
 from contracts.lifecycle import Schedule
-from contracts.rules import CREATE_CHARACTER, GET_CHARACTER, RETRIEVE
 
 if TYPE_CHECKING:
     from contracts.cases import Case
@@ -53,8 +52,13 @@ class RunState:
     one_job_at_a_time: bool = False  # the target refused a create while jobs ran (503): creates wait
     generated_not_sent: int = 0  # generated valid creates drawn but beyond the job budget
 
+    plan_creates: int = 0  # the jobs the plan needs with its margins (--max-creates' default): read, never recomputed
+
     def __post_init__(self) -> None:
+        from contracts.plan import default_max_creates
+
         self.schedule.poll_interval_cap = self.options.poll_interval_cap
+        self.plan_creates = default_max_creates(self.rules)
 
     # ---- verdicts, read to route around a known failure ---------------------------------------------
     def failed(self, clause_id: str) -> bool:
@@ -84,12 +88,3 @@ class RunState:
     def alive(self) -> list[dict[str, Any]]:
         """The jobs the plan keeps that are not deleted."""
         return [v for v in self.kept if not self.deleted(v["id"])]
-
-    def missing_route(self, operation: tuple[str, str] | None) -> bool:
-        """Whether a request to ``operation`` that must be accepted or refused with 400 was answered
-        404/405 (no route behind it): its other probes are not sent, its own clause said it once.
-        GET /videos/characters/{id} has no route when POST /videos/characters has none."""
-        related = {operation, CREATE_CHARACTER} if operation == GET_CHARACTER else {operation}
-        return any(answer.case.operation in related and answer.case.operation != RETRIEVE
-                   and answer.case.expect in ("accepted", "rejected") and answer.ok and answer.status in (404, 405)
-                   for answer in self.history if answer.case is not None and not answer.superseded)

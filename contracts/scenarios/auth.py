@@ -57,5 +57,5 @@ def run(state: "RunState") -> Step:
                 continue  # declared not offered (--operations): nothing to probe
             if isinstance(probe, str):
                 yield NotSent(clause_id, f"{probe} was not probed: no completed video was kept for it")
-            elif not state.missing_route(probe.operation):
+            elif probe.operation not in state.history.routes_missing:
                 yield probe

@@ -43,7 +43,7 @@ def run(state: "RunState") -> Step:
         return
     # The first request tells whether the route exists (character.offered judges its answer).
     yield character_case("no video", {"name": "Mossy"}, [], MISSING, "rejected")
-    if state.missing_route(CREATE_CHARACTER):
+    if CREATE_CHARACTER in state.history.routes_missing:
         return
     shortest, longest = state.spec.string_limits(NAME_LIMITS)
     rejected = [character_case("no name", {}, [video_file()], MISSING, "rejected")]

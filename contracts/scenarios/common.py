@@ -35,10 +35,7 @@ DISCARD = "delete at once (its checks are done)"
 
 def accepted_video(answer: "Response | None") -> dict[str, Any] | None:
     """The Video of an accepted create (2xx, a JSON object with an id), else None (None when not sent)."""
-    if answer is None or not answer.ok or not 200 <= answer.status < 300:
-        return None
-    body = answer.json_object()
-    return body if body is not None and isinstance(body.get("id"), str) and body["id"] else None
+    return None if answer is None else answer.named
 
 
 def taken(answer: "Response | None") -> bool:

@@ -59,13 +59,10 @@ def _carrying_a_model(state: "RunState", candidate: baselines.Candidate) -> Step
     base = state.baseline
     if candidate.encoding != "multipart" or candidate.full or base.accepted.get("json") != {"prompt": baselines.PROMPT}:
         return None
-    carriable = [p for p in plan.pack(plan.properties(state.rules, skip_values=_served(state))) if _carriable(p)]
-    if not carriable:
+    carrying = plan.carried_by(candidate.case, plan.properties(state.rules, skip_values=_served(state)))
+    if carrying is None:
         return None
-    packed = carriable[0]
-    case = cases.create(f"baseline: only the prompt, and {packed.name.split(': ', 1)[-1]}", "multipart",
-                        {**candidate.case.params, **packed.changes}, expect="accepted")
-    case.purpose, case.carries = BASELINE, packed.clauses
+    case, packed = carrying
     video = accepted_video((yield case))
     if video is not None:
         state.baseline_carried.extend(packed.properties)
@@ -131,7 +128,7 @@ def _planned(state: "RunState") -> Step:
     for index, packed in enumerate(plan.pack(packable)):
         # Packs free to choose alternate between the encodings the target takes.
         packed.encoding = packed.encoding or accepted_encodings[index % len(accepted_encodings)]
-        if state.options.examples > 0 and _carriable(packed):
+        if state.options.examples > 0 and plan.carriable(packed):
             state.carried.append(packed)  # a generated valid create carries it (``carry``): no job of its own
             continue
         if (yield from _send_packed(state, packed, outcome)) is False:
@@ -140,12 +137,6 @@ def _planned(state: "RunState") -> Step:
         yield from _settle(state, group, encoding, outcome, props)
     for prop in alone:
         outcome[id(prop)] = yield from _send_alone(state, prop, outcome, props)
-
-
-def _carriable(packed: plan.Pack) -> bool:
-    """A pack that sets only fields a generated valid create also has (model, seconds, size): no
-    prompt of its own, no image, no encoding it needs. A generated create can carry it."""
-    return packed.prompt is None and not packed.image and not any(p.encoding or p.parts for p in packed.properties)
 
 
 @dataclass
@@ -233,11 +224,7 @@ def _settle(state: "RunState", group: list[plan.Property], encoding: str, outcom
     if other and state.failed(f"create.{encoding}-accepted") and all(p.encoding is None for p in group):
         # This encoding is already known to refuse what the other takes: route around it, packed.
         encoding = other
-        packed = plan.Pack()
-        for prop in group:
-            packed.add(prop)
-        packed.encoding = encoding
-        if len(group) > 1 and (yield from _send_packed(state, packed, outcome)) is not False:
+        if len(group) > 1 and (yield from _send_packed(state, plan.Pack.of(group, encoding), outcome)) is not False:
             return
     if len(group) == 1:
         prop = group[0]
@@ -255,11 +242,7 @@ def _settle(state: "RunState", group: list[plan.Property], encoding: str, outcom
     for half in halves:
         if not half:
             continue
-        packed = plan.Pack()
-        for prop in half:
-            packed.add(prop)
-        packed.encoding = packed.encoding or encoding
-        if len(half) == 1 or (yield from _send_packed(state, packed, outcome)) is False:
+        if len(half) == 1 or (yield from _send_packed(state, plan.Pack.of(half, encoding), outcome)) is False:
             yield from _settle(state, half, encoding, outcome, props)
 
 

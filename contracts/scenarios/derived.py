@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from contracts import cases, plan
+from contracts import cases
 from contracts.cases import Case, FileField, Follow, NotSent, Planned
 from contracts.rules import CONTENT, EDIT, EXTEND, RETRIEVE
 from contracts.scenarios.common import Step, accepted_video, discard, video_file
@@ -62,7 +62,7 @@ COMPLETES = "edit.result-completes"
 
 def missing(state: "RunState", op: Derived) -> bool:
     """Whether the operation is not offered, or its route was found missing earlier in the run."""
-    return not state.offers(op.operation) or state.missing_route(op.route)
+    return not state.offers(op.operation) or op.route in state.history.routes_missing
 
 
 def _json(op: Derived, name: str, body: dict[str, Any], clause: str | None = None, expect: str | None = None) -> Case:
@@ -102,7 +102,7 @@ def routes(state: "RunState") -> Step:
             if not state.offers(op.operation):
                 continue
             yield from _send(state, _json(op, "no video", op.body(state, None), op.missing, "rejected"))
-            if not state.missing_route(op.route):
+            if op.route not in state.history.routes_missing:
                 present.append(op)
         state.derived_present = present
     return state.derived_present
@@ -122,7 +122,7 @@ def _budget_allows(state: "RunState") -> bool:
     """Whether --max-creates leaves room for the plan's every job (its default does): under a lower
     cap the edit is not sent ahead of the baseline and the plan, it is sent in its place, not followed."""
     left = state.creates_left
-    return left is None or left >= plan.default_max_creates(state.rules) - len(state.history.jobs)
+    return left is None or left >= state.plan_creates - len(state.history.jobs)
 
 
 def routes_and_unfinished(state: "RunState") -> Step:
@@ -292,7 +292,7 @@ def complete(state: "RunState") -> Step:
     if not edits:
         if EDITS.operation not in state.derived_sent:
             yield NotSent(COMPLETES, f"--max-creates ({state.options.max_creates}) is below the plan's "
-                          f"{plan.default_max_creates(state.rules)}: no edit was followed to its end")
+                          f"{state.plan_creates}: no edit was followed to its end")
         else:
             yield NotSent(COMPLETES, "no edit was accepted and retrievable, so there is no edit job to follow")
         return

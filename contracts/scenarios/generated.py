@@ -1,20 +1,15 @@
-"""Generated creates: schemathesis draws them from the spec, the suite classifies and sends them.
-
-Schemathesis generates (positive and negative mode) from spec/openapi.yaml; we do not trust the
-mode's label but re-validate each body against the spec's request schema, drop what would be a
-false alarm (random bytes as an image file, negative multipart: see the shared notes), and send
-the rest through the suite's own client, so every generated request gets every response check.
+"""Generated creates: schemathesis draws them from the spec (in the background since the run
+began), contracts/generation.py makes them cases, and this step sends what the job budget leaves,
+each generated valid create carrying what the plan left to carry, every answer judged like any other.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
-
-from contracts import cases, draws, plan
+from contracts import draws, plan
+from contracts.generation import MODES, generated_cases
 from contracts.baseline import PROMPT as BASELINE_PROMPT
 from contracts.cases import NotSent, Planned
 from contracts.scenarios.common import Step, accepted_video, discard, keep_or_discard
@@ -38,42 +33,9 @@ def prefetch(state: "RunState") -> None:
 
 
 def _drawn(state: "RunState", mode: str) -> list[tuple[str, Any]]:
-    future = state.drawn.get(mode)
-    if future is None:
-        return draws.draw(state.spec, mode, state.options.examples, state.options.seed)
-    return future.result()
-
-
-def _encodable(value: Any) -> bool:
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except (UnicodeEncodeError, TypeError, ValueError):
-        return False
-    return True
-
-
-def positive_case(state: "RunState", media_type: str, body: Any, index: int):
-    if not isinstance(body, dict) or not _encodable(body):
-        return None
-    params = {k: v for k, v in body.items() if k in state.rules.create_fields and k not in draws.IMAGE_FIELDS}
-    if "prompt" not in params or not state.spec.validator("CreateVideoRequest").is_valid(params):
-        return None
-    # An unknown model may be refused: that is tolerated.
-    expect = "accepted" if params.get("model", state.rules.defaults["model"]) in state.rules.models else "tolerated"
-    encoding = "multipart" if media_type == "multipart/form-data" else "json"
-    if encoding == "multipart" and not all(isinstance(v, str) for v in params.values()):
-        return None
-    return cases.create(f"generated valid #{index}", encoding, params, clause="create.generated-valid-accepted",
-                        expect=expect)
-
-
-def negative_case(state: "RunState", body: Any, index: int):
-    if not _encodable(body) or state.spec.validator("CreateVideoRequest").is_valid(body):
-        return None  # not actually invalid: a negative label is not proof
-    case = cases.create(f"generated invalid #{index}", "json", {}, clause="create.generated-invalid-rejected",
-                        expect="rejected")
-    case.json_body, case.params = body, {}
-    return case
+    if mode not in state.drawn:
+        prefetch(state)  # the runner started the drawing; a step run alone starts it here
+    return state.drawn[mode].result()
 
 
 def known_cause(state: "RunState", case) -> str | None:
@@ -131,14 +93,9 @@ def run(state: "RunState") -> Step:
     if count <= 0:
         return  # skipped: generation disabled (contracts/runner.py: not_applicable)
     # Negative first: a conforming server creates no job for them, so they cost nothing under a cap.
-    for mode, clause_id in (("negative", "create.generated-invalid-rejected"),
-                            ("positive", "create.generated-valid-accepted")):
+    for mode, clause_id in MODES:
         planned = []
-        for index, (media_type, body) in enumerate(_drawn(state, mode)):
-            if mode == "positive":
-                case = positive_case(state, media_type, body, index)
-            else:
-                case = negative_case(state, body, index) if media_type == "application/json" else None
+        for case in generated_cases(state.spec, state.rules, mode, _drawn(state, mode)):
             if case is None:
                 state.coverage.generated[f"{mode} dropped"] += 1
                 continue
@@ -153,7 +110,7 @@ def run(state: "RunState") -> Step:
             # one, so that a budget that leaves none says so), keeping one for the list step; under
             # the default budget, its margin for generated cases.
             budget = max(1, state.creates_left - LIST_RESERVE)
-            if state.options.max_creates == plan.default_max_creates(state.rules):
+            if state.options.max_creates == state.plan_creates:
                 budget = min(budget, plan.GENERATED_MARGIN)
             if len(planned) > budget:
                 beyond = len(planned) - budget

@@ -108,7 +108,7 @@ def unknown_ids(state: "RunState") -> Step:
 
 def _send_unknown(state: "RunState", calls: list[cases.Case]) -> Step:
     for case in calls:
-        if state.offers_case(case) and not state.missing_route(case.operation):
+        if state.offers_case(case) and case.operation not in state.history.routes_missing:
             yield case
 
 
