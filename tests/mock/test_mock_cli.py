@@ -67,6 +67,13 @@ BAD_VALUES = {  # the one line names the option
     "negative-job-seconds": ["--job-seconds", "-1"], "nan-job-seconds": ["--job-seconds", "nan"],
     "text-job-seconds": ["--job-seconds", "soon"], "port-too-big": ["--port", "70000"], "port-text": ["--port", "http"],
     "zero-body": ["--max-body-bytes", "0"], "empty-key": ["--api-key", ""], "bad-host": ["--host", "no-such-host.invalid"],
+    "unknown-clock": ["--clock", "fast"], "negative-advance-per-poll": ["--advance-per-poll", "-1"],
+    "text-advance-per-poll": ["--advance-per-poll", "some"], "zero-journal-size": ["--journal-size", "0"],
+    "unknown-namespaces": ["--namespaces", "all"], "empty-admin-key": ["--admin-key", " "],
+    "key-namespaces-with-an-api-key": ["--namespaces", "key", "--api-key", "sk-one"],
+    "header-namespaces-with-a-store": ["--namespaces", "header", "--store", "/nonexistent/videos.db"],
+    "manual-clock-with-a-store": ["--clock", "manual", "--store", "/nonexistent/videos.db"],
+    "advance-per-poll-with-gpu-workers": ["--advance-per-poll", "2", "--gpu-workers", "1"],
 }
 
 
