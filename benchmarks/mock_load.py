@@ -11,7 +11,8 @@ a 1 s warm-up. Reported: medians of requests per second, p50 and p99 latency, an
 request (from /proc). Everything listens on 127.0.0.1; every server is stopped afterwards.
 
 Targets: the mock exactly as ``videos-contract mock`` serves it (with and without uvloop and
-httptools importable), the same with its videos in an SQLite file (``--store``, a new file per
+httptools importable), the same without its journal of requests (``--no-journal``: the journal's
+cost, target within 10%), the same with its videos in an SQLite file (``--store``, a new file per
 run) and with two worker processes on that file (``--store --workers 2``), the mock under other
 uvicorn settings, a raw ASGI app and a bare Starlette app that answer a fixed Video without
 validating (the ceiling for a Python server here), Steady 0.22.2 (``@stdy/cli``, the mock that
@@ -51,6 +52,7 @@ STORE = "{store}"  # in a mock-cli target's options: a new SQLite file for this 
 TARGET_RATIO = 4.0  # vs Prism
 TARGET_STEADY_RATIO = 1.0
 TARGET_P99_MS = 20.0
+JOURNAL_TOLERANCE = 0.10  # the journal may cost at most this share of throughput
 
 
 @dataclass
@@ -67,6 +69,8 @@ class Target:
 TARGETS = [
     Target("mock: videos-contract mock (as shipped, this venv)", "mock-cli", quick=True,
            note="the CLI's uvicorn settings; loop/http 'auto' resolve to what is importable"),
+    Target("mock: --no-journal", "mock-cli", ["--no-journal"], quick=True,
+           note="the same command without the journal of requests (GET /_mock/requests)"),
     Target("mock: --store (SQLite file)", "mock-cli", ["--store", STORE], quick=True,
            note="the same command with its videos in a new SQLite file (WAL)"),
     Target("mock: --store --workers 2", "mock-cli", ["--store", STORE, "--workers", "2"],
@@ -364,6 +368,15 @@ def main(argv: list[str] | None = None) -> int:
                 ratio = shipped[op]["rps"] / other[op]["rps"]
                 print(f"  {op}: {shipped[op]['rps']:,.0f}/s vs {other['target']} {other[op]['rps']:,.0f}/s = "
                       f"{ratio:.2f}x (target {target:g}x): {'MET' if ratio >= target else 'NOT MET'}")
+        unjournaled = ok.get("mock: --no-journal")
+        if unjournaled:
+            print(f"\nThe cost of the journal (as shipped, journal on, vs --no-journal; target within "
+                  f"{JOURNAL_TOLERANCE:.0%})")
+            for op in ("create", "retrieve"):
+                ratio = shipped[op]["rps"] / unjournaled[op]["rps"]
+                print(f"  {op}: {shipped[op]['rps']:,.0f}/s vs {unjournaled[op]['rps']:,.0f}/s = {ratio:.0%}, server CPU "
+                      f"{shipped[op]['server_cpu_us'] - unjournaled[op]['server_cpu_us']:+,.0f} µs/request: "
+                      f"{'MET' if ratio >= 1 - JOURNAL_TOLERANCE else 'NOT MET'}")
         stored = [r for r in ok.values() if r["target"].startswith("mock: --store")]
         if stored:
             print("\nThe cost of the store (vs the mock as shipped, in memory)")

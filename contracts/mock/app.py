@@ -53,7 +53,7 @@ from contracts.mock.faults.base import OPERATIONS
 from contracts.mock.gpu import GpuWorkers
 from contracts.mock.journal import Journal
 from contracts.mock.media import NotAnImage, NotAVideo, VideoInfo, inspect_image, inspect_video
-from contracts.mock.middleware import BearerAuth, RequestId
+from contracts.mock.middleware import BearerAuth, with_request_id
 from contracts.mock.namespaces import NAMESPACE_HEADER, Space, Spaces
 from contracts.mock.sqlite_store import SQLiteStore
 from contracts.mock.store import (
@@ -167,54 +167,57 @@ class MockServer:
         )
         self.core.router.redirect_slashes = False
         self.control = ControlRoutes(self)
-        self.app = RequestId(self.dispatch)
         if len(store) > 0:  # a store file with videos was set up when it was new (by a worker, or before a restart)
             self.spaces.default.started.update(self.global_faults)
         self.api(self.spaces.default, frozenset())  # built now: start-up hooks run, bad settings fail now
         self.state = State({"config": config, "rules": base.rules, "faults": base.faults, "store": store})
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
-
     # ---- dispatch ------------------------------------------------------------------------
-    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every answer gets an ``x-request-id``; a control route goes to the control routes; an
+        API request to the API of its namespace and faults, and into the journal."""
         if scope["type"] != "http":
             await self.core(scope, receive, send)
             return
-        path = scope["path"]
-        if path == CONTROL_PATH or path.startswith(CONTROL_PATH + "/"):
-            await self.control(scope, receive, send)
-            return
-        space: Space | None = None
-        asked: frozenset[str] = frozenset()
-        api: VideosAPI | None = None
-        try:
-            headers = _mock_headers(scope)
-            space = self.spaces.get(self.spaces.name_of(headers.get(b"authorization"), headers.get(NAMESPACE)))
-            asked = requested(headers.get(FAULT), headers.get(PERSONA))
-            api = self.api(space, asked)
-        except APIError as error:
-            refusal = error.response()
-        if self.journal is None:
-            await (api.serve if api is not None else refusal)(scope, receive, send)
-            return
         status: int | None = None
 
-        async def recording(message: Message) -> None:
+        async def answer(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = with_request_id(message.get("headers", ()))
             await send(message)
 
+        path = scope["path"]
+        if path == CONTROL_PATH or path.startswith(CONTROL_PATH + "/"):
+            await self.control(scope, receive, answer)
+            return
+        space: Space | None = None
+        asked: frozenset[str] = frozenset()
+        try:
+            headers = _mock_headers(scope)
+            space = self.spaces.get(self.spaces.name_of(headers.get(AUTHORIZATION), headers.get(NAMESPACE)))
+            if FAULT in headers or PERSONA in headers:
+                asked = requested(headers.get(FAULT), headers.get(PERSONA))
+            api = self.api(space, asked)
+            scope[API_KEY] = api
+            serve = api.app
+        except APIError as error:
+            serve = error.response()
+        if self.journal is None:
+            await serve(scope, receive, answer)
+            return
         scope[BODY_KEY] = [None]
         try:
-            await (api.serve if api is not None else refusal)(scope, receive, recording)
+            await serve(scope, receive, answer)
         finally:
-            self.journal.record(scope, status, space.label if space else None, tuple(sorted(asked)))
+            self.journal.record(scope, status, space.label if space else None, tuple(sorted(asked)) if asked else ())
 
     def api(self, space: Space, asked: frozenset[str]) -> VideosAPI:
         """The API serving ``space`` with its faults and those a request ``asked`` for."""
-        names = (self.global_faults if space.faults is None else space.faults) | asked
+        names = self.global_faults if space.faults is None else space.faults
+        if asked:
+            names = names | asked
         api = space.apis.get(names)
         if api is None:
             api = VideosAPI(self, self.behaviours.get(names), space)
@@ -274,16 +277,16 @@ class MockServer:
         return store
 
 
-# The request headers dispatch reads (ASGI names them in lower case)
+# The request headers dispatch reads (ASGI servers give header names in lower case)
 FAULT, PERSONA, NAMESPACE = FAULT_HEADER.encode(), PERSONA_HEADER.encode(), NAMESPACE_HEADER.encode()
-_READ = {FAULT, PERSONA, NAMESPACE, b"authorization"}
+AUTHORIZATION = b"authorization"
+_READ = frozenset({FAULT, PERSONA, NAMESPACE, AUTHORIZATION})
 
 
 def _mock_headers(scope: Scope) -> dict[bytes, str]:
     """The headers that pick a request's namespace and faults (a repeated fault header joined by commas)."""
     found: dict[bytes, str] = {}
     for name, value in scope["headers"]:
-        name = name.lower()
         if name in _READ:
             text = value.decode("latin-1")
             found[name] = f"{found[name]},{text}" if name == FAULT and name in found else found.get(name, text)
@@ -329,6 +332,8 @@ class VideosAPI:
         self.space = space
         self.store = space.store
         self.lenient = self.config.lenient_ids
+        self.fault_names = tuple(sorted(self.names))  # what each job made here keeps
+        self.poll_step = self.config.advance_per_poll / STEPS  # of a job's duration, per retrieve
         if server.clock.manual:  # waiting does not move a manual clock: poll again at once
             self.poll_after_ms = MIN_POLL_AFTER_MS
         else:
@@ -341,10 +346,6 @@ class VideosAPI:
         )
         self.handlers = {op: self.faults.around(op, getattr(self, op), self.fault_context) for op in OPERATIONS}
         self.app = self.faults.middleware(server.core, self.fault_context) if self.faults else server.core
-
-    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[API_KEY] = self
-        await self.app(scope, receive, send)
 
     # ---- operations ----------------------------------------------------------------------
     async def create(self, request: Request) -> Response:
@@ -459,7 +460,7 @@ class VideosAPI:
     def new_job(self, **fields) -> Job:
         """A job of this request: it keeps the faults it was created with (the server's, its
         namespace's, its request's), whatever faults the server has later."""
-        return self.store.create(**fields, policy=self.faults, faults=tuple(sorted(self.names)))
+        return self.store.create(**fields, policy=self.faults, faults=self.fault_names)
 
     def faults_of(self, job: Job) -> FaultSet:
         """The faults a job is answered with: this request's, and those it was created with."""
@@ -478,8 +479,8 @@ class VideosAPI:
 
     def polled(self, job: Job) -> Job:
         """With ``--advance-per-poll N``: an unfinished job moved N steps ahead by this retrieve."""
-        step = self.config.advance_per_poll * job.job_seconds / STEPS
-        if not step or self.state(job)[0] in STATUS.terminal or job.seq == 0:  # seq 0: an example (--lenient-ids)
+        step = self.poll_step * job.job_seconds
+        if not step or job.seq == 0 or self.state(job)[0] in STATUS.terminal:  # seq 0: an example (--lenient-ids)
             return job
         return self.store.move(job.id, lambda moved: setattr(moved, "shift", moved.shift + step)) or job
 

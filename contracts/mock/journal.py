@@ -14,7 +14,6 @@ Recording is cheap on purpose (a tuple per request; entries are rendered when as
 from __future__ import annotations
 
 import fnmatch
-import threading
 import time
 from collections import deque
 from typing import Any, NamedTuple
@@ -65,27 +64,25 @@ class Entry(NamedTuple):
 class Journal:
     def __init__(self, size: int):
         self.size = size
-        self._entries: deque[Entry] = deque(maxlen=size)
+        self._entries: deque[tuple] = deque(maxlen=size)
         self._seq = 0
         self.dropped = 0  # entries pushed out since the last clear
-        self._lock = threading.Lock()
 
-    def record(self, scope: dict, status: int, namespace: str | None, faults: tuple[str, ...]) -> None:
-        """One request answered ``status``; its body as parse_body left it in ``scope[BODY_KEY]``."""
+    def record(self, scope: dict, status: int | None, namespace: str | None, faults: tuple[str, ...]) -> None:
+        """One request answered ``status``; its body as parse_body left it in ``scope[BODY_KEY]``.
+        Called on the event loop only (as every handler runs), so without a lock: it costs little."""
         slot = scope.get(BODY_KEY)
-        with self._lock:
-            self._seq += 1
-            if len(self._entries) == self.size:
-                self.dropped += 1
-            self._entries.append(Entry(self._seq, time.time(), scope["method"], scope["path"], scope["query_string"],
-                                       status, namespace, faults, slot[0] if slot else None))
+        self._seq += 1
+        if len(self._entries) == self.size:
+            self.dropped += 1
+        self._entries.append((self._seq, time.time(), scope["method"], scope["path"], scope["query_string"],
+                              status, namespace, faults, slot[0] if slot else None))  # an Entry, made when asked for
 
     def entries(self, *, namespace: str | None = None, every_namespace: bool = True, method: str | None = None,
                 path: str | None = None) -> list[dict[str, Any]]:
         """The entries, oldest first, of one namespace (or all), with this method and path (a path
         with ``*`` is a pattern: ``/v1/videos/*``)."""
-        with self._lock:
-            kept = list(self._entries)
+        kept = [Entry(*entry) for entry in self._entries]
         method = method.upper() if method else None
         pattern = path is not None and "*" in path
         return [entry.render() for entry in kept
@@ -94,9 +91,8 @@ class Journal:
                 and (path is None or (fnmatch.fnmatchcase(entry.path, path) if pattern else entry.path == path))]
 
     def clear(self, namespace: str | None = None, every_namespace: bool = True) -> None:
-        with self._lock:
-            if every_namespace:
-                self._entries.clear()
-                self.dropped = 0
-            else:
-                self._entries = deque((e for e in self._entries if e.namespace != namespace), maxlen=self.size)
+        if every_namespace:
+            self._entries.clear()
+            self.dropped = 0
+        else:
+            self._entries = deque((e for e in self._entries if Entry(*e).namespace != namespace), maxlen=self.size)

@@ -111,9 +111,10 @@ class Job:
     ended_wall: float | None = None  # when a control route completed it (its completed_at)
 
     def __post_init__(self) -> None:
-        self.faults = tuple(self.faults)
-        if self.floor is not None:
-            self.floor = (self.floor[0], self.floor[1])  # a store file keeps it as a list
+        if type(self.faults) is not tuple:  # a store file keeps both as lists
+            self.faults = tuple(self.faults)
+        if self.floor is not None and type(self.floor) is not tuple:
+            self.floor = (self.floor[0], self.floor[1])
 
     def faithful_state(self, elapsed: float) -> State:
         """(status, progress) after ``elapsed`` seconds, as the faithful server reports it: queued for

@@ -138,7 +138,7 @@ def control_requests(source: str):
 
 
 def test_any_request_to_the_control_routes_is_answered_without_a_500(control_app, assert_schema):
-    @settings(max_examples=400, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=200, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
     @given(control_requests(control_app.state.source))
     def check(drawn):
         method, path, query, namespace, body = drawn
@@ -167,7 +167,7 @@ def test_any_fault_or_persona_header_is_answered_without_a_500(control_app, asse
     known = st.sampled_from(["seconds-integer", "extra-fields", "sglang", "nope"])
     names = st.lists(known | HEADER_TEXT, max_size=3).map(",".join)
 
-    @settings(max_examples=150, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=100, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.fixed_dictionaries({}, optional={"x-videos-mock-fault": names, "x-videos-mock-persona": known | HEADER_TEXT,
                                                "x-videos-mock-namespace": HEADER_TEXT}))
     def check(headers):
