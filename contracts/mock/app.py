@@ -207,7 +207,8 @@ class MockServer:
         if self.journal is None:
             await serve(scope, receive, answer)
             return
-        scope[BODY_KEY] = [None]
+        if scope["method"] == "POST":  # the only API requests with a body
+            scope[BODY_KEY] = [None]
         try:
             await serve(scope, receive, answer)
         finally:

@@ -90,7 +90,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tests.add_argument("--no-journal", dest="journal", action="store_false",
                        help="keep no journal of requests (GET /_mock/requests)")
     tests.add_argument("--journal-size", default=str(DEFAULT_JOURNAL_SIZE), metavar="N",
-                       help=f"requests the journal keeps, the oldest dropped first (default: {DEFAULT_JOURNAL_SIZE})")
+                       help=f"requests the journal keeps per namespace, the oldest dropped first (default: "
+                       f"{DEFAULT_JOURNAL_SIZE})")
     tests.add_argument("--namespaces", default="off", metavar="off|key|header",
                        help="key: each API key sees only its own videos and characters; header: the "
                        "X-Videos-Mock-Namespace header decides (default: off)")

@@ -9,7 +9,7 @@ from contracts.rules import Rules
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024  # 32 MiB: room for a 1792x1024 reference image
 DEFAULT_JOB_SECONDS = 1.0
-DEFAULT_JOURNAL_SIZE = 10_000
+DEFAULT_JOURNAL_SIZE = 1_000  # per namespace
 CLOCKS = ("wall", "manual")
 NAMESPACES = ("off", "key", "header")
 MAX_ADVANCE_PER_POLL = 1000
@@ -39,7 +39,7 @@ class MockConfig:
     clock: str = "wall"  # "manual": jobs move only when a control route moves them or the clock
     advance_per_poll: int = 0  # each retrieve of an unfinished job moves it this many of its STEPS
     journal: bool = True  # keep a journal of the API requests (GET /_mock/requests)
-    journal_size: int = DEFAULT_JOURNAL_SIZE  # entries kept; the oldest go first
+    journal_size: int = DEFAULT_JOURNAL_SIZE  # entries kept per namespace; the oldest go first
     namespaces: str = "off"  # "key": each API key sees its own videos; "header": X-Videos-Mock-Namespace decides
     # unknown video and character ids answer example objects; placeholder uploads are accepted
     lenient_ids: bool = False

@@ -144,9 +144,9 @@ class ControlRoutes:
         if journal is None:
             raise APIError(400, "The journal is off (--no-journal): no request was kept.", code="journal_off")
         space = self._space(request)
-        entries = journal.entries(namespace=space.label if space else None, every_namespace=space is None,
-                                  method=query.get("method"), path=query.get("path"))
-        return JSONResponse({"object": "list", "data": entries, "dropped": journal.dropped})
+        which = {"namespace": space.label if space else None, "every_namespace": space is None}
+        entries = journal.entries(**which, method=query.get("method"), path=query.get("path"))
+        return JSONResponse({"object": "list", "data": entries, "dropped": journal.dropped(**which)})
 
     async def complete(self, request: Request) -> Response:
         await self._body(request, "CompleteRequest")

@@ -257,13 +257,20 @@ def test_the_journal_is_filtered_by_method_and_path(ns, query, expected):
 
 
 @pytest.mark.slow  # a server of its own
-def test_the_journal_is_bounded_and_can_be_off():
-    with EmbeddedServer(extra_args=["--journal-size", "3"]) as small, EmbeddedServer(extra_args=["--no-journal"]) as off:
+def test_the_journal_is_bounded_per_namespace_and_can_be_off():
+    with EmbeddedServer(extra_args=["--journal-size", "3", "--namespaces", "header"]) as small, \
+            EmbeddedServer(extra_args=["--no-journal"]) as off:
+        root = small.base_url.removesuffix("/v1")
+        httpx.get(f"{small.base_url}/videos/quiet", headers={NAMESPACE: "quiet"})
         for index in range(5):
-            httpx.get(f"{small.base_url}/videos/video_{index}")
-        journal = httpx.get(small.base_url.removesuffix("/v1") + "/_mock/requests").json()
-        assert [e["path"] for e in journal["data"]] == [f"/v1/videos/video_{i}" for i in (2, 3, 4)]
-        assert journal["dropped"] == 2
+            httpx.get(f"{small.base_url}/videos/video_{index}", headers={NAMESPACE: "busy"})
+        busy = httpx.get(f"{root}/_mock/requests", headers={NAMESPACE: "busy"}).json()
+        assert [e["path"] for e in busy["data"]] == [f"/v1/videos/video_{i}" for i in (2, 3, 4)]
+        assert busy["dropped"] == 2
+        quiet = httpx.get(f"{root}/_mock/requests", headers={NAMESPACE: "quiet"}).json()
+        assert ([e["path"] for e in quiet["data"]], quiet["dropped"]) == (["/v1/videos/quiet"], 0)  # never pushed out
+        everything = httpx.get(f"{root}/_mock/requests").json()
+        assert [e["seq"] for e in everything["data"]] == [1, 4, 5, 6] and everything["dropped"] == 2
         refused = httpx.get(off.base_url.removesuffix("/v1") + "/_mock/requests")
         assert refused.status_code == 400 and refused.json()["error"]["code"] == "journal_off"
         assert httpx.get(off.base_url.removesuffix("/v1") + "/_mock/health").json()["journal"] is False
