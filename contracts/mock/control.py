@@ -44,7 +44,7 @@ from contracts.mock.middleware import BearerAuth
 from contracts.mock.namespaces import NAMESPACE_HEADER, Space, Spaces
 from contracts.mock.store import Job
 from contracts.rules import STATUS
-from contracts.spec import Spec
+from contracts.spec import _YAML_LOADER, Spec
 
 DOCUMENT = Path(__file__).with_name("control.yaml")
 MAX_BODY_BYTES = 64 * 1024
@@ -69,7 +69,7 @@ class Server(Protocol):
 @functools.cache
 def load_document() -> Spec:
     """The control routes' own OpenAPI document (shipped in the package)."""
-    return Spec(yaml.safe_load(DOCUMENT.read_text(encoding="utf-8")), DOCUMENT)
+    return Spec(yaml.load(DOCUMENT.read_text(encoding="utf-8"), Loader=_YAML_LOADER), DOCUMENT)
 
 
 class ControlRoutes:
@@ -77,7 +77,6 @@ class ControlRoutes:
 
     def __init__(self, server: Server):
         self.server = server
-        self.doc = load_document()
         admin = server.config.admin_key or server.config.api_key
         self.app = BearerAuth(self._route, api_key=admin)
         video = "/_mock/videos/(?P<video_id>[^/]+)"
@@ -98,6 +97,10 @@ class ControlRoutes:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+    @property
+    def doc(self) -> Spec:
+        return load_document()  # read on first use: most servers never answer a control route
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)

@@ -7,7 +7,7 @@ import random
 import secrets
 from collections.abc import Iterable
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts.mock.errors import APIError
 

@@ -56,6 +56,7 @@ class _FakeServer:
         admin_key = api_key = None
 
 
+@pytest.mark.slow  # a table: the fast tier checks one case of it (test_one_case_of_each_table) and fuzzes
 @pytest.mark.parametrize(("method", "path"), sorted(DOCUMENTED), ids=[f"{m} {p}" for m, p in sorted(DOCUMENTED)])
 def test_other_methods_of_a_route_are_405_with_allow(ns, method, path):
     url = path.replace("{video_id}", ns.create()["id"])
@@ -65,6 +66,19 @@ def test_other_methods_of_a_route_are_405_with_allow(ns, method, path):
     assert response.status_code == 405
     assert set(response.headers["allow"].split(", ")) == allowed | ({"HEAD"} if "GET" in allowed else set())
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_one_case_of_each_table(ns):
+    """The fast tier's share of the tables below (they run whole in the slow tier)."""
+    wrong = httpx.delete(ns.root_url + "/_mock/health")
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "GET, HEAD")
+    video = ns.create()
+    assert ns.move(video["id"], "complete").status_code == 200
+    assert ns.move(video["id"], "fail").json()["error"]["code"] == "video_finished"
+    assert ns.move(video["id"], "progress", progress=50.5).json()["error"]["code"] == "invalid_type"
+    assert ns.control.post("/clock/advance", json={"seconds": -1}).json()["error"]["param"] == "seconds"
+    assert ns.control.post(f"/videos/{video['id']}/complete", content=b"[]").status_code == 400
+    assert len(ns.control.get("/requests", params={"method": "post", "path": "/v1/*"}).json()["data"]) == 1
 
 
 def test_health_says_how_the_mock_runs(ns):
@@ -129,6 +143,7 @@ def test_progress_only_moves_forward(ns):
     assert (done["status"], done["progress"]) == ("completed", 100) and done["completed_at"] is not None
 
 
+@pytest.mark.slow  # a table: the fast tier checks one case of it (test_one_case_of_each_table) and fuzzes
 @pytest.mark.parametrize(("first", "then"), [("complete", "fail"), ("complete", "progress"), ("fail", "complete"),
                                              ("fail", "fail"), ("fail", "progress")])
 def test_a_finished_job_does_not_move(ns, assert_schema, first, then):
@@ -152,6 +167,7 @@ def test_a_video_of_another_namespace_is_404(ns, manual_mock_server):
         other.close()
 
 
+@pytest.mark.slow  # a table: the fast tier checks one case of it (test_one_case_of_each_table) and fuzzes
 @pytest.mark.parametrize(("action", "body", "param", "code"), [
     ("progress", {}, "progress", "missing_required_parameter"),
     ("progress", {"progress": 101}, "progress", "invalid_value"),
@@ -170,6 +186,7 @@ def test_a_bad_move_is_400_naming_the_field(ns, assert_schema, action, body, par
     assert (response.json()["error"]["param"], response.json()["error"]["code"]) == (param, code)
 
 
+@pytest.mark.slow  # a table: the fast tier checks one case of it (test_one_case_of_each_table) and fuzzes
 @pytest.mark.parametrize("body", [b"{", b"[]", b"null", b'"x"', b"\xff"], ids=["truncated", "array", "null", "string",
                                                                               "not-utf8"])
 def test_a_body_that_is_not_a_json_object_is_400(ns, assert_schema, body):
@@ -203,6 +220,7 @@ def test_advancing_a_namespaces_clock_moves_only_its_jobs(ns, manual_mock_server
         other.close()
 
 
+@pytest.mark.slow  # a table: the fast tier checks one case of it (test_one_case_of_each_table) and fuzzes
 @pytest.mark.parametrize("body", [{"seconds": -1}, {"seconds": "1"}, {}, {"seconds": 1e12}, {"seconds": 1, "x": 1}],
                          ids=["negative", "text", "missing", "too-far", "unknown-field"])
 def test_a_bad_advance_is_400(ns, body):
@@ -245,6 +263,7 @@ def test_the_journal_keeps_what_the_client_sent(ns):
     assert "sk-any" not in response.text  # the key the SDK sent is never kept
 
 
+@pytest.mark.slow  # a table: the fast tier checks one case of it (test_one_case_of_each_table) and fuzzes
 @pytest.mark.parametrize(("query", "expected"), [
     ({"method": "post"}, 2), ({"path": "/v1/videos"}, 3), ({"path": "/v1/videos/*"}, 1),
     ({"method": "GET", "path": "/v1/videos/*"}, 1), ({"method": "DELETE"}, 0)])
@@ -340,6 +359,7 @@ def test_faults_are_set_at_run_time_for_a_namespace(ns, manual_mock_server):
         other.close()
 
 
+@pytest.mark.slow  # a table: the fast tier checks one case of it (test_one_case_of_each_table) and fuzzes
 @pytest.mark.parametrize(("body", "param", "listed"), [
     ({"faults": ["seconds-integer", "no-such-fault"]}, "faults", CATALOGUE),
     ({"persona": "no-such-persona"}, "persona", PERSONAS),
@@ -363,6 +383,7 @@ def guarded():
         yield with_admin.base_url.removesuffix("/v1"), without_admin.base_url.removesuffix("/v1")
 
 
+@pytest.mark.slow  # two servers of their own
 @pytest.mark.parametrize(("server", "key", "status"), [
     (0, None, 401), (0, "sk-api", 401), (0, "sk-wrong", 401), (0, "sk-admin", 200),
     (1, None, 401), (1, "sk-admin", 401), (1, "sk-api", 200),
@@ -380,6 +401,7 @@ def test_with_an_api_key_the_control_routes_need_the_admin_key(guarded, assert_s
             assert "sk-admin" not in response.text and "sk-api" not in response.text
 
 
+@pytest.mark.slow  # two servers of their own
 def test_the_admin_key_does_not_open_the_api(guarded):
     response = httpx.get(guarded[0] + "/v1/videos", headers={"Authorization": "Bearer sk-admin"})
     assert response.status_code == 401

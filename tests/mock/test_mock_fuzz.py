@@ -138,7 +138,7 @@ def control_requests(source: str):
 
 
 def test_any_request_to_the_control_routes_is_answered_without_a_500(control_app, assert_schema):
-    @settings(max_examples=200, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=150, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
     @given(control_requests(control_app.state.source))
     def check(drawn):
         method, path, query, namespace, body = drawn

@@ -75,6 +75,7 @@ def test_with_header_namespaces_the_header_decides(manual_mock_server):
         two.close()
 
 
+@pytest.mark.slow  # a server of its own
 def test_each_namespace_has_its_own_gpu_queue():
     with EmbeddedServer(job_seconds=30, extra_args=["--namespaces", "header", "--gpu-workers", "1"]) as server:
         started = []
