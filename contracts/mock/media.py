@@ -30,7 +30,7 @@ GREY = (130, 130, 130)  # what a decoder shows of the video's picture (luma 128,
 SCALE = 4  # thumbnails and tiles are a quarter of the video's width and height
 MAX_TILES = 16
 SHEET_COLUMNS = 4
-CACHED = 128  # contents kept, per media type, size and duration
+CACHED = 128  # contents kept (the last used), each of one media type, size and duration
 _SIZE = re.compile(r"^\s*(\d{1,6})\s*x\s*(\d{1,6})\s*$")
 
 

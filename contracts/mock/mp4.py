@@ -15,7 +15,7 @@ accepts as a genuine video:
   the parameter sets, the sample table says each frame's duration, and ``mvhd``/``tkhd``/``mdhd``
   say the whole duration in milliseconds (what ``media.inspect_video`` reads back from an upload).
 
-A 720x1280 clip of 12 s is 3.8 KB. ``tests/mock/test_mock_content.py`` decodes every documented size
+A 720x1280 clip of 12 s is 4,449 bytes. ``tests/mock/test_mock_content.py`` decodes every documented size
 and duration with PyAV.
 """
 
