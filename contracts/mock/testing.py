@@ -150,7 +150,9 @@ class SessionMock:
         with (self.folder / "lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if state.exists():
-                return json.loads(state.read_text())["root_url"]
+                known = json.loads(state.read_text())
+                if _alive(known["pid"]):
+                    return known["root_url"]  # another worker started it (a mock that died is started again)
             root, pid = start_detached(self.args, self.folder / "server.log")
             state.write_text(json.dumps({"root_url": root, "pid": pid}))
             return root
