@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/mock_load.py            # every target, 3 x 3 s per measurement (~5 min)
     .venv/bin/python benchmarks/mock_load.py --quick    # the mock as shipped and the bare app, 1 s each
     .venv/bin/python benchmarks/mock_load.py --list     # the targets
+    .venv/bin/python benchmarks/mock_load.py --only "this venv,--no-journal" --interleave --repeat 7   # the journal's cost
 
 For each target server: create (``POST /v1/videos`` with a JSON body, from a small wrk Lua
 script) and retrieve (``GET /v1/videos/{id}`` of a video created first), each under
@@ -11,7 +12,8 @@ a 1 s warm-up. Reported: medians of requests per second, p50 and p99 latency, an
 request (from /proc). Everything listens on 127.0.0.1; every server is stopped afterwards.
 
 Targets: the mock exactly as ``videos-contract mock`` serves it (with and without uvloop and
-httptools importable), the same with its videos in an SQLite file (``--store``, a new file per
+httptools importable), the same without its journal of requests (``--no-journal``: the journal's
+cost, target within 10%), the same with its videos in an SQLite file (``--store``, a new file per
 run) and with two worker processes on that file (``--store --workers 2``), the mock under other
 uvicorn settings, a raw ASGI app and a bare Starlette app that answer a fixed Video without
 validating (the ceiling for a Python server here), Steady 0.22.2 (``@stdy/cli``, the mock that
@@ -28,6 +30,7 @@ Prism (--install, or npm install --prefix benchmarks/out/node @stdy/cli@0.22.2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import shutil
@@ -51,6 +54,7 @@ STORE = "{store}"  # in a mock-cli target's options: a new SQLite file for this 
 TARGET_RATIO = 4.0  # vs Prism
 TARGET_STEADY_RATIO = 1.0
 TARGET_P99_MS = 20.0
+JOURNAL_TOLERANCE = 0.10  # the journal may cost at most this share of throughput
 
 
 @dataclass
@@ -67,6 +71,8 @@ class Target:
 TARGETS = [
     Target("mock: videos-contract mock (as shipped, this venv)", "mock-cli", quick=True,
            note="the CLI's uvicorn settings; loop/http 'auto' resolve to what is importable"),
+    Target("mock: --no-journal", "mock-cli", ["--no-journal"], quick=True,
+           note="the same command without the journal of requests (GET /_mock/requests)"),
     Target("mock: --store (SQLite file)", "mock-cli", ["--store", STORE], quick=True,
            note="the same command with its videos in a new SQLite file (WAL)"),
     Target("mock: --store --workers 2", "mock-cli", ["--store", STORE, "--workers", "2"],
@@ -110,6 +116,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-steady", action="store_true", help="skip the Steady target")
     parser.add_argument("--install", "--install-prism", dest="install", action="store_true",
                         help=f"npm install {' and '.join(NPM_PACKAGES.values())} into benchmarks/out/node first")
+    parser.add_argument("--interleave", action="store_true",
+                        help="start every selected target at once and measure them in turn, round after round (for "
+                        "an A/B such as the journal's cost on a machine whose load drifts)")
     parser.add_argument("--list", action="store_true", help="list the targets and exit")
     parser.add_argument("--source", type=Path, default=c.ROOT, help="the checkout whose mock is measured")
     parser.add_argument("--rev", default=None, help="measure the committed tree at REV (a clean snapshot)")
@@ -267,23 +276,62 @@ def wrk(args, url: str, *, duration: float, script: Path | None) -> dict:
 
 
 def measure(args, server: Server, operation: str) -> dict:
-    if operation == "create":
-        url, script = f"{server.base}/videos", lua_create()
-    else:
-        url, script = f"{server.base}/videos/{server.create_one()}", None
-    if args.warmup > 0:
-        wrk(args, url, duration=args.warmup, script=script)
-    runs = []
+    target = MeasuredOp(args, server, operation)
+    return summary([target.once() for _ in range(args.repeat)])
+
+
+class MeasuredOp:
+    """One operation on one server: its URL (a video created first, for retrieve), warmed up."""
+
+    def __init__(self, args, server: Server, operation: str):
+        self.args, self.server = args, server
+        if operation == "create":
+            self.url, self.script = f"{server.base}/videos", lua_create()
+        else:
+            self.url, self.script = f"{server.base}/videos/{server.create_one()}", None
+        if args.warmup > 0:
+            wrk(args, self.url, duration=args.warmup, script=self.script)
+
+    def once(self) -> dict:
+        cpu_before = self.server.cpu()
+        run = wrk(self.args, self.url, duration=self.args.duration, script=self.script)
+        run["server_cpu_us"] = (self.server.cpu() - cpu_before) * 1e6 / max(1, run["requests"])
+        return run
+
+
+def measure_interleaved(args, servers: list[Server], operation: str) -> list[dict]:
+    """The operation on every server in turn, ``--repeat`` rounds: a load that drifts (other work on
+    the machine) weighs on every target alike, which running one target after the other does not."""
+    targets = [MeasuredOp(args, server, operation) for server in servers]
+    runs: list[list[dict]] = [[] for _ in servers]
     for _ in range(args.repeat):
-        cpu_before = server.cpu()
-        run = wrk(args, url, duration=args.duration, script=script)
-        run["server_cpu_us"] = (server.cpu() - cpu_before) * 1e6 / max(1, run["requests"])
-        runs.append(run)
+        for index, target in enumerate(targets):
+            runs[index].append(target.once())
+    return [summary(each) for each in runs]
+
+
+def summary(runs: list[dict]) -> dict:
     result = {key: c.median(r[key] for r in runs) for key in ("rps", "p50", "p75", "p90", "p99", "server_cpu_us")}
     for key in ("requests", "non2xx", "socket_errors"):
         result[key] = sum(r[key] for r in runs)
     result["runs"] = runs
     return result
+
+
+def interleaved(args, targets: list[Target], logs: Path) -> list[dict]:
+    """Every target's server up at once, measured in turn (``--interleave``)."""
+    rows = [{"target": t.name, "note": t.note} for t in targets]
+    with contextlib.ExitStack() as stack:
+        try:
+            servers = [stack.enter_context(Server(t, args, logs / f"server-{i}.log")) for i, t in enumerate(targets)]
+            for operation in ("create", "retrieve"):
+                for row, result in zip(rows, measure_interleaved(args, servers, operation)):
+                    row[operation] = result
+        except c.BenchError as exc:
+            for row in rows:
+                row["error"] = str(exc)
+            print(f"  FAILED: {exc}", flush=True)
+    return rows
 
 
 # ---- main ----------------------------------------------------------------------------------
@@ -319,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     logs = c.OUT / "mock_load"
     logs.mkdir(parents=True, exist_ok=True)
-    for index, target in enumerate(targets):
+    if args.interleave:
+        results = interleaved(args, targets, logs)
+    for index, target in enumerate(targets if not args.interleave else []):
         row = {"target": target.name, "note": target.note}
         try:
             with Server(target, args, logs / f"server-{index}.log") as server:
@@ -364,6 +414,15 @@ def main(argv: list[str] | None = None) -> int:
                 ratio = shipped[op]["rps"] / other[op]["rps"]
                 print(f"  {op}: {shipped[op]['rps']:,.0f}/s vs {other['target']} {other[op]['rps']:,.0f}/s = "
                       f"{ratio:.2f}x (target {target:g}x): {'MET' if ratio >= target else 'NOT MET'}")
+        unjournaled = ok.get("mock: --no-journal")
+        if unjournaled:
+            print(f"\nThe cost of the journal (as shipped, journal on, vs --no-journal; target within "
+                  f"{JOURNAL_TOLERANCE:.0%})")
+            for op in ("create", "retrieve"):
+                ratio = shipped[op]["rps"] / unjournaled[op]["rps"]
+                print(f"  {op}: {shipped[op]['rps']:,.0f}/s vs {unjournaled[op]['rps']:,.0f}/s = {ratio:.0%}, server CPU "
+                      f"{shipped[op]['server_cpu_us'] - unjournaled[op]['server_cpu_us']:+,.0f} µs/request: "
+                      f"{'MET' if ratio >= 1 - JOURNAL_TOLERANCE else 'NOT MET'}")
         stored = [r for r in ok.values() if r["target"].startswith("mock: --store")]
         if stored:
             print("\nThe cost of the store (vs the mock as shipped, in memory)")

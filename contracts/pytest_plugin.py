@@ -3,11 +3,16 @@
 Registered as a pytest plugin (entry point ``contracts.pytest_plugin``), so another project's
 test run can use the ``contract_run`` fixture too. One conformance run per session, shared by
 every clause test; reports are written when the session ends and summarised in the terminal.
+
+The ``videos_mock`` fixture gives each test a namespace of its own on one reference server for the
+whole session (shared by pytest-xdist workers): its base URL and key, and the control routes as
+methods (``contracts.mock.testing``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +24,9 @@ GROUP = "videos-contract"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, "videos-contract: the Videos API contract suite")
     run_options.add_to_pytest(group)
+    parser.addini("videos_mock_args", "more options of the videos_mock fixture's reference server (after "
+                  "--namespaces key --clock manual --advance-per-poll 3), e.g. --job-seconds 2", type="args",
+                  default=[])
 
 
 def _or_exit(make):
@@ -80,11 +88,53 @@ class ContractSession:
 
 
 _SESSION_KEY = pytest.StashKey[ContractSession]()
+_MOCK_KEY = pytest.StashKey[Any]()  # the session's videos_mock server (contracts.mock.testing.SessionMock)
+_MOCK_FOLDER_KEY = pytest.StashKey[str]()  # under xdist, the controller's folder the workers share it in
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract: a clause of the Videos API contract, run against the target")
     config.stash[_SESSION_KEY] = ContractSession(config)
+
+
+@pytest.fixture
+def videos_mock(pytestconfig: pytest.Config):
+    """A namespace of its own on the session's reference server: ``base_url``, ``api_key``,
+    ``openai()``, and the control routes (``complete``, ``fail``, ``progress``, ``advance``,
+    ``requests``, ``set_faults``, ``reset``). The server runs with a manual clock: a job moves when
+    the test moves it, or three of its ten steps per retrieve."""
+    from contracts.mock.testing import FOLDER_INPUT, SessionMock, VideosMock, VideosMockError
+
+    session = pytestconfig.stash.get(_MOCK_KEY, None)
+    if session is None:
+        folder = getattr(pytestconfig, "workerinput", {}).get(FOLDER_INPUT)
+        session = SessionMock(list(pytestconfig.getini("videos_mock_args")), Path(folder) if folder else None)
+        pytestconfig.stash[_MOCK_KEY] = session
+    try:
+        root = session.root_url()
+    except VideosMockError as exc:
+        pytest.fail(f"videos_mock: {exc}", pytrace=False)
+    mock = VideosMock(root)
+    try:
+        yield mock
+    finally:
+        try:
+            mock.reset()  # the namespace goes: the server does not grow with the session
+        finally:
+            mock.close()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Under pytest-xdist (the controller): a folder where the workers share one videos_mock server."""
+    import tempfile
+
+    from contracts.mock.testing import FOLDER_INPUT
+
+    config = node.config
+    if _MOCK_FOLDER_KEY not in config.stash:
+        config.stash[_MOCK_FOLDER_KEY] = tempfile.mkdtemp(prefix="videos-mock-")
+    node.workerinput[FOLDER_INPUT] = config.stash[_MOCK_FOLDER_KEY]
 
 
 @pytest.fixture(scope="session")
@@ -153,6 +203,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(_SESSION_KEY, None)
     if state is not None:
         state.stop()
+    mock = config.stash.get(_MOCK_KEY, None)
+    if mock is not None:
+        mock.stop()
+    folder = config.stash.get(_MOCK_FOLDER_KEY, None)
+    if folder is not None:  # the xdist controller: the workers are gone, their shared mock goes too
+        import shutil
+
+        from contracts.mock.testing import stop_shared
+
+        stop_shared(Path(folder))
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:

@@ -1,14 +1,13 @@
-"""Regenerate the reference server's content assets (run by hand; not a runtime dependency).
+"""Regenerate the sample video shipped with the package (run by hand; not a runtime dependency).
 
     .venv/bin/python tools/make_assets.py
 
-Writes into ``contracts/mock/assets/``:
-- ``video.mp4``: a genuine H.264 MP4 (``ftyp``/``moov``/``mdat`` boxes, ``moov`` first), 1 s of a
-  moving gradient at 160x90 and 12 fps, small enough to commit.
-- ``thumbnail.webp``: the first frame as WebP.
-- ``spritesheet.jpg``: every third frame, tiled in a grid, as JPEG.
+Writes ``contracts/mock/assets/video.mp4``: a genuine H.264 MP4 (``ftyp``/``moov``/``mdat`` boxes,
+``moov`` first), 1 s of a moving gradient at 160x90 and 12 fps, small enough to commit. The suite
+uploads it as the source of edits and extensions, and the tests as a real video made by FFmpeg. (The
+server's own content is made at run time to match each Video: ``contracts/mock/mp4.py``.)
 
-Needs PyAV (``pip install av``) and Pillow. The server only reads the files.
+Needs PyAV (``pip install av``) and Pillow.
 """
 
 from __future__ import annotations
@@ -47,22 +46,10 @@ def write_video(frames: list[Image.Image], path: Path) -> None:
             container.mux(packet)
 
 
-def write_spritesheet(frames: list[Image.Image], path: Path, columns: int = 2) -> None:
-    tiles = frames[::3]
-    rows = (len(tiles) + columns - 1) // columns
-    sheet = Image.new("RGB", (WIDTH * columns, HEIGHT * rows))
-    for i, tile in enumerate(tiles):
-        sheet.paste(tile, ((i % columns) * WIDTH, (i // columns) * HEIGHT))
-    sheet.save(path, format="JPEG", quality=70)
-
-
 def main() -> None:
     frames = [frame(i) for i in range(FRAMES)]
     write_video(frames, ASSETS / "video.mp4")
-    frames[0].save(ASSETS / "thumbnail.webp", format="WEBP", quality=70)
-    write_spritesheet(frames, ASSETS / "spritesheet.jpg")
-    for name in ("video.mp4", "thumbnail.webp", "spritesheet.jpg"):
-        print(f"{name}: {(ASSETS / name).stat().st_size} bytes")
+    print(f"video.mp4: {(ASSETS / 'video.mp4').stat().st_size} bytes")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
 Everything the server checks (enums, limits, defaults, known parameters) is read from the spec
 through one ``Rules`` object; a target profile (``MockConfig(profile="profiles/wan22.toml")``)
 patches the spec's enums and defaults first. ``MockConfig(faults={"seconds-integer"})`` makes the
-server deviate on purpose (``contracts.mock.faults``; docs/faults.md).
+server deviate on purpose (``contracts.mock.faults``; docs/faults.md). For a client's own tests it
+has control routes under ``/_mock/`` (``contracts.mock.control``), a manual clock, namespaces,
+faults per request, and the ``videos_mock`` pytest fixture (``contracts.mock.testing``; docs/mock.md).
 """
 
 from contracts.mock.app import create_app

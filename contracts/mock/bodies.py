@@ -19,6 +19,9 @@ from contracts.mock.errors import APIError, echoed
 
 MAX_PARTS = 64
 MAX_PART_HEADERS_BYTES = 16 * 1024
+# A one-item list in the request's scope (shared by the copies fault hooks make of it) where
+# parse_body leaves what it read, for the journal: (media type, the fields as sent, body bytes)
+BODY_KEY = "videos_mock.body"
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,13 @@ async def parse_body(request: Request, accepted: tuple[str, ...], limit: int) ->
                        param="Content-Type", code="unsupported_media_type")
     raw = await read_body(request, limit)
     if media_type == "application/json":
-        return Body(media_type, parse_json_object(raw))
-    return Body(media_type, parse_multipart(raw, request.headers.get("content-type", "")))
+        body = Body(media_type, parse_json_object(raw))
+    else:
+        body = Body(media_type, parse_multipart(raw, request.headers.get("content-type", "")))
+    slot = request.scope.get(BODY_KEY)
+    if slot is not None:
+        slot[0] = (media_type, dict(body.fields), len(raw))  # a copy: validation may change the fields
+    return body
 
 
 # A \uD800-\uDFFF escape. json.loads turns one that is not half of a pair into a lone surrogate:

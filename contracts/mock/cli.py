@@ -13,6 +13,10 @@ the others wait ``queued``; ``--delete-cancels`` makes a delete take a queued jo
 ``--store PATH`` keeps the jobs in an SQLite file (across restarts); ``--workers N`` serves one
 store from N uvicorn worker processes, which build their app from the settings the parent
 checked (``worker_app``, reading ``WORKER_CONFIG_ENV``).
+For tests (docs/mock.md): the control routes under ``/_mock/`` (``--admin-key`` guards them with
+``--api-key``; ``--no-journal``, ``--journal-size``), ``--clock manual`` and ``--advance-per-poll N``
+(time the test commands), ``--namespaces key|header`` (each key, or each header value, its own
+videos), ``--lenient-ids`` (unknown ids answer example objects, as spec-driven mocks do).
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ import socket
 import sys
 
 READY = "videos-contract mock listening on {url}"
+LENIENT = ("videos-contract mock: --lenient-ids: unknown video and character ids answer example objects and "
+           "placeholder uploads are accepted, so a client's handling of 404 for an unknown id and of 400 for a file "
+           "that is not an image or a video is not exercised")
 WORKER_CONFIG_ENV = "VIDEOS_CONTRACT_MOCK_WORKER_CONFIG"  # the checked MockConfig, as JSON, for workers
 MAX_WORKERS = 64
 
@@ -37,7 +44,8 @@ class UsageError(Exception):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from contracts.mock.config import DEFAULT_JOB_SECONDS, DEFAULT_MAX_BODY_BYTES
+    from contracts.mock.config import DEFAULT_JOB_SECONDS, DEFAULT_JOURNAL_SIZE, DEFAULT_MAX_BODY_BYTES
+    from contracts.mock.store import STEPS
 
     # Values stay text here and are checked in run(), so a bad one gets one clear line.
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
@@ -76,6 +84,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "shared by --workers (default: in memory)")
     parser.add_argument("--workers", default="1", metavar="N",
                         help="serve with N worker processes on one --store (default: 1)")
+    tests = parser.add_argument_group("for tests", "the control routes under /_mock/ and what they command "
+                                      "(docs/mock.md)")
+    tests.add_argument("--admin-key", default=None, metavar="KEY",
+                       help="with --api-key: the key of the control routes (default: the --api-key)")
+    tests.add_argument("--clock", default="wall", metavar="wall|manual",
+                       help="manual: jobs move only when the control routes move them or the clock (default: wall)")
+    tests.add_argument("--advance-per-poll", default="0", metavar="N",
+                       help=f"each retrieve of an unfinished job moves it N of its {STEPS} steps (default: 0)")
+    tests.add_argument("--no-journal", dest="journal", action="store_false",
+                       help="keep no journal of requests (GET /_mock/requests)")
+    tests.add_argument("--journal-size", default=str(DEFAULT_JOURNAL_SIZE), metavar="N",
+                       help=f"requests the journal keeps per namespace, the oldest dropped first (default: "
+                       f"{DEFAULT_JOURNAL_SIZE})")
+    tests.add_argument("--namespaces", default="off", metavar="off|key|header",
+                       help="key: each API key sees only its own videos and characters; header: the "
+                       "X-Videos-Mock-Namespace header decides (default: off)")
+    tests.add_argument("--lenient-ids", action="store_true",
+                       help="unknown video and character ids answer example objects and placeholder uploads are "
+                       "accepted, as SDK test suites written for a stateless mock expect (default: faithful)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,6 +159,16 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(f"{flag} needs --gpu-workers N: without GPU workers no job waits in a queue")
     if workers > 1 and store is None:
         raise UsageError(f"--workers {workers} needs --store PATH: worker processes share their videos through it")
+    from contracts.mock.config import CLOCKS, DEFAULT_JOURNAL_SIZE, MAX_ADVANCE_PER_POLL, NAMESPACES
+
+    admin_key = getattr(args, "admin_key", None)
+    if admin_key is not None and not str(admin_key).strip():
+        raise UsageError("--admin-key must not be empty")
+    clock = _choice("--clock", getattr(args, "clock", "wall"), CLOCKS)
+    namespaces = _choice("--namespaces", getattr(args, "namespaces", "off"), NAMESPACES)
+    advance_per_poll = _integer("--advance-per-poll", getattr(args, "advance_per_poll", 0), 0, MAX_ADVANCE_PER_POLL)
+    journal_size = _integer("--journal-size", getattr(args, "journal_size", DEFAULT_JOURNAL_SIZE), 1, 10_000_000)
+    lenient = bool(getattr(args, "lenient_ids", False))
     try:
         config = MockConfig(
             api_key=args.api_key,
@@ -144,6 +181,13 @@ def _serve(args: argparse.Namespace) -> int:
             gpu_workers=gpu_workers,
             delete_cancels=bool(delete_cancels),
             store=store,
+            admin_key=admin_key,
+            clock=clock,
+            advance_per_poll=advance_per_poll,
+            journal=bool(getattr(args, "journal", True)),
+            journal_size=journal_size,
+            namespaces=namespaces,
+            lenient_ids=lenient,
         )
         app = create_app(config)  # also opens (creates, checks) the store, before any worker starts
     except (SpecError, ProfileError, ValueError) as exc:
@@ -155,6 +199,8 @@ def _serve(args: argparse.Namespace) -> int:
     # no WebSocket: the API has none, and whether uvicorn offered it would hang on what is installed
     settings = {"log_level": "warning", "access_log": False, "lifespan": "off", "timeout_graceful_shutdown": 3,
                 "http": _http_protocol(), "ws": "none"}
+    if lenient:
+        print(LENIENT, flush=True)
     try:
         if workers == 1:
             server = uvicorn.Server(uvicorn.Config(app, **settings))
@@ -274,6 +320,13 @@ def _integer(option: str, value: object, low: int, high: int) -> int:
     if not low <= number <= high:
         raise UsageError(f"{option} must be between {low} and {high}, got {number}")
     return number
+
+
+def _choice(option: str, value: object, choices: tuple[str, ...]) -> str:
+    text = str(value).strip()
+    if text not in choices:
+        raise UsageError(f"{option} must be one of {', '.join(choices)}, got {value!r}")
+    return text
 
 
 def _number(option: str, value: object) -> float:

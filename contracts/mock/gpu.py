@@ -44,6 +44,10 @@ class GpuWorkers:
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
             raise ValueError(f"gpu_workers must be a whole number >= 1, got {self.workers!r}")
 
+    def fresh(self) -> GpuWorkers:
+        """Workers of the same settings with nothing done yet (a reset)."""
+        return GpuWorkers(self.workers, self.delete_cancels)
+
     def submit(self, job: Job, now: float) -> None:
         """A new job: taken by a free worker at once, else queued behind the others."""
         self.advance(now)

@@ -1,26 +1,37 @@
 """Bytes the server hands out (content variants) and takes in (reference images, uploaded videos).
 
-The content assets are real files made by ``tools/make_assets.py`` (a development tool): an H.264 MP4, a WebP
-thumbnail and a JPEG spritesheet. Uploaded reference images are decoded with Pillow.
+Content matches the Video it belongs to: the ``video`` variant is an H.264 MP4 of the Video's
+``size`` and ``seconds`` (``contracts.mock.mp4``: a flat grey picture, one frame per second); the
+``thumbnail`` (WebP) is its first frame and the ``spritesheet`` (JPEG) one tile per second (at most
+``MAX_TILES``, ``SHEET_COLUMNS`` to a row), both at a quarter of the video's width and height, so at
+its aspect. Each is made on first request and kept (``CACHED``: per size and duration). Uploaded
+reference images are decoded with Pillow; uploaded videos are inspected by their container.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import math
+import re
 import struct
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from importlib import resources
 
 from PIL import Image
 
-# The asset file for each media type the server can answer with.
-FILES = {"video/mp4": "video.mp4", "image/webp": "thumbnail.webp", "image/jpeg": "spritesheet.jpg"}
+from contracts.mock.mp4 import MAX_DIMENSION, MAX_SECONDS, h264_mp4
+
 # Which media type answers each variant when the spec has no ``x-variant-content-types`` map.
 DEFAULT_VARIANT_TYPES = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
 EXTENSIONS = {"video/mp4": "mp4", "image/webp": "webp", "image/jpeg": "jpg"}
+GREY = (130, 130, 130)  # what a decoder shows of the video's picture (luma 128, no colour)
+SCALE = 4  # thumbnails and tiles are a quarter of the video's width and height
+MAX_TILES = 16
+SHEET_COLUMNS = 4
+CACHED = 128  # contents kept (the last used), each of one media type, size and duration
+_SIZE = re.compile(r"^\s*(\d{1,6})\s*x\s*(\d{1,6})\s*$")
 
 
 @dataclass(frozen=True)
@@ -33,24 +44,62 @@ class Asset:
         return EXTENSIONS.get(self.media_type, "bin")
 
 
-class Assets:
-    """The content of every variant, read once."""
+class Media:
+    """The content of each variant for a Video's size and duration."""
 
-    def __init__(self, assets: dict[str, Asset]):
-        self._assets = assets
-
-    @classmethod
-    def load(cls, variants: tuple[str, ...], media_types: Mapping[str, str] | None = None) -> Assets:
-        """One asset per variant; refuses to start if a variant has no asset of its type."""
+    def __init__(self, variants: tuple[str, ...], media_types: Mapping[str, str] | None = None, *,
+                 default_size: str = "720x1280", default_seconds: str = "4"):
+        """Refuses to start if a variant has a media type the server cannot make."""
         types = {**DEFAULT_VARIANT_TYPES, **(media_types or {})}
-        missing = [v for v in variants if types.get(v) not in FILES]
+        missing = [v for v in variants if types.get(v) not in EXTENSIONS]
         if missing:
-            raise RuntimeError(f"the reference server has no asset for the variant(s) {missing}")
-        folder = resources.files("contracts.mock") / "assets"
-        return cls({v: Asset((folder / FILES[types[v]]).read_bytes(), types[v]) for v in variants})
+            raise RuntimeError(f"the reference server has no content for the variant(s) {missing}")
+        self.types = {v: types[v] for v in variants}
+        self.default_size = dimensions(default_size, (720, 1280))
+        self.default_seconds = duration(default_seconds, 4.0)
 
-    def get(self, variant: str) -> Asset:
-        return self._assets[variant]
+    def get(self, variant: str, size: str, seconds: str) -> Asset:
+        """The ``variant`` of a Video of ``size`` and ``seconds`` (a size or duration that cannot be
+        encoded, which only a fault mode lets through, falls back to the default)."""
+        width, height = dimensions(size, self.default_size)
+        return content(self.types[variant], width, height, duration(seconds, self.default_seconds))
+
+
+def dimensions(size: object, fallback: tuple[int, int]) -> tuple[int, int]:
+    """``"WxH"`` as even pixel counts an H.264 picture can have (odd ones rounded up)."""
+    found = _SIZE.match(size) if isinstance(size, str) else None
+    if not found:
+        return fallback
+    width, height = (int(found[1]) + 1) // 2 * 2, (int(found[2]) + 1) // 2 * 2
+    return (width, height) if 2 <= width <= MAX_DIMENSION and 2 <= height <= MAX_DIMENSION else fallback
+
+
+def duration(seconds: object, fallback: float) -> float:
+    try:
+        value = float(seconds)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return fallback
+    return value if math.isfinite(value) and 0 < value <= MAX_SECONDS else fallback
+
+
+@functools.lru_cache(maxsize=CACHED)
+def content(media_type: str, width: int, height: int, seconds: float) -> Asset:
+    if media_type == "video/mp4":
+        return Asset(h264_mp4(width, height, seconds), media_type)
+    tile = (max(1, round(width / SCALE)), max(1, round(height / SCALE)))
+    if media_type == "image/webp":
+        return Asset(_encoded(Image.new("RGB", tile, GREY), "WEBP"), media_type)
+    tiles = min(MAX_TILES, max(1, math.ceil(seconds)))
+    columns = min(SHEET_COLUMNS, tiles)
+    rows = -(-tiles // columns)
+    sheet = Image.new("RGB", (tile[0] * columns, tile[1] * rows), GREY)
+    return Asset(_encoded(sheet, "JPEG"), media_type)
+
+
+def _encoded(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, quality=70)
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)

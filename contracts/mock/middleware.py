@@ -6,9 +6,10 @@ from __future__ import annotations
 import hmac
 import random
 import secrets
+from collections.abc import Iterable
 
 from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts.mock.errors import APIError, echoed
 
@@ -81,19 +82,12 @@ class Outgoing:
         raise NotImplementedError
 
 
-class RequestId(Outgoing):
-    """Adds ``x-request-id`` (the SDK exposes it as ``_request_id``) to every response."""
-
-    def outgoing(self, scope: Scope, send: Send) -> Send:
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                if not any(name.lower() == b"x-request-id" for name, _ in headers):
-                    headers.append((b"x-request-id", b"req_%032x" % _ids.getrandbits(128)))
-                message["headers"] = headers
-            await send(message)
-
-        return send_with_id
+def with_request_id(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A response's headers with ``x-request-id`` (the SDK exposes it as ``_request_id``) unless it has one."""
+    headers = list(headers)
+    if not any(name.lower() == b"x-request-id" for name, _ in headers):
+        headers.append((b"x-request-id", b"req_%032x" % _ids.getrandbits(128)))
+    return headers
 
 
 # Request ids are labels, not secrets: a seeded generator of this process, not a system call per request.

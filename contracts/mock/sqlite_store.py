@@ -131,6 +131,26 @@ class SQLiteStore(VideoStore):
                              (video_id,)).fetchone()
         return None if row is None else self._load(row[0])
 
+    def move(self, video_id: str, change: Callable[[Job], None]) -> Job | None:
+        with self._transaction("IMMEDIATE") as db:
+            row = db.execute("SELECT job FROM videos WHERE id = ? AND deleted = 0", (video_id,)).fetchone()
+            if row is None:
+                return None
+            job = self._load(row[0])
+            change(job)
+            db.execute("UPDATE videos SET job = ? WHERE id = ?", (_dump(job), job.id))
+        return job
+
+    def clear(self) -> None:
+        """Every row goes (deleted ones too: their ids stop being cursors), and the uploaded files."""
+        with self._transaction("IMMEDIATE") as db:
+            db.execute("DELETE FROM videos")
+            db.execute("DELETE FROM characters")
+        if self.media_folder.is_dir():
+            for file in self.media_folder.iterdir():
+                file.unlink(missing_ok=True)
+        self.offset = 0.0
+
     def __len__(self) -> int:
         with self._lock:
             return self._db.execute("SELECT count(*) FROM videos WHERE deleted = 0").fetchone()[0]
@@ -198,7 +218,8 @@ class SQLiteStore(VideoStore):
 
     def _load(self, text: str) -> Job:
         data = json.loads(text)
-        return Job(**{name: data[name] for name in _JOB_FIELDS if name in data}, policy=self.policy)
+        policy = self.policy_for(tuple(data["faults"])) if data.get("faults") else self.policy
+        return Job(**{name: data[name] for name in _JOB_FIELDS if name in data}, policy=policy)
 
 
 def _dump(job: Job) -> str:

@@ -4,9 +4,14 @@ Nothing runs in the background: a job is ``queued`` for the first part of ``job_
 ``in_progress`` with a rising integer progress, then ``completed`` (progress 100, ``completed_at``
 and ``expires_at`` set). A job given an ``error`` fails instead, half-way through, its progress
 frozen. Status and progress are a function of a clock (monotonic in memory; the wall clock in a
-store file, so that jobs running when the server stopped finish by their clock after a restart),
-so they only ever move forward. List order uses a sequence number because ``created_at`` seconds
-collide.
+store file, so that jobs running when the server stopped finish by their clock after a restart;
+or a manual clock that moves only when told: ``mock --clock manual``), so they only ever move
+forward. List order uses a sequence number because ``created_at`` seconds collide.
+
+A test can move time and jobs (the control routes, ``contracts.mock.control``): ``advance`` moves
+the store's clock (``offset``), ``move`` changes one job: its ``shift`` (seconds it runs ahead of the
+clock: ``--advance-per-poll``) or its ``floor`` (a state it was moved to: complete, fail, progress),
+never backwards: the reported state is the further of the clock's and the floor.
 
 With ``GpuWorkers`` (``mock --gpu-workers N``) a job instead waits ``queued`` until a worker takes
 it, then runs ``job_seconds`` on it (``contracts.mock.gpu``).
@@ -38,6 +43,7 @@ from contracts.rules import STATUS
 QUEUED_SHARE = 0.2  # the first fifth of a job is spent queued
 FAIL_SHARE = 0.5  # a job that fails does so half-way through
 EXPIRES_AFTER_SECONDS = 3600  # assets "expire" an hour after completion
+STEPS = 10  # a job's life in steps (--advance-per-poll moves a job N of them per retrieve)
 
 State = tuple[str, int]  # (status, progress)
 
@@ -99,6 +105,16 @@ class Job:
     policy: JobPolicy = field(default=DEFAULT_POLICY, repr=False, compare=False)
     gpu: bool = False  # run by a GPU worker: queued until ``started_mono``, then ``job_seconds`` long
     started_mono: float | None = None  # when a worker took it (GPU workers only)
+    faults: tuple[str, ...] = ()  # the faults it was created with, when a request asked for its own
+    shift: float = 0.0  # seconds it runs ahead of the clock (moved by polls: --advance-per-poll)
+    floor: tuple[str, int] | None = None  # a state a control route moved it to: it reports at least this
+    ended_wall: float | None = None  # when a control route completed it (its completed_at)
+
+    def __post_init__(self) -> None:
+        if type(self.faults) is not tuple:  # a store file keeps both as lists
+            self.faults = tuple(self.faults)
+        if self.floor is not None and type(self.floor) is not tuple:
+            self.floor = (self.floor[0], self.floor[1])
 
     def faithful_state(self, elapsed: float) -> State:
         """(status, progress) after ``elapsed`` seconds, as the faithful server reports it: queued for
@@ -122,26 +138,32 @@ class Job:
     def _progress(self, elapsed: float) -> int:
         return min(99, max(1, int(100 * elapsed / self.job_seconds))) if self.job_seconds else 0
 
-    def state(self, now_mono: float, *, just_created: bool = False) -> State:
-        """(status, progress) at monotonic time ``now_mono`` (a new job is reported queued)."""
-        elapsed = max(0.0, now_mono - self.created_mono)
+    def state(self, now_mono: float, *, just_created: bool = False, policy: JobPolicy | None = None) -> State:
+        """(status, progress) at monotonic time ``now_mono`` (a new job is reported queued), as
+        ``policy`` (default: the job's own) reports it."""
+        elapsed = max(0.0, now_mono + self.shift - self.created_mono)
         if just_created:
             faithful: State = (STATUS.queued, 0)
         else:
             faithful = self.worker_state(now_mono) if self.gpu else self.faithful_state(elapsed)
-        return self.policy.state(self, elapsed, faithful, just_created)
+            if self.floor is not None:
+                faithful = further(faithful, self.floor)
+        return (policy or self.policy).state(self, elapsed, faithful, just_created)
 
     def is_completed(self, now_mono: float) -> bool:
         return self.state(now_mono)[0] == STATUS.completed
 
-    def video(self, now_mono: float, *, just_created: bool = False) -> dict[str, Any]:
+    def video(self, now_mono: float, *, just_created: bool = False, policy: JobPolicy | None = None) -> dict[str, Any]:
         """The Video object: all 13 fields, nullable ones as null."""
-        status, progress = self.state(now_mono, just_created=just_created)
+        status, progress = self.state(now_mono, just_created=just_created, policy=policy)
         created_at = int(self.created_wall)
         completed_at = expires_at = None
         if status == STATUS.completed:
             waited = (self.started_mono - self.created_mono) if self.started_mono is not None else 0.0
-            completed_at = max(created_at, int(self.created_wall + waited + self.job_seconds))
+            ended = self.created_wall + waited + self.job_seconds - self.shift  # when the clock completes it
+            if self.ended_wall is not None:  # completed by a control route (if the clock had not, earlier)
+                ended = min(ended, self.ended_wall)
+            completed_at = max(created_at, int(ended))
             expires_at = completed_at + EXPIRES_AFTER_SECONDS
         video = {
             "id": self.id,
@@ -161,6 +183,16 @@ class Job:
         if self.source is not None:
             video[SOURCE_FIELDS[self.source["kind"]]] = self.source.get("video_id")
         return video
+
+
+def further(one: State, other: State) -> State:
+    """The state further along of two: a terminal one first (the floor's, when both are), else the
+    higher status, else the higher progress."""
+    if other[0] in STATUS.terminal:
+        return other
+    if one[0] in STATUS.terminal:
+        return one
+    return max(one, other, key=lambda state: (STATUS.rank(state[0]) or 0, state[1]))
 
 
 @dataclass(frozen=True)
@@ -209,29 +241,41 @@ class VideoStore(ABC):
         self.policy = policy
         self.monotonic = monotonic  # the clock job states are measured on
         self.wall = wall  # the clock of created_at
+        self.offset = 0.0  # seconds the clock was advanced by (POST /_mock/clock/advance)
+        # the policy of a job created with faults of its own (a store file keeps only their names)
+        self.policy_for: Callable[[tuple[str, ...]], JobPolicy] = lambda names: self.policy
 
     def now(self) -> float:
-        return self.monotonic()
+        return self.monotonic() + self.offset
+
+    def wall_now(self) -> float:
+        return self.wall() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Move this store's clock forward: its jobs move as if ``seconds`` had passed."""
+        self.offset += seconds
 
     def create(self, *, prompt: str | None, model: str, size: str, seconds: str, age: float = 0.0,
-               **extra: Any) -> Job:
-        """A new job; ``age`` > 0 makes it one created that many seconds ago (e.g. someone else's)."""
+               policy: JobPolicy | None = None, **extra: Any) -> Job:
+        """A new job; ``age`` > 0 makes it one created that many seconds ago (e.g. someone else's);
+        ``policy`` (with the fault names in ``extra["faults"]``) instead of the store's."""
+        policy = policy or self.policy
 
         def make(seq: int) -> Job:
             job = Job(
-                id=self.policy.new_id(prompt),
+                id=policy.new_id(prompt),
                 seq=seq,
                 prompt=prompt,
                 model=model,
                 size=size,
                 seconds=seconds,
-                created_wall=self.wall() - age,
-                created_mono=self.monotonic() - age,
+                created_wall=self.wall_now() - age,
+                created_mono=self.now() - age,
                 job_seconds=self.job_seconds,
-                policy=self.policy,
+                policy=policy,
                 **extra,
             )
-            self.policy.setup(job)
+            policy.setup(job)
             return job
 
         return self._add(make)
@@ -246,6 +290,14 @@ class VideoStore(ABC):
     @abstractmethod
     def delete(self, video_id: str) -> Job | None:
         """Remove the job; its id stays usable as a list cursor."""
+
+    @abstractmethod
+    def move(self, video_id: str, change: Callable[[Job], None]) -> Job | None:
+        """Apply ``change`` to the job (atomically, and kept); the job as changed, None if unknown."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Forget every job and character (POST /_mock/reset): the store as new, its clock too."""
 
     @abstractmethod
     def page(self, *, limit: int, order: str, after: str | None = None) -> Page:
@@ -301,7 +353,7 @@ class MemoryStore(VideoStore):
     def _advance(self) -> None:
         """Bring the GPU schedule up to now (call with the lock held)."""
         if self.workers is not None:
-            self.workers.advance(self.monotonic())
+            self.workers.advance(self.now())
 
     def get(self, video_id: str) -> Job | None:
         with self._lock:
@@ -314,13 +366,31 @@ class MemoryStore(VideoStore):
             if job is not None:
                 self._deleted[job.id] = job.seq
                 if self.workers is not None:
-                    self.workers.deleted(job, self.monotonic())
+                    self.workers.deleted(job, self.now())
             return job
+
+    def move(self, video_id: str, change: Callable[[Job], None]) -> Job | None:
+        with self._lock:
+            self._advance()
+            job = self._jobs.get(video_id)
+            if job is not None:
+                change(job)
+            return job
+
+    def clear(self) -> None:
+        with self._lock:
+            self._jobs.clear()
+            self._deleted.clear()
+            self._characters.clear()
+            self._seq = 0
+            self.offset = 0.0
+            if self.workers is not None:
+                self.workers = self.workers.fresh()
 
     def gpu_stats(self) -> dict[str, Any] | None:
         """What the GPU workers did and still owe (None without workers)."""
         with self._lock:
-            return None if self.workers is None else self.workers.stats(self.monotonic())
+            return None if self.workers is None else self.workers.stats(self.now())
 
     def _add_character(self, character: Character, media: bytes | None) -> None:
         with self._lock:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from mock_helpers import TERMINAL
+from mock_helpers import TERMINAL, Namespaced
 
 from contracts.embedded import EmbeddedServer
 from contracts.spec import Spec
@@ -48,3 +48,21 @@ def client(mock_server: EmbeddedServer) -> Iterator[openai.OpenAI]:
     """The openai SDK pointed at the reference server (no retries: every answer is seen as it is)."""
     with openai.OpenAI(base_url=mock_server.base_url, api_key="sk-anything", max_retries=0, timeout=10) as sdk:
         yield sdk
+
+
+# ---- the control routes: a manual clock, a namespace per test ------------------------------------
+@pytest.fixture(scope="session")
+def manual_mock_server() -> Iterator[EmbeddedServer]:
+    """Jobs of 1 s on a manual clock (they move only when a test moves them); namespaces by header."""
+    with EmbeddedServer(job_seconds=1.0, extra_args=["--clock", "manual", "--namespaces", "header"]) as server:
+        yield server
+
+
+@pytest.fixture
+def ns(manual_mock_server: EmbeddedServer) -> Iterator[Namespaced]:
+    """A namespace of its own on the manual-clock server, emptied when the test ends."""
+    space = Namespaced(manual_mock_server.base_url)
+    try:
+        yield space
+    finally:
+        space.close()

@@ -108,3 +108,45 @@ def audio_bytes(container: str, codec: str, *, frames: int = 50, rate: int = 480
         for packet in stream.encode():
             out.mux(packet)
     return buffer.getvalue()
+
+
+NAMESPACE = "X-Videos-Mock-Namespace"
+
+
+class Namespaced:
+    """A new namespace on a ``--namespaces header`` server: ``api`` (httpx on /v1), ``control`` (httpx
+    on /_mock), ``sdk`` (the openai SDK), each sending the namespace's header."""
+
+    def __init__(self, base_url: str, name: str | None = None):
+        self.name = name or f"ns-{uuid.uuid4().hex}"
+        self.base_url = base_url
+        self.root_url = base_url.removesuffix("/v1")
+        self.headers = {NAMESPACE: self.name}
+        # verify=False: plain HTTP on loopback; a client that loads the CA certificates costs 18 ms
+        self.api = httpx.Client(base_url=base_url, headers=self.headers, timeout=10, verify=False)
+        self.control = httpx.Client(base_url=self.root_url + "/_mock", headers=self.headers, timeout=10, verify=False)
+        self._sdk = None
+
+    @property
+    def sdk(self):
+        """The openai SDK on this namespace (made when first used)."""
+        if self._sdk is None:
+            import openai
+
+            self._sdk = openai.OpenAI(base_url=self.base_url, api_key="sk-any", default_headers=self.headers,
+                                      max_retries=0, timeout=10, http_client=openai.DefaultHttpxClient(verify=False))
+        return self._sdk
+
+    def create(self, **fields) -> dict:
+        response = self.api.post("/videos", json={"prompt": "a namespace's video", **fields})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def move(self, video_id: str, action: str, **body) -> httpx.Response:
+        return self.control.post(f"/videos/{video_id}/{action}", json=body)
+
+    def close(self) -> None:
+        self.control.post("/reset")
+        for client in (self.api, self.control, self._sdk):
+            if client is not None:
+                client.close()

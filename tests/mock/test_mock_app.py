@@ -1,4 +1,4 @@
-"""The app factory in-process: config checks, the 500 catch-all, profile overrides, assets.
+"""The app factory in-process: config checks, the 500 catch-all, profile overrides, content.
 
 These drive the ASGI app directly (httpx.ASGITransport) where a real server cannot be made to
 misbehave on purpose; everything else is tested over real HTTP.
@@ -15,7 +15,7 @@ from mock_helpers import call
 from PIL import Image
 
 from contracts.mock import MockConfig, Rules, create_app
-from contracts.mock.media import Assets
+from contracts.mock.media import Media
 from contracts.rules import closed_values
 
 ASSETS = Path(__file__).resolve().parents[2] / "contracts" / "mock" / "assets"
@@ -100,17 +100,17 @@ def test_video_asset_is_a_genuine_mp4():
 
 
 @pytest.mark.parametrize("variant,fmt", [("thumbnail", "WEBP"), ("spritesheet", "JPEG")])
-def test_image_assets_decode(variant, fmt):
-    asset = Assets.load(Rules.from_spec().variants).get(variant)
+def test_image_content_decodes(variant, fmt):
+    asset = Media(Rules.from_spec().variants).get(variant, "720x1280", "4")
     with Image.open(io.BytesIO(asset.data)) as image:
         assert image.format == fmt
         image.load()
     assert asset.media_type == Image.MIME[fmt]
 
 
-def test_assets_refuse_a_variant_without_a_file():
+def test_content_is_refused_for_a_variant_of_an_unknown_type():
     with pytest.raises(RuntimeError, match="gif"):
-        Assets.load(("video", "gif"))
+        Media(("video", "gif"))
 
 
 def test_a_profile_can_ignore_unknown_parameters(assert_schema):

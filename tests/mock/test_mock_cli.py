@@ -68,6 +68,16 @@ BAD_VALUES = {  # the one line names the option
     "text-job-seconds": ["--job-seconds", "soon"], "port-too-big": ["--port", "70000"], "port-text": ["--port", "http"],
     "zero-body": ["--max-body-bytes", "0"], "empty-key": ["--api-key", ""], "bad-host": ["--host", "no-such-host.invalid"],
 }
+# The options for a client's tests: checked in process (each refused before anything is bound)
+BAD_TEST_OPTIONS = {
+    "unknown-clock": ["--clock", "fast"], "negative-advance-per-poll": ["--advance-per-poll", "-1"],
+    "text-advance-per-poll": ["--advance-per-poll", "some"], "zero-journal-size": ["--journal-size", "0"],
+    "unknown-namespaces": ["--namespaces", "all"], "empty-admin-key": ["--admin-key", " "],
+    "key-namespaces-with-an-api-key": ["--namespaces", "key", "--api-key", "sk-one"],
+    "header-namespaces-with-a-store": ["--namespaces", "header", "--store", "/nonexistent/videos.db"],
+    "manual-clock-with-a-store": ["--clock", "manual", "--store", "/nonexistent/videos.db"],
+    "advance-per-poll-with-gpu-workers": ["--advance-per-poll", "2", "--gpu-workers", "1"],
+}
 
 
 @pytest.mark.parametrize("args", list(BAD_VALUES.values()), ids=list(BAD_VALUES))
@@ -79,6 +89,16 @@ def test_bad_values_exit_2_with_one_line(args):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and mentions in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", list(BAD_TEST_OPTIONS.values()), ids=list(BAD_TEST_OPTIONS))
+def test_bad_test_options_exit_2_with_one_line(args, capsys):
+    from contracts.mock.cli import main
+
+    assert main(["--port", "0", *args]) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert out == "" and len(lines) == 1 and args[0] in lines[0], err
 
 
 def test_port_in_use_exits_2():

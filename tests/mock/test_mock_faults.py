@@ -65,7 +65,8 @@ def test_config_checks_fault_names():
 def test_no_fault_means_no_hooks():
     app = app_with()
     assert not app.state.faults
-    assert all(m.cls.__name__ in ("RequestId", "BearerAuth") for m in app.user_middleware)
+    assert app.api(app.spaces.default, frozenset()).app is app.core  # no fault middleware around the routes
+    assert [m.cls.__name__ for m in app.core.user_middleware] == ["BearerAuth"]
     faults = FaultSet()
     assert faults.new_id("p").startswith("video_") and faults.render({"a": 1}, None) == {"a": 1}
 

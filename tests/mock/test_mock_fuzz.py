@@ -9,6 +9,7 @@ files are a real MP4, an image or random bytes."""
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from mock_helpers import call, image_bytes, multipart
 
 from contracts.mock import MockConfig, create_app
+from contracts.mock.control import load_document
 from contracts.rules import BODY_OPERATIONS, JSON, MULTIPART, Rules
 
 RULES = Rules.from_spec()
@@ -100,3 +102,80 @@ def test_any_multipart_body_is_answered_without_a_500(app, assert_schema, operat
 
     check()
 
+
+
+# ---- the control routes ----------------------------------------------------------------------------
+CONTROL = load_document()
+CONTROL_ROUTES = [(method.upper(), path) for path, item in CONTROL.document["paths"].items() for method in item]
+ASCII = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12)
+BODY_FIELDS = sorted({name for schema in CONTROL.document["components"]["schemas"].values()
+                      for name in schema.get("properties", {})})
+
+
+@pytest.fixture(scope="module")
+def control_app():
+    app = create_app(MockConfig(job_seconds=1, clock="manual", namespaces="header"))
+    app.state.source = call(app, "POST", "/videos", json={"prompt": "source"}).json()["id"]
+    return app
+
+
+def control_requests(source: str):
+    """A request to the control routes: a documented route or a near miss, any method, a query, a
+    namespace header, and a body: a JSON value with the documented field names (values of any type,
+    known fault names among them) or raw bytes."""
+    video = st.sampled_from([source, "video_missing"]) | ASCII.filter(lambda s: "/" not in s and s not in ("", ".", ".."))
+    path = st.builds(lambda route, vid, tail: route[1].replace("{video_id}", vid) + tail, st.sampled_from(CONTROL_ROUTES),
+                     video, st.sampled_from(["", "", "", "/", "/x"]))
+    method = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"])
+    fault_names = st.lists(st.sampled_from(["seconds-integer", "extra-fields", "no-such-fault"]) | TEXT, max_size=3)
+    known = st.fixed_dictionaries({}, optional={name: VALUES | fault_names | st.integers(-5, 200) for name in BODY_FIELDS})
+    body = (st.builds(lambda known, extra: json.dumps({**extra, **known}).encode(), known,
+                      st.dictionaries(TEXT, VALUES, max_size=1))
+            | VALUES.map(lambda v: json.dumps(v).encode()) | st.binary(max_size=20))
+    query = st.dictionaries(st.sampled_from(["method", "path", "limit"]) | ASCII, ASCII, max_size=2)
+    namespace = st.none() | ASCII
+    return st.tuples(method, path, query, namespace, body)
+
+
+def test_any_request_to_the_control_routes_is_answered_without_a_500(control_app, assert_schema):
+    @settings(max_examples=150, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(control_requests(control_app.state.source))
+    def check(drawn):
+        method, path, query, namespace, body = drawn
+        headers = {"content-type": "application/json"} | ({"x-videos-mock-namespace": namespace} if namespace else {})
+        response = call(control_app, method, "http://mock" + path, params=query, content=body, headers=headers)
+        assert response.status_code < 500, response.text
+        if method != "HEAD":
+            if response.status_code >= 400:
+                assert_schema("ErrorResponse", response.json())
+            route = next((t for m, t in CONTROL_ROUTES
+                          if m == ("GET" if method == "HEAD" else method)
+                          and re.fullmatch(re.sub(r"\{\w+\}", "[^/]+", t), path)), None)
+            if route is not None:
+                assert CONTROL.status_is_documented(method, route, response.status_code), (path, response.status_code)
+        call(control_app, "POST", "http://mock/_mock/reset")  # the next draw starts from a server as new
+        control_app.state.source = call(control_app, "POST", "/videos", json={"prompt": "source"}).json()["id"]
+        assert call(control_app, "GET", "/videos", params={"limit": 1}).status_code == 200
+
+    check()
+
+
+HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=40)
+
+
+def test_any_fault_or_persona_header_is_answered_without_a_500(control_app, assert_schema):
+    known = st.sampled_from(["seconds-integer", "extra-fields", "sglang", "nope"])
+    names = st.lists(known | HEADER_TEXT, max_size=3).map(",".join)
+
+    @settings(max_examples=100, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.fixed_dictionaries({}, optional={"x-videos-mock-fault": names, "x-videos-mock-persona": known | HEADER_TEXT,
+                                               "x-videos-mock-namespace": HEADER_TEXT}))
+    def check(headers):
+        encoded = [(k.encode(), v.encode("latin-1")) for k, v in headers.items()]
+        response = call(control_app, "POST", "/videos", json={"prompt": "p"}, headers=encoded)
+        assert response.status_code in (200, 400), response.text
+        if response.status_code == 400:
+            assert_schema("ErrorResponse", response.json())
+            assert response.json()["error"]["code"] in ("unknown_fault", "unknown_persona")
+
+    check()

@@ -114,6 +114,44 @@ def test_characters_and_edit_sources(make_store):
     assert store.get(edit.id).video(store.now())["edited_from_video_id"] == "video_x"
 
 
+def test_a_moved_job_keeps_its_move(make_store, clock):
+    """What the control routes do: a floor, an end time, a shift, kept by the store (a file too)."""
+    store = make_store(job_seconds=10.0)
+    job = create(store)
+    assert store.move("video_missing", lambda j: None) is None
+    store.move(job.id, lambda j: setattr(j, "floor", ("in_progress", 40)))
+    assert store.get(job.id).state(store.now()) == ("in_progress", 40)
+    clock.now += 6  # the clock overtakes the floor: 60
+    assert store.get(job.id).state(store.now()) == ("in_progress", 60)
+    store.move(job.id, lambda j: (setattr(j, "floor", ("completed", 100)), setattr(j, "ended_wall", clock.now)))
+    video = store.get(job.id).video(store.now())
+    assert (video["status"], video["completed_at"]) == ("completed", int(clock.now))
+    shifted = create(store, "polled")
+    store.move(shifted.id, lambda j: setattr(j, "shift", 10.0))
+    assert store.get(shifted.id).video(store.now())["completed_at"] == int(clock.now)  # completed as polled, now
+
+
+def test_advancing_the_store_clock_moves_its_jobs(make_store):
+    store = make_store(job_seconds=10.0)
+    job = create(store)
+    store.advance(10)
+    video = store.get(job.id).video(store.now())
+    assert (video["status"], video["completed_at"]) == ("completed", video["created_at"] + 10)
+
+
+def test_clear_forgets_everything(make_store):
+    store = make_store()
+    job = create(store)
+    store.delete(create(store).id)
+    store.create_character("Mossy", {"filename": "c.mp4", "media_type": "video/mp4", "bytes": 3}, media=b"x")
+    store.advance(5)
+    store.clear()
+    assert len(store) == 0 and store.get(job.id) is None and store.offset == 0
+    with pytest.raises(UnknownCursor):
+        store.page(limit=1, order="asc", after=job.id)
+    assert ids(store.page(limit=5, order="asc")) == []
+
+
 def test_open_store_picks_the_implementation(tmp_path):
     assert isinstance(open_store(None, 1.0), MemoryStore)
     store = open_store(str(tmp_path / "s.db"), 1.0)

@@ -114,6 +114,28 @@ def test_a_restart_keeps_ids_statuses_content_order_and_cursors(tmp_path):
     assert (tmp_path / "videos.db-media" / f"{character.json()['id']}.mp4").read_bytes() == MP4
 
 
+@pytest.mark.slow
+def test_what_the_control_routes_did_survives_a_restart(tmp_path):
+    """Moves are kept in the file; a job keeps the faults its request asked for; a reset empties the file."""
+    store = tmp_path / "videos.db"
+    with serving(store, job_seconds=3600) as client:
+        root = str(client.base_url).removesuffix("/v1/")
+        completed, failed = create(client, "completed by a test"), create(client, "failed by a test")
+        faulty = client.post("/videos", json={"prompt": "p"}, headers={"X-Videos-Mock-Fault": "seconds-integer"}).json()
+        assert httpx.post(f"{root}/_mock/videos/{completed['id']}/complete").status_code == 200
+        assert httpx.post(f"{root}/_mock/videos/{failed['id']}/fail", json={"code": "oom"}).status_code == 200
+        done = client.get(f"/videos/{completed['id']}").json()
+    with serving(store, job_seconds=3600) as client:
+        assert client.get(f"/videos/{completed['id']}").json() == done
+        assert client.get(f"/videos/{failed['id']}").json()["error"]["code"] == "oom"
+        assert client.get(f"/videos/{faulty['id']}").json()["seconds"] == 4
+        root = str(client.base_url).removesuffix("/v1/")
+        assert httpx.post(f"{root}/_mock/reset").status_code == 200
+        assert list_all(client, "asc") == []
+    with serving(store) as client:
+        assert list_all(client, "asc") == []
+
+
 # ---- worker processes ----------------------------------------------------------------------
 async def create_many(base_url: str, count: int) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=0)  # new connections: any worker

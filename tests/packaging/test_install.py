@@ -74,9 +74,8 @@ def test_the_wheel_carries_the_spec_the_schema_and_the_assets(wheel):
         "contracts/report/conformance.schema.json",
         "contracts/report/assets/report.css",
         "contracts/report/assets/report.js",
-        "contracts/mock/assets/video.mp4",
-        "contracts/mock/assets/thumbnail.webp",
-        "contracts/mock/assets/spritesheet.jpg",
+        "contracts/mock/assets/video.mp4",  # the source the kit uploads (the mock makes its media itself)
+        "contracts/mock/control.yaml",
         "contracts/suite/test_clauses.py",
     } <= names
     assert not {n for n in names if n.startswith(("tools/", "tests/", "benchmarks/"))}
@@ -148,3 +147,13 @@ def test_the_installed_suite_runs_under_pytest(installed, tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=240, env=clean_env())
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "videos-contract" in done.stdout and (tmp_path / "reports" / "junit.xml").exists()
+
+
+def test_the_control_routes_document_ships_and_loads(installed):
+    code = ("from contracts.mock.control import DOCUMENT, load_document; "
+            "print(DOCUMENT); print(sorted(load_document().document['paths']))")
+    out = subprocess.run([str(installed / "bin" / "python"), "-c", code], cwd="/", capture_output=True, text=True,
+                         timeout=60, check=True)
+    where, paths = out.stdout.splitlines()
+    assert where.startswith(str(installed)) and where.endswith("contracts/mock/control.yaml")
+    assert "'/_mock/health'" in paths and "'/_mock/faults'" in paths
