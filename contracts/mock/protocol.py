@@ -63,25 +63,50 @@ CONNECTION = "videos_mock.connection"  # the scope extension naming the connecti
 class OneWriteProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol on a ``BufferedTransport``. A request's scope names its connection
     (``scope["extensions"][CONNECTION]``), so that a fault can reset the next request on it
-    (``reset_next``: a server that drops a kept-alive connection after an error answer)."""
+    (``reset_next``: a server that drops a kept-alive connection after an error answer). The reset
+    comes when the next request begins, before any of it reaches the app: what is left of the
+    current request's body (an error answered before it was read) is read as usual."""
 
     reset_next = False
+    _resetting = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(BufferedTransport(transport, self.loop))  # type: ignore[arg-type]
 
     def on_message_begin(self) -> None:
+        if self.reset_next:
+            self._reset()
+            return
         super().on_message_begin()
         self.scope["extensions"] = {**self.scope.get("extensions", {}), CONNECTION: self}  # type: ignore[typeddict-item]
 
-    def data_received(self, data: bytes) -> None:
-        if self.reset_next:  # the next request on this connection: reset before any answer
-            import socket
-            import struct
+    def _reset(self) -> None:
+        import socket
+        import struct
 
-            sock = self.transport.get_extra_info("socket")
-            if sock is not None:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.transport.abort()
-            return
-        super().data_received(data)
+        self._resetting = True
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()
+
+    # The rest of a request being reset is not parsed into one: nothing of it reaches the app.
+    def on_url(self, url: bytes) -> None:
+        if not self._resetting:
+            super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self._resetting:
+            super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        if not self._resetting:
+            super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._resetting:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self._resetting:
+            super().on_message_complete()
