@@ -5,6 +5,7 @@ A uniquely named module (not conftest) so that test modules can import it."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from contracts.types import Clause, ClauseResult, Evidence, Exchange, RecordedRequest, RecordedResponse, RunResult, Verdict
@@ -34,6 +35,7 @@ def exchange(
     body: str = '{"error": {"message": "bad"}}',
     auth: str = "Bearer [REDACTED]",
     curl: str | None = None,
+    content_type: str = "application/json",
 ) -> Exchange:
     return Exchange(
         request=RecordedRequest(
@@ -47,7 +49,7 @@ def exchange(
         if status is None
         else RecordedResponse(
             status=status,
-            headers={"content-type": "application/json", "x-request-id": "req_1"},
+            headers={"content-type": content_type, "x-request-id": "req_1"},
             body_excerpt=body,
             body_size=len(body.encode()),
             elapsed_ms=12.5,
@@ -64,9 +66,11 @@ _DEFAULT: Any = object()
 
 
 def failed(cid: str, message: str = "expected 200, got 400", **ev: Any) -> ClauseResult:
+    """A failed clause; by default answered an error of its own (failures on the same answer are one
+    root cause: give two clauses the same ``exchange`` for that)."""
     ex = ev.pop("exchange", _DEFAULT)
     if ex is _DEFAULT:
-        ex = exchange()
+        ex = exchange(body=json.dumps({"error": {"message": f"bad {cid}"}}))
     return ClauseResult(
         clause(cid),
         Verdict.FAILED,
@@ -156,3 +160,4 @@ def make_run(results: list[ClauseResult] | None = None, **kw: Any) -> RunResult:
 
 def replace(run: RunResult, **kw: Any) -> RunResult:
     return dataclasses.replace(run, **kw)
+
