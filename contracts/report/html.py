@@ -402,7 +402,7 @@ def render_html(doc: dict[str, Any]) -> str:
         f'<div class="tally">{tally}</div></div></header>'
     )
 
-    meta_items = [
+    facts = [  # short facts, side by side
         ("Target", doc["target"]),
         ("Profile", doc["profile"]),
         ("Spec version", doc["spec_version"]),
@@ -410,15 +410,15 @@ def render_html(doc: dict[str, Any]) -> str:
         ("Duration", duration(doc["duration_seconds"])),
         ("Requests sent", str(doc["requests_sent"])),
         ("Videos created", str(doc["videos_created"])),
-        ("GPU cost", cost_text(doc)),
     ]
-    if not_offered_text(doc):
-        meta_items.append(("Operations", not_offered_text(doc)))
-    if videos_left_text(doc):
-        meta_items.append(("Left on the target", videos_left_text(doc)))
-    if excluded_text(doc):
-        meta_items.append(("Clauses", excluded_text(doc)))
-    meta = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in meta_items)
+    sentences = [  # each on a line of its own
+        ("GPU cost", cost_text(doc)),
+        ("Operations", not_offered_text(doc)),
+        ("Left on the target", videos_left_text(doc)),
+        ("Clauses", excluded_text(doc)),
+    ]
+    meta = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
+    meta += "".join(f'<div class="wide"><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>' for k, v in sentences if v)
     parts = [f'<dl class="panel meta">{meta}</dl>']
 
     if doc.get("interrupted"):
