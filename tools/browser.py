@@ -102,9 +102,13 @@ def _url(html_path: Path, fragment: str | None) -> str:
     return url
 
 
-def dump_dom(html_path: Path | str, *, fragment: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> str:
-    """The DOM of the page after its scripts ran, serialised as HTML."""
-    proc = _run(["--virtual-time-budget=2000", "--dump-dom", _url(Path(html_path), fragment)], timeout)
+def dump_dom(
+    html_path: Path | str, *, fragment: str | None = None, width: int | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> str:
+    """The DOM of the page after its scripts ran, serialised as HTML (laid out in a window ``width``
+    pixels wide when given: what the page's scripts measure)."""
+    size = [f"--window-size={width},900"] if width else []
+    proc = _run([*size, "--virtual-time-budget=2000", "--dump-dom", _url(Path(html_path), fragment)], timeout)
     dom = proc.stdout.decode("utf-8", "replace")
     if proc.returncode != 0 or "<html" not in dom:
         tail = proc.stderr.decode("utf-8", "replace")[-2000:]

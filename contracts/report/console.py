@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from contracts.failures import render_evidence, reproduce_line
 from contracts.report.redact import one_line
+from contracts.text import plural
 from contracts.types import RunResult
 
 
@@ -228,9 +229,10 @@ def render_summary(
     ``result`` is a :class:`RunResult` or a report document (``build_report``'s output);
     ``baseline`` a :class:`Baseline` or :class:`BaselineOutcome`; ``paths`` what
     ``write_reports`` returned."""
+    from contracts.report.answers import answer_text
     from contracts.report.document import (
-        STRICT, build_report, cost_text, excluded_text, graded_text, identity_text, not_offered_text,
-        videos_left_text,
+        STRICT, blocked_by_cause, build_report, cost_text, excluded_text, graded_text, identity_text,
+        is_known_cause, not_offered_text, videos_left_text,
     )
 
     doc = build_report(result, baseline=baseline) if isinstance(result, RunResult) else result
@@ -294,32 +296,47 @@ def render_summary(
     by_id = {c["id"]: c for c in doc["clauses"]}
     causes = doc.get("root_causes") or []
     if causes:
-        # root causes first, each with what it blocked: fix these, the blocked clauses follow
+        # root causes first, each with the clauses that failed on its answer and what they blocked:
+        # fix these, the others follow
         out.append("")
-        n_blocked = sum(len(rc["blocked"]) for rc in causes)
+        n_same = sum(len(rc["same_answer"]) for rc in causes)
+        n_blocked = sum(len(blocked_by_cause(rc)) for rc in causes)
         title = f"Root causes ({len(causes)})"
+        if n_same:
+            title += f", {plural(n_same, 'more clause')} failed on the same answer"
         if n_blocked:
             title += f", blocking {n_blocked} more clause{'' if n_blocked == 1 else 's'}"
         out.append(paint(title, "bold"))
-        causes = sorted(causes, key=lambda rc: 1 if by_id.get(rc["id"], {}).get("baseline") == "known" else 0)
+
+        def tag(c: Mapping[str, Any]) -> str:
+            if c.get("baseline") == "known":
+                return "  " + paint("[known violation]", "yellow")
+            return "  " + paint("[new]", "red") if c.get("baseline") == "new" else ""
+
+        def blocked_line(ids: list[str], indent: str) -> None:
+            if ids:
+                more = f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else ""
+                out.append(f"{indent}blocked:   {', '.join(ids[:MAX_LISTED])}{more}")
+
+        causes = sorted(causes, key=lambda rc: is_known_cause(rc, by_id))
         for rc in causes:
             c = by_id.get(rc["id"]) or {"id": rc["id"], "verdict": rc["verdict"], "statement": rc["statement"]}
             ev = (c.get("evidence") or [None])[0] if c.get("verdict") == "failed" else None
-            tag = ""
-            if c.get("baseline") == "known":
-                tag = "  " + paint("[known violation]", "yellow")
-            elif c.get("baseline") == "new":
-                tag = "  " + paint("[new]", "red")
             word = paint("FAIL", "red") if c.get("verdict") == "failed" else paint(_ROOT_WORD.get(c.get("verdict"), "ROOT"), "yellow")
-            out.append(f"  {word} {c['id']}{tag}")
+            out.append(f"  {word} {c['id']}{tag(c)}")
             if ev:
                 out.extend("       " + line for line in _evidence_lines(c["id"], ev))
             else:
                 out.append(f"       reason:    {one_line(c.get('note') or c.get('statement') or '', 200)}")
-            if rc["blocked"]:
-                shown = ", ".join(rc["blocked"][:MAX_LISTED])
-                more = f" and {len(rc['blocked']) - MAX_LISTED} more" if len(rc["blocked"]) > MAX_LISTED else ""
-                out.append(f"       blocked:   {shown}{more}")
+            blocked_line(rc["blocked"], "       ")
+            if rc["same_answer"]:
+                many = plural(len(rc["same_answer"]), "more clause")
+                out.append(f"       the same answer, {answer_text(rc['answer'])}, failed {many}:")
+                for m in rc["same_answer"]:
+                    member = by_id.get(m["id"], {})
+                    reason = ((member.get("evidence") or [{}])[0].get("message") or m["statement"])
+                    out.append(f"         {paint('FAIL', 'red')} {m['id']}{tag(member)}: {one_line(reason, 160)}")
+                    blocked_line(m["blocked"], "              ")
 
     if not strict_failure:
         not_verified_section()

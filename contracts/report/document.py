@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from contracts import __version__
-from contracts.clauses import NOT_OFFERED, OFFERED_BY, OPERATIONS
+from contracts.clauses import NOT_OFFERED, OFFERED_BY, OPERATIONS, basic_rank
 from contracts.options import RunOptions
+from contracts.report.answers import answer_dict, answer_key
 from contracts.report.baseline import Baseline, BaselineOutcome, apply_baseline
 from contracts.report.redact import clean_text, clean_tree, redact_headers
 from contracts.selection import EXCLUDED, SELECTED_BY
@@ -26,7 +27,7 @@ from contracts.types import Clause, ClauseResult, Evidence, Exchange, RunResult,
 
 #: the version of conformance.json's format, which its JSON Schema (beside this file, printed by
 #: ``videos-contract schema``) describes: bumped on any change a consumer could notice
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_PATH = Path(__file__).with_name("conformance.schema.json")
 
 #: the verdicts in display order
@@ -134,29 +135,64 @@ def _counts(clauses: Iterable[dict[str, Any]]) -> dict[str, int]:
 
 
 def root_causes(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The root causes of a run: every failed clause (most blocking first), then any other clause
-    that blocks some (e.g. not verified because no video completed), each with the ids of the
-    clauses it blocked (in report order)."""
+    """The root causes of a run, each with the ids of the clauses it blocked (in report order).
+
+    Failed clauses first: those that failed on the same error answer (``answers.answer_key``:
+    status and error text) are one root cause, headed by the most basic of them (``clauses.BASIC``,
+    then the most blocking, then report order), the others under it in ``same_answer`` with what
+    each blocked; then any other clause that blocks some (e.g. not verified because no video
+    completed). Most clauses first (a group counts its members and everything they blocked), then
+    in report order."""
     by_id = {c["id"]: c for c in clauses}
+    order = {c["id"]: i for i, c in enumerate(clauses)}
     blocked: dict[str, list[str]] = {}
     for c in clauses:
         if c["verdict"] == Verdict.BLOCKED.value and c.get("blocked_by"):
             blocked.setdefault(c["blocked_by"], []).append(c["id"])
-    order = {c["id"]: i for i, c in enumerate(clauses)}
-    ids = [c["id"] for c in clauses if c["verdict"] == Verdict.FAILED.value]
-    # failures first (they fail the run), each group most blocking first, then in report order
-    failed = set(ids)
-    ids += [cid for cid in blocked if cid not in failed]
-    ids.sort(key=lambda cid: (cid not in failed, -len(blocked.get(cid, [])), order.get(cid, len(order))))
-    return [
-        {
+
+    failed = [c["id"] for c in clauses if c["verdict"] == Verdict.FAILED.value]
+    groups: dict[Any, list[str]] = {}  # the same answer -> the failed clauses answered so
+    for cid in failed:
+        key = answer_key(by_id[cid])
+        groups.setdefault(cid if key is None else key, []).append(cid)
+    heads: dict[str, tuple[Any, list[str]]] = {}
+    for key, ids in groups.items():
+        head = min(ids, key=lambda cid: (basic_rank(cid), -len(blocked.get(cid, [])), order[cid]))
+        heads[head] = (key if isinstance(key, tuple) else None, [cid for cid in ids if cid != head])
+
+    def entry(cid: str) -> dict[str, Any]:
+        key, same = heads.get(cid, (None, []))
+        return {
             "id": cid,
             "verdict": by_id[cid]["verdict"] if cid in by_id else None,
             "statement": by_id[cid]["statement"] if cid in by_id else "",
             "blocked": blocked.get(cid, []),
+            "answer": answer_dict(key) if key is not None else None,
+            "same_answer": [{"id": m, "statement": by_id[m]["statement"], "blocked": blocked.get(m, [])}
+                            for m in same],
         }
-        for cid in ids
-    ]
+
+    causes = [entry(cid) for cid in heads]
+    causes += [entry(cid) for cid in blocked if cid not in failed]
+    causes.sort(key=lambda rc: (rc["verdict"] != Verdict.FAILED.value,
+                                -len(cause_clauses(rc)) - len(blocked_by_cause(rc)), order.get(rc["id"], len(order))))
+    return causes
+
+
+def cause_clauses(rc: dict[str, Any]) -> list[str]:
+    """The ids of the failed clauses a root cause stands for: itself, then those that failed on the same answer."""
+    return [rc["id"], *(m["id"] for m in rc["same_answer"])]
+
+
+def blocked_by_cause(rc: dict[str, Any]) -> list[str]:
+    """Every clause a root cause blocked: its own, then those of the clauses under it."""
+    return [*rc["blocked"], *(b for m in rc["same_answer"] for b in m["blocked"])]
+
+
+def is_known_cause(rc: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> bool:
+    """Every failure of a root cause is a known violation (accepted by the baseline): the reports
+    list it after those that fail the run."""
+    return all(by_id.get(cid, {}).get("baseline") == "known" for cid in cause_clauses(rc))
 
 
 def is_strict(result: RunResult | dict[str, Any]) -> bool:

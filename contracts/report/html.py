@@ -20,8 +20,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from contracts.report.answers import answer_text
 from contracts.report.document import (
-    STRICT, cost_text, excluded_text, graded_text, identity_text, not_offered_text, not_run_count, videos_left_text,
+    STRICT, blocked_by_cause, cost_text, excluded_text, graded_text, identity_text, not_offered_text, not_run_count,
+    videos_left_text,
 )
 from contracts.report.redact import printable
 from contracts.text import duration, plural
@@ -163,7 +165,9 @@ def _evidence_block(ev: dict[str, Any], index: int, total: int) -> str:
     return "".join(out)
 
 
-def _clause_block(c: dict[str, Any], open_: bool) -> str:
+def _clause_block(c: dict[str, Any], open_: bool, same_as: str | None = None) -> str:
+    """One clause: its row (verdict, id, statement, reason) and, open or not, its evidence;
+    ``same_as``: the root cause it failed with, on the same answer."""
     verdict = c["verdict"]
     tags = ""
     if c.get("baseline") == "known":
@@ -181,6 +185,11 @@ def _clause_block(c: dict[str, Any], open_: bool) -> str:
         what.append(
             f'<span class="note">blocked by <a class="by" href="#clause-{_e(c["blocked_by"])}">'
             f'<code>{_e(c["blocked_by"])}</code></a></span>'
+        )
+    if same_as:
+        what.append(
+            f'<span class="note">one root cause with <a class="by" href="#clause-{_e(same_as)}">'
+            f'<code>{_e(same_as)}</code></a>: the same answer</span>'
         )
     if c.get("note"):
         what.append(f'<span class="note">{_e(c["note"])}</span>')
@@ -272,8 +281,37 @@ def _coverage_block(coverage: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
+def _blocked_list(ids: list[str]) -> str:
+    if not ids:
+        return ""
+    links = "".join(f'<li><a href="#clause-{_e(i)}"><code>{_e(i)}</code></a></li>' for i in ids)
+    return f'<details class="blocked"><summary>blocked {plural(len(ids), "clause")}</summary><ul>{links}</ul></details>'
+
+
+def _known_tag(c: dict[str, Any]) -> str:
+    if c.get("baseline") != "known":
+        return ""
+    return '<span class="tag known" title="accepted by the baseline">known violation</span>'
+
+
+def _same_answer_block(rc: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> str:
+    """The clauses that failed on the root cause's answer: one root cause, each with its reason and what it blocked."""
+    if not rc["same_answer"]:
+        return ""
+    items = []
+    for m in rc["same_answer"]:
+        c = by_id.get(m["id"], {})
+        reason = ((c.get("evidence") or [{}])[0].get("message")) or m["statement"]
+        items.append(f'<li data-id="{_e(m["id"])}"><a href="#clause-{_e(m["id"])}"><code>{_e(m["id"])}</code></a>'
+                     f'{_known_tag(c)}<div class="reason">{_e(reason)}</div>{_blocked_list(m["blocked"])}</li>')
+    n = len(rc["same_answer"])
+    return (f'<div class="same"><div class="answer">the same answer, <code>{_e(answer_text(rc["answer"], 300))}</code>, '
+            f'failed {plural(n, "more clause")}:</div><ul>{"".join(items)}</ul></div>')
+
+
 def _root_causes_block(doc: dict[str, Any]) -> str:
-    """What to fix first: each root cause with its reason and the clauses it blocked."""
+    """What to fix first: each root cause with its reason, the clauses that failed on the same
+    answer, and the clauses they blocked."""
     by_id = {c["id"]: c for c in doc["clauses"]}
     items = []
     for rc in doc["root_causes"]:
@@ -281,24 +319,18 @@ def _root_causes_block(doc: dict[str, Any]) -> str:
         verdict = rc["verdict"] or "absent"
         evidence = c.get("evidence") or []
         reason = evidence[0]["message"] if verdict == "failed" and evidence else (c.get("note") or rc["statement"])
-        tag = ""
-        if c.get("baseline") == "known":
-            tag = '<span class="tag known" title="accepted by the baseline">known violation</span>'
-        blocked = ""
-        if rc["blocked"]:
-            links = "".join(f'<li><a href="#clause-{_e(i)}"><code>{_e(i)}</code></a></li>' for i in rc["blocked"])
-            blocked = (
-                f'<details class="blocked"><summary>blocked {plural(len(rc["blocked"]), "clause")}</summary>'
-                f"<ul>{links}</ul></details>"
-            )
         items.append(
-            f'<li class="cause" data-id="{_e(rc["id"])}" data-blocks="{len(rc["blocked"])}">'
+            f'<li class="cause" data-id="{_e(rc["id"])}" data-blocks="{len(blocked_by_cause(rc))}"'
+            f' data-same="{len(rc["same_answer"])}">'
             f'<span class="badge b-{_e(verdict)}">{_e(_VERDICT_LABEL.get(verdict, verdict))}</span>'
-            f'<div><a href="#clause-{_e(rc["id"])}"><code>{_e(rc["id"])}</code></a>{tag}'
-            f'<div class="{"reason" if verdict == "failed" else "why"}">{_e(reason)}</div>{blocked}</div></li>'
+            f'<div><a href="#clause-{_e(rc["id"])}"><code>{_e(rc["id"])}</code></a>{_known_tag(c)}'
+            f'<div class="{"reason" if verdict == "failed" else "why"}">{_e(reason)}</div>{_blocked_list(rc["blocked"])}'
+            f'{_same_answer_block(rc, by_id)}</div></li>'
         )
-    n_blocked = sum(len(rc["blocked"]) for rc in doc["root_causes"])
-    extra = f", blocking {plural(n_blocked, 'more clause')}" if n_blocked else ""
+    n_same = sum(len(rc["same_answer"]) for rc in doc["root_causes"])
+    n_blocked = sum(len(blocked_by_cause(rc)) for rc in doc["root_causes"])
+    extra = f", {plural(n_same, 'more clause')} failed on the same answer" if n_same else ""
+    extra += f", blocking {plural(n_blocked, 'more clause')}" if n_blocked else ""
     return (
         f'<section class="panel causes" id="root-causes"><h2>{plural(len(items), "root cause")}{_e(extra)}'
         f'<small>fix these first: the clauses they blocked could not be judged</small></h2>'
@@ -370,7 +402,7 @@ def render_html(doc: dict[str, Any]) -> str:
         f'<div class="tally">{tally}</div></div></header>'
     )
 
-    meta_items = [
+    facts = [  # short facts, side by side
         ("Target", doc["target"]),
         ("Profile", doc["profile"]),
         ("Spec version", doc["spec_version"]),
@@ -378,15 +410,15 @@ def render_html(doc: dict[str, Any]) -> str:
         ("Duration", duration(doc["duration_seconds"])),
         ("Requests sent", str(doc["requests_sent"])),
         ("Videos created", str(doc["videos_created"])),
-        ("GPU cost", cost_text(doc)),
     ]
-    if not_offered_text(doc):
-        meta_items.append(("Operations", not_offered_text(doc)))
-    if videos_left_text(doc):
-        meta_items.append(("Left on the target", videos_left_text(doc)))
-    if excluded_text(doc):
-        meta_items.append(("Clauses", excluded_text(doc)))
-    meta = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in meta_items)
+    sentences = [  # each on a line of its own
+        ("GPU cost", cost_text(doc)),
+        ("Operations", not_offered_text(doc)),
+        ("Left on the target", videos_left_text(doc)),
+        ("Clauses", excluded_text(doc)),
+    ]
+    meta = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
+    meta += "".join(f'<div class="wide"><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>' for k, v in sentences if v)
     parts = [f'<dl class="panel meta">{meta}</dl>']
 
     if doc.get("interrupted"):
@@ -421,9 +453,10 @@ def render_html(doc: dict[str, Any]) -> str:
     area_counts = {a["area"]: a["counts"] for a in doc.get("areas", [])}
     failing = [c for c in doc["clauses"] if c["verdict"] == "failed"]
     open_ids = {c["id"] for c in failing[: 3 if len(failing) <= 3 else 1]}
+    same_as = {m["id"]: rc["id"] for rc in doc.get("root_causes") or [] for m in rc["same_answer"]}
     for area, clauses in by_area.items():
         ac = area_counts.get(area) or {v: sum(1 for c in clauses if c["verdict"] == v) for v in _VERDICT_PLURAL}
-        body = "".join(_clause_block(c, c["id"] in open_ids) for c in clauses)
+        body = "".join(_clause_block(c, c["id"] in open_ids, same_as.get(c["id"])) for c in clauses)
         parts.append(
             f'<section class="area" data-area="{_e(area)}"><h2><span>{_e(area)}</span>'
             f'<span class="counts">{_area_counts(ac)}</span></h2>{body}</section>'

@@ -3,7 +3,8 @@
 ``classname`` is the clause's area and ``name`` its id, one ``<testsuite>`` per area. A failed
 clause is a ``<failure>`` (message: the first evidence's message; text: all evidence as plain
 text, with the curl command). Skipped, not verified and blocked clauses are ``<skipped>`` (a blocked one with ``type="blocked"``
-and its root cause in the message; a root cause's failure text lists what it blocked). With a baseline,
+and its root cause in the message; a root cause's failure text lists what it blocked, and the clauses
+that failed on the same answer, each of which names it in its message). With a baseline,
 a *known* violation is ``<skipped type="known-violation">`` (it does not fail the gate, and
 marking it failed would turn CI red for an accepted deviation); a *new* one stays a failure.
 """
@@ -14,7 +15,8 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from contracts.failures import render_evidence
-from contracts.report.document import STRICT, cost_text, excluded_text, is_strict, not_offered_text
+from contracts.report.answers import answer_text
+from contracts.report.document import STRICT, cause_clauses, cost_text, excluded_text, is_strict, not_offered_text
 from contracts.report.redact import one_line, printable
 
 
@@ -59,10 +61,21 @@ def evidence_text(ev: dict[str, Any], clause_id: str, index: int | None = None) 
     return "\n".join(lines)
 
 
-def clause_failure_text(c: dict[str, Any], blocked: list[str] | None = None) -> str:
+def clause_failure_text(c: dict[str, Any], blocked: list[str] | None = None,
+                        cause: dict[str, Any] | None = None) -> str:
+    """A failed clause as plain text: what it blocked, its root cause's group (``cause``: the root
+    cause it heads or stands under, when clauses failed on the same answer), then its evidence."""
     parts = [f"{c['id']}: {c['statement']}"]
     if blocked:
         parts.append(f"root cause: it blocked {len(blocked)} clause{'' if len(blocked) == 1 else 's'}: " + ", ".join(blocked))
+    if cause and cause["same_answer"]:
+        answer = answer_text(cause["answer"])
+        if cause["id"] == c["id"]:
+            others = [m["id"] for m in cause["same_answer"]]
+            parts.append(f"one root cause: the same answer, {answer}, failed {len(others)} more "
+                         f"clause{'' if len(others) == 1 else 's'}: " + ", ".join(others))
+        else:
+            parts.append(f"one root cause with {cause['id']}: it failed on the same answer, {answer}")
     ev = c.get("evidence") or []
     for i, e in enumerate(ev, 1):
         parts.append(evidence_text(e, c["id"], i if len(ev) > 1 else None))
@@ -71,11 +84,12 @@ def clause_failure_text(c: dict[str, Any], blocked: list[str] | None = None) -> 
     return "\n\n".join(parts)
 
 
-def _reason(c: dict[str, Any]) -> str:
+def _reason(c: dict[str, Any], cause: dict[str, Any] | None = None) -> str:
     ev = c.get("evidence") or []
-    if ev:
-        return one_line(ev[0]["message"], 300)
-    return one_line(c.get("note") or "clause failed", 300)
+    reason = one_line(ev[0]["message"] if ev else c.get("note") or "clause failed", 300)
+    if cause is not None and cause["id"] != c["id"]:
+        reason += f" (one root cause with {cause['id']}: the same answer)"
+    return reason
 
 
 def render_junit(doc: dict[str, Any]) -> str:
@@ -122,6 +136,8 @@ def render_junit(doc: dict[str, Any]) -> str:
         props["interrupted"] = doc["interrupted"]
 
     blocks = {rc["id"]: rc["blocked"] for rc in doc.get("root_causes") or []}
+    blocks.update({m["id"]: m["blocked"] for rc in doc.get("root_causes") or [] for m in rc["same_answer"]})
+    cause_of = {cid: rc for rc in doc.get("root_causes") or [] for cid in cause_clauses(rc)}
     by_area: dict[str, list[dict[str, Any]]] = {}
     for c in doc["clauses"]:
         by_area.setdefault(c["area"], []).append(c)
@@ -155,21 +171,22 @@ def render_junit(doc: dict[str, Any]) -> str:
                     "skipped",
                     {
                         "type": "known-violation",
-                        "message": _x("known violation (accepted by the baseline): " + _reason(c)),
+                        "message": _x("known violation (accepted by the baseline): "
+                                      + _reason(c, cause_of.get(c["id"]))),
                     },
                 )
-                el.text = _x(clause_failure_text(c, blocks.get(c["id"])))
+                el.text = _x(clause_failure_text(c, blocks.get(c["id"]), cause_of.get(c["id"])))
             elif verdict == "failed":
                 ev = c.get("evidence") or []
                 el = ET.SubElement(
                     tc,
                     "failure",
                     {
-                        "message": _x(_reason(c)),
+                        "message": _x(_reason(c, cause_of.get(c["id"]))),
                         "type": _x((ev[0].get("field") if ev else None) or "violation"),
                     },
                 )
-                el.text = _x(clause_failure_text(c, blocks.get(c["id"])))
+                el.text = _x(clause_failure_text(c, blocks.get(c["id"]), cause_of.get(c["id"])))
             elif verdict == "blocked":
                 msg = c.get("note") or f"blocked: {c.get('blocked_by')} failed"
                 ET.SubElement(tc, "skipped", {"type": "blocked", "message": _x(one_line(msg, 500))})

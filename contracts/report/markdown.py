@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from contracts.report.answers import answer_text
 from contracts.report.document import (
-    STRICT, cost_text, excluded_text, identity_text, not_offered_text, not_run_count, videos_left_text,
+    STRICT, blocked_by_cause, cause_clauses, cost_text, excluded_text, identity_text, is_known_cause,
+    not_offered_text, not_run_count, videos_left_text,
 )
 from contracts.report.redact import one_line, printable
 from contracts.text import duration
 
 MAX_FAILURE_ROWS = 50
-MAX_BLOCKED_LISTED = 8  # per root cause; the HTML and JSON reports list them all
+MAX_BLOCKED_LISTED = 8  # ids per cell of a root cause; the HTML and JSON reports list them all
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!#])")
 
@@ -45,6 +47,12 @@ def md_code(value: Any, limit: int = 160, *, table: bool = True) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or longest else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _ids(ids: list[str]) -> str:
+    """Clause ids in a table cell, the first few (the HTML and JSON reports list them all)."""
+    shown = ", ".join(md_code(i) for i in ids[:MAX_BLOCKED_LISTED])
+    return shown + (f" and {len(ids) - MAX_BLOCKED_LISTED} more" if len(ids) > MAX_BLOCKED_LISTED else "")
 
 
 def _graded(doc: dict[str, Any]) -> str:
@@ -100,14 +108,16 @@ def render_markdown(doc: dict[str, Any]) -> str:
     if causes:
         with_baseline = b is not None
         lines += ["", "#### Root causes", ""]
-        any_blocked = any(rc["blocked"] for rc in causes)
-        head = "| Clause | Field | Reason |" + (" Blocked |" if any_blocked else "")
-        rule = "|---|---|---|" + ("---|" if any_blocked else "")
+        any_same = any(rc["same_answer"] for rc in causes)
+        any_blocked = any(blocked_by_cause(rc) for rc in causes)
+        head = ("| Clause | Field | Reason |" + (" Same answer, also failed |" if any_same else "")
+                + (" Blocked |" if any_blocked else ""))
+        rule = "|---|---|---|" + ("---|" if any_same else "") + ("---|" if any_blocked else "")
         if with_baseline:
             head, rule = head + " Baseline |", rule + "---|"
         lines += [head, rule]
         # new violations first: they are the ones that fail the run
-        causes.sort(key=lambda rc: 1 if by_id.get(rc["id"], {}).get("baseline") == "known" else 0)
+        causes.sort(key=lambda rc: is_known_cause(rc, by_id))
         for rc in causes[:MAX_FAILURE_ROWS]:
             cl = by_id.get(rc["id"], {})
             ev = (cl.get("evidence") or [None])[0] if rc["verdict"] == "failed" else None
@@ -115,12 +125,15 @@ def render_markdown(doc: dict[str, Any]) -> str:
             if rc["verdict"] != "failed":
                 reason = f"{(rc['verdict'] or 'absent').replace('_', ' ')}: {reason}"
             field = md_code(ev["field"]) if ev and ev.get("field") else ""
-            blocked = ", ".join(md_code(i) for i in rc["blocked"][:MAX_BLOCKED_LISTED])
-            if len(rc["blocked"]) > MAX_BLOCKED_LISTED:
-                blocked += f" and {len(rc['blocked']) - MAX_BLOCKED_LISTED} more"
-            row = f"| {md_code(rc['id'])} | {field} | {md_text(reason)} |" + (f" {blocked} |" if any_blocked else "")
+            row = f"| {md_code(rc['id'])} | {field} | {md_text(reason)} |"
+            if any_same:
+                same = [m["id"] for m in rc["same_answer"]]
+                row += f" {md_text(answer_text(rc['answer'], 80)) + ': ' + _ids(same) if same else ''} |"
+            if any_blocked:
+                row += f" {_ids(blocked_by_cause(rc))} |"
             if with_baseline:
-                row += {"new": " **new** |", "known": " known |"}.get(cl.get("baseline"), "  |")
+                statuses = {by_id.get(cid, {}).get("baseline") for cid in cause_clauses(rc)}
+                row += " **new** |" if "new" in statuses else " known |" if "known" in statuses else "  |"
             lines.append(row)
         if len(causes) > MAX_FAILURE_ROWS:
             lines.append("")

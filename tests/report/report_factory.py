@@ -5,8 +5,10 @@ A uniquely named module (not conftest) so that test modules can import it."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
+from contracts.report.baseline import Baseline
 from contracts.types import Clause, ClauseResult, Evidence, Exchange, RecordedRequest, RecordedResponse, RunResult, Verdict
 
 #: secrets that must never appear in any report, wherever the engine left them
@@ -34,6 +36,7 @@ def exchange(
     body: str = '{"error": {"message": "bad"}}',
     auth: str = "Bearer [REDACTED]",
     curl: str | None = None,
+    content_type: str = "application/json",
 ) -> Exchange:
     return Exchange(
         request=RecordedRequest(
@@ -47,7 +50,7 @@ def exchange(
         if status is None
         else RecordedResponse(
             status=status,
-            headers={"content-type": "application/json", "x-request-id": "req_1"},
+            headers={"content-type": content_type, "x-request-id": "req_1"},
             body_excerpt=body,
             body_size=len(body.encode()),
             elapsed_ms=12.5,
@@ -64,9 +67,11 @@ _DEFAULT: Any = object()
 
 
 def failed(cid: str, message: str = "expected 200, got 400", **ev: Any) -> ClauseResult:
+    """A failed clause; by default answered an error of its own (failures on the same answer are one
+    root cause: give two clauses the same ``exchange`` for that)."""
     ex = ev.pop("exchange", _DEFAULT)
     if ex is _DEFAULT:
-        ex = exchange()
+        ex = exchange(body=json.dumps({"error": {"message": f"bad {cid}"}}))
     return ClauseResult(
         clause(cid),
         Verdict.FAILED,
@@ -156,3 +161,48 @@ def make_run(results: list[ClauseResult] | None = None, **kw: Any) -> RunResult:
 
 def replace(run: RunResult, **kw: Any) -> RunResult:
     return dataclasses.replace(run, **kw)
+
+
+LONG = "0123456789abcdef" * 8  # 128 characters with nowhere to break a line
+
+
+def make_long_facts_run() -> tuple[RunResult, Baseline]:
+    """A run whose every fact is very long (URL, profile, GPU cost, videos left, clause ids, fields,
+    headers, error texts, coverage keys, the baseline's path), with a baseline to show: what the
+    HTML page must fit in its width."""
+    from contracts import clauses as catalogue
+    from contracts.report.baseline import BaselineEntry
+
+    big = 10**15
+    offered = ["create", "retrieve", "list", "delete", "content", "remix"]
+    odd = exchange(body=json.dumps({"error": {"message": LONG * 3}}), curl="curl " + LONG * 3)
+    odd = dataclasses.replace(odd, request=dataclasses.replace(
+        odd.request, url="http://127.0.0.1:9/v1/" + LONG * 2, headers={"X-" + LONG: LONG * 2}))
+    upstream = exchange(status=500, body="upstream connect error; reset reason: " + LONG, content_type="text/plain")
+    results = [
+        passed("create.prompt.required"),
+        failed("create.prompt." + "very-long-clause-name-" * 6 + "accepted", "rejected " + LONG, field="$." + LONG,
+               case="case " + LONG, expected=LONG * 2, received=LONG * 3, exchange=odd),
+        failed("response.not-server-error", "500 " + LONG, exchange=upstream),
+        failed("character." + LONG, "500 " + LONG, exchange=upstream),
+        blocked("character.schema." + LONG, "character." + LONG),
+        blocked("remix." + LONG, "response.not-server-error"),
+        not_verified("content." + LONG, "note " + LONG),
+        *(skipped(cid, catalogue.not_offered_note(ops))
+          for cid, ops in catalogue.not_offered(frozenset(offered)).items()),
+    ]
+    run = make_run(
+        results,
+        target="http://a-long-gateway-host-name.internal.example.com:8443/" + LONG,
+        profile="profile-" + LONG,
+        cost={key: big for key in ("jobs_created", "jobs_followed", "generation_seconds", "jobs_deleted_unfinished",
+                                   "jobs_from_invalid_creates", "generated_not_sent")},
+        videos_left=[f"video_{LONG}{i}" for i in range(14)],
+        options={"operations": offered},
+        coverage={"boundaries": {"prompt.length (json) " + LONG: [0, 1, 32000, 32001]},
+                  "enums": {"seconds " + LONG: {"json": {LONG: 3, "8": 1}}},
+                  "operations": {"POST /videos/" + LONG: 31}},
+    )
+    accepted = Baseline(entries={"response.not-server-error": BaselineEntry("response.not-server-error")},
+                        path=f"/tmp/{LONG}/baseline.json")
+    return run, accepted

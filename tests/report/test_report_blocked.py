@@ -73,7 +73,8 @@ def test_exit_code_counts_failures_not_blocked_clauses(results, code, outcome):
 
 def test_blocked_by_a_clause_missing_from_the_report_is_still_a_root_cause():
     doc = build_report(make_run([passed("a.p"), blocked("a.b", "a.gone")]))
-    assert doc["root_causes"] == [{"id": "a.gone", "verdict": None, "statement": "", "blocked": ["a.b"]}]
+    assert doc["root_causes"] == [{"id": "a.gone", "verdict": None, "statement": "", "blocked": ["a.b"],
+                                   "answer": None, "same_answer": []}]
     assert schema_errors(doc) == []
     assert doc["outcome_text"] == "conforms (1 blocked)"
 

@@ -61,7 +61,7 @@ def test_markdown_has_the_cost_line():
 
 
 def test_html_has_the_cost_in_the_run_facts():
-    assert f"<div><dt>GPU cost</dt><dd>{LINE}</dd></div>" in render_html(doc_with(COST))
+    assert f'<div class="wide"><dt>GPU cost</dt><dd>{LINE}</dd></div>' in render_html(doc_with(COST))
 
 
 def test_junit_has_the_cost_as_a_property():

@@ -9,7 +9,7 @@ import struct
 from html.parser import HTMLParser
 
 import pytest
-from report_factory import HOSTILE_BODY, exchange, failed, make_run, passed
+from report_factory import LONG, HOSTILE_BODY, exchange, failed, make_long_facts_run, make_run, passed
 
 from tools import browser as browser_mod
 from contracts.report import build_report, render_html, write_reports
@@ -242,6 +242,59 @@ def test_browser_clause_anchor_opens_it(chromium, tmp_path):
     assert "open" in closed["a.f0"] and "open" not in closed["a.f3"]  # many failures: first open
     opened = Elements(dump_dom(page, fragment="clause-a.f3")).clauses()
     assert "open" in opened["a.f3"]
+
+
+# Measures the page as laid out, once loaded with every <details> open: the document's scrollWidth
+# and clientWidth, and the boxes and texts whose right edge passes the window's (a text cut off by a
+# box that hides what overflows, too). Added to a copy of the page, with its hash in the CSP.
+MEASURE = """addEventListener("load", function () {
+  var root = document.documentElement, edge = root.clientWidth + 1, past = [];
+  function name(e) { return e.tagName.toLowerCase() + "." + e.className; }
+  document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  document.querySelectorAll("body *").forEach(function (e) {
+    var box = e.getBoundingClientRect();
+    if (box.width && box.right > edge) past.push(name(e));
+  });
+  var texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), range = document.createRange();
+  while (texts.nextNode()) {
+    range.selectNodeContents(texts.currentNode);
+    var box = range.getBoundingClientRect();
+    if (box.width && box.right > edge) past.push("text in " + name(texts.currentNode.parentElement));
+  }
+  root.setAttribute("data-scroll-width", root.scrollWidth);
+  root.setAttribute("data-client-width", root.clientWidth);
+  root.setAttribute("data-past-the-edge", past.slice(0, 8).join(" "));
+});"""
+
+
+def _measured(page: str, path, width: int) -> dict[str, str | None]:
+    csp_hash = "'sha256-" + base64.b64encode(hashlib.sha256(MEASURE.encode()).digest()).decode() + "'"
+    page = page.replace("script-src ", f"script-src {csp_hash} ", 1).replace("</body>", f"<script>{MEASURE}</script></body>")
+    path.write_text(page, encoding="utf-8")
+    return Elements(dump_dom(path, width=width)).find("html")[0]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1300, 800])
+def test_browser_page_keeps_to_its_width_whatever_the_facts(chromium, tmp_path, width):
+    run, baseline = make_long_facts_run()
+    page = render_html(build_report(run, baseline=baseline))
+    html = _measured(page, tmp_path / "long.html", width)
+    assert html["data-client-width"] == str(width)
+    assert (html["data-scroll-width"], html["data-past-the-edge"]) == (str(width), "")
+    assert LONG in page and "GPU cost" in page and "Left on the target" in page
+
+
+@pytest.mark.browser
+def test_browser_measure_sees_a_page_wider_than_its_window(chromium, tmp_path):
+    """The measure itself: a fact that cannot wrap is seen to push the page past the window."""
+    page = render_html(build_report(make_run())).replace("</style>", ".meta dd{white-space:nowrap}</style>")
+    page = page.replace("http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1/" + LONG * 4)
+    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    page = re.sub(r"style-src '[^']*'", "style-src 'sha256-" + base64.b64encode(hashlib.sha256(style.encode()).digest())
+                  .decode() + "'", page)
+    html = _measured(page, tmp_path / "wide.html", 800)
+    assert int(html["data-scroll-width"]) > 800 and "text in dd." in html["data-past-the-edge"]
 
 
 def _png_size(path):
