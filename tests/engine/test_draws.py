@@ -16,6 +16,7 @@ def cache(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.slow  # schemathesis draws both modes for real (seconds)
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_the_cache_returns_exactly_what_was_drawn(cache, mode):
     spec = load_spec()

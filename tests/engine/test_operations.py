@@ -66,6 +66,7 @@ def by_id(result: RunResult) -> dict:
     return {r.clause.id: r for r in result.results}
 
 
+@pytest.mark.slow  # a whole run against a server per row
 @pytest.mark.parametrize(("fault", "root"), [("no-edits-route", "edit.offered"),
                                              ("no-extensions-route", "extend.offered"),
                                              ("no-characters-route", "character.offered")])
@@ -81,6 +82,7 @@ def test_a_missing_route_is_reported_once_and_blocks_its_clauses(fault, root):
         assert results[cid].verdict is Verdict.BLOCKED and results[cid].blocked_by == root, (cid, results[cid].verdict)
 
 
+@pytest.mark.slow  # a whole run against a server
 def test_operations_not_offered_are_skipped_not_failed():
     offered = frozenset({"create", "retrieve", "list", "delete", "content", "remix"})
     result = run_against("no-characters-route", offered)
