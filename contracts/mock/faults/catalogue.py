@@ -245,6 +245,9 @@ _ENTRIES = [
     # ---- list -----------------------------------------------------------------------------
     Fault("list-ignores-limit", "GET /videos ignores limit (always 20)", "pagination not implemented",
           ("list.limit-honoured", "list.limit-range"), around={"list": operations.drop_query("limit")}),
+    Fault("list-limit-min-1", "GET /videos refuses limit=0 with 400: the smallest page it serves is 1",
+          "a request model with `limit: int = Query(20, ge=1)`", ("list.limit-range",),
+          around={"list": operations.limit_at_least_one}),
     Fault("list-ignores-order", "GET /videos ignores order (always newest first)", "order not implemented",
           ("list.order-honoured",), around={"list": operations.drop_query("order")}),
     Fault("list-ignores-after", "GET /videos ignores after (every page starts at the top)", "cursor not implemented",

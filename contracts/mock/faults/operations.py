@@ -412,3 +412,11 @@ async def images_api_shape(ctx: FaultContext, request: Request, call_next: Handl
     video = json.loads(answer.body)
     return JSONResponse({"created": video["created_at"],
                          "data": [{"url": f"/v1/videos/{video['id']}/content", "revised_prompt": video.get("prompt")}]})
+
+
+async def limit_at_least_one(ctx: FaultContext, request: Request, call_next: Handler) -> Response:
+    """Around list: limit=0 is refused with 400 (a bound of 1 where the spec's is 0)."""
+    if request.query_params.get("limit", "").strip() == "0":
+        raise APIError(400, "Invalid 'limit': expected an integer greater than or equal to 1, but got 0 instead.",
+                       param="limit", code="integer_below_min_value")
+    return await call_next(request)
