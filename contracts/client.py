@@ -161,15 +161,18 @@ class Client:
         content: bytes | None = None,
         auth: str | None | bool = True,
         body_cap: int | None = None,
+        retries: int | None = None,
     ) -> Response:
         """Send one request with the run's headers (--header); auth=True uses the run's key, False/None
-        sends none, a str sends it (in Authorization: Bearer, or in --api-key-header)."""
+        sends none, a str sends it (in Authorization: Bearer, or in --api-key-header). A 429 or 503 is
+        retried as the SDK does, ``retries`` times at most (default: the SDK's)."""
         url = self.base_url + path
         sent_headers = {**(headers or {}), **self.options.request_headers(auth)}
         retried: list[Response] = []
+        retries = self.limits.max_retries if retries is None else retries
         while True:
             response = self._send_once(method, url, query, sent_headers, content, body_cap or self.limits.body_cap)
-            if response.status not in RETRIED_STATUSES or len(retried) >= self.limits.max_retries:
+            if response.status not in RETRIED_STATUSES or len(retried) >= retries:
                 break
             wait = retry_delay(response.headers, len(retried), self.limits.max_retry_after)
             if wait >= self.remaining():

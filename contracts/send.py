@@ -68,13 +68,13 @@ class Sender:
             self._record(case, answer)
             if not busy:
                 break
-            if case.operation in CREATING and self.state.history.running(before=answer.seq):
-                self.state.one_job_at_a_time = True  # it does not queue: from now on, one job at a time
             waited_until = waited_until or self.client.clock() + self._busy_horizon()
             self._wait_out(answer)
         accepted_create = case.operation in CREATING and answer.ok and 200 <= answer.status < 300
         if answer.ok and answer.status != 503 and (waited_until is not None or accepted_create):
             self.quiet_since = len(self.state.history)  # the target took it: it is not busy now
+        if accepted_create and waited_until is not None:
+            self.state.one_job_at_a_time = True  # refused while busy, taken once idle: one job at a time from now
         if answer.ok and answer.status == 503:
             self.idle_refusals.add(_kind(case))
         self._count_transport_error(answer)
@@ -82,8 +82,11 @@ class Sender:
 
     def _request(self, case: Case) -> "Response":
         headers, body = case.encode()
+        # A kind of request the idle target already refused with 503 is not retried again and again:
+        # that 503 is what it answers, not back-pressure.
         answer = self.client.request(case.method, case.path, query=case.query, headers=headers, content=body,
-                                     auth=case.auth, body_cap=BODY_CAP_PARTIAL if case.partial_body else None)
+                                     auth=case.auth, body_cap=BODY_CAP_PARTIAL if case.partial_body else None,
+                                     retries=0 if _kind(case) in self.idle_refusals else None)
         operation = case.operation[1] if case.operation else case.path
         self.state.coverage.operations[f"{case.method} {operation}"] += 1 + len(answer.retried)
         return answer
