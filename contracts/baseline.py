@@ -38,7 +38,13 @@ def candidates(rules: Rules) -> list[Candidate]:
         params = {"prompt": PROMPT, **({name: rules.defaults[name] for name in ("model", "seconds", "size")}
                                        if full else {})}
         label = "model, seconds and size given" if full else "only the prompt"
-        out.append(Candidate(encoding, full, cases.create(f"baseline: {label}", encoding, params, expect="accepted")))
+        case = cases.create(f"baseline: {label}", encoding, params, expect="accepted")
+        if full:
+            # the defaults named and accepted: their values need no create of their own in the plan
+            case.carries = tuple(f"create.{name}.every-value-accepted" for name, values in
+                                 (("model", rules.models), ("seconds", rules.seconds), ("size", rules.sizes))
+                                 if rules.defaults[name] in values)
+        out.append(Candidate(encoding, full, case))
     return out
 
 

@@ -77,7 +77,10 @@ def _served(state: "RunState") -> dict[str, set[Any]]:
     rules, base = state.rules, state.baseline
     preferred = base.encoding("json")
     skip = {name: {rules.defaults[name]} for name, _ in plan.ENUMS} if preferred in base.explicit_defaults else {}
-    if state.default_model_served and rules.defaults["model"] in rules.models:
+    if state.default_model_served and rules.defaults["model"] in rules.models and len(rules.models) > 1:
+        # served, not named: the other models' creates judge create.model.every-value-accepted; the
+        # only model is named once (packed with another value, at no job of its own), or the clause
+        # would never be exercised
         skip.setdefault("model", set()).add(rules.defaults["model"])
     for prop in state.baseline_carried:
         for name, value in prop.changes.items():
@@ -108,7 +111,7 @@ def _planned(state: "RunState") -> Step:
     so that the responsible property's clause fails alone."""
     rules, base = state.rules, state.baseline
     preferred = base.encoding("json")
-    if state.default_model_served and rules.defaults["model"] in rules.models:
+    if state.default_model_served and rules.defaults["model"] in rules.models and len(rules.models) > 1:
         # A create without model was accepted and answered with the default model: that value is
         # served, so it costs no create of its own (one job less on a GPU server).
         for encoding in sorted(state.default_model_served):

@@ -104,8 +104,10 @@ def failed(report: dict) -> set[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("profile", [WAN22, AZURE], ids=["wan22", "azure-sora2"])
 def test_suite_with_the_same_profile_passes(tmp_path, profile):
-    code, report = cli_run("--profile", str(profile), report_dir=tmp_path)
+    """Fully green under --strict: wan22 serves one model, which the run names once (issue 22)."""
+    code, report = cli_run("--profile", str(profile), "--strict", report_dir=tmp_path)
     assert (code, failed(report)) == (0, set())
+    assert [c["id"] for c in report["clauses"] if c["verdict"] == "not_verified"] == []
     assert report["profile"] == load_profile(str(profile)).name
 
 
@@ -117,3 +119,16 @@ def test_suite_with_the_default_profile_fails_on_enums(tmp_path):
     assert code == 1
     assert {"create.seconds.every-value-accepted", "create.size.every-value-accepted",
             "create.model.every-value-accepted", "create.defaults-applied"} <= failed(report)
+
+
+@pytest.mark.slow
+def test_a_one_model_server_that_requires_the_model_still_has_it_judged(tmp_path):
+    """The prompt-only baseline is refused: the baseline with model, seconds and size named carries
+    their every-value clauses, so the only model is judged, not left 'not exercised'."""
+    with EmbeddedServer(api_key="sk-p", job_seconds=0.1,
+                        extra_args=["--profile", str(WAN22), "--fault", "model-required"]) as server:
+        code, report = cli_run("--base-url", server.base_url, "--api-key", "sk-p", "--profile", str(WAN22),
+                               report_dir=tmp_path)
+    verdicts = {c["id"]: c["verdict"] for c in report["clauses"]}
+    assert code == 1 and failed(report) == {"create.optional-fields-omittable"}
+    assert verdicts["create.model.every-value-accepted"] == "passed"
