@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,9 @@ CACHE_ENV = "VIDEOS_CONTRACT_CACHE"
 IMAGE_FIELDS = ("input_reference", "input_reference[image_url]", "input_reference[file_id]")
 Drawn = list[tuple[str, Any]]  # (media type, body); body None when it could not be kept
 
+# How the kit draws (part of the cache key): bumped when a change draws other cases for the same
+# seed, so that no cache keeps the old ones. 2: drawn without hypothesis' local constants.
+DRAWING = 2
 _OPERATIONS: dict[tuple[int, bool], object] = {}
 
 
@@ -74,8 +79,35 @@ def _draw(spec: Spec, mode: str, count: int, seed: int) -> Drawn:
     def collect(case) -> None:
         drawn.append((case.media_type, case.body))
 
-    collect()
+    with _without_local_constants():
+        collect()
     return drawn
+
+
+@contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Hypothesis mixes into its draws constants read from the source of "local" modules (any
+    loaded module outside site-packages): the kit's own modules when it is installed editable, and
+    which of them are loaded differs between the CLI, pytest and a worker process. A seed would then
+    draw different cases from one install or entry point to the next. Drawn without them, it draws
+    the same cases everywhere. (Hypothesis internals: left as they are if they have moved.)"""
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        empty = providers.Constants(integers=providers.SortedSet(), floats=providers.SortedSet(
+            key=providers.float_to_int), bytes=providers.SortedSet(), strings=providers.SortedSet())
+        original = providers._get_local_constants
+        cache = providers.CONSTANTS_CACHE
+    except (ImportError, AttributeError, TypeError):
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.cache.clear()  # permitted constants computed with the local ones
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.cache.clear()
 
 
 def _keepable(body: Any) -> Any:
@@ -119,7 +151,7 @@ def _cache_path(spec: Spec, mode: str, count: int, seed: int) -> Path | None:
             versions.append(metadata.version(package))
         except metadata.PackageNotFoundError:
             versions.append("?")
-    key = json.dumps([spec.document, mode, count, seed, versions], sort_keys=True, default=str)
+    key = json.dumps([spec.document, mode, count, seed, versions, DRAWING], sort_keys=True, default=str)
     return root / f"draws-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -54,3 +57,26 @@ def test_files_are_dropped_and_bodies_are_plain_json():
     assert draws._keepable({"prompt": "a", "input_reference[image_url]": "x"}) == {
         "prompt": "a", "input_reference[image_url]": "x"}
     assert draws._keepable(object()) is None
+
+
+DRAW_IN_A_FRESH_PROCESS = """
+import hashlib, json, sys
+if sys.argv[1] == "many":  # the modules a pytest session or a detection worker has loaded
+    import contracts.cli, contracts.detection, contracts.mock, contracts.pytest_plugin, contracts.runner  # noqa: F401
+from contracts import draws
+from contracts.spec import load_spec
+drawn = draws.draw(load_spec(), "negative", 20, seed=0)
+print(hashlib.sha1(json.dumps(drawn, sort_keys=True).encode()).hexdigest())
+"""
+
+
+@pytest.mark.slow  # two fresh processes that import schemathesis and draw (seconds)
+def test_a_seed_draws_the_same_cases_whatever_modules_are_loaded(tmp_path):
+    """Hypothesis mixes constants of loaded 'local' modules (the kit's own, installed editable) into
+    its draws: the CLI and a pytest session drew different cases for one seed. Drawn without them,
+    the cases are the same."""
+    env = {**os.environ, draws.CACHE_ENV: "0", "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp_path)}
+    digests = {subprocess.run([sys.executable, "-c", DRAW_IN_A_FRESH_PROCESS, which], capture_output=True,
+                              text=True, check=True, env=env, cwd=tmp_path).stdout.strip()
+               for which in ("few", "many")}
+    assert len(digests) == 1, digests
