@@ -47,17 +47,25 @@ def short_prompt(params: CreateParams, ctx: FaultContext) -> CreateParams:
     return params
 
 
+def _unknown_model(params: CreateParams, ctx: FaultContext) -> bool:
+    return params.model not in (ctx.rules.choices.get("model") or ctx.rules.models)
+
+
+def _unknown_fields(body: Body, ctx: FaultContext) -> list[str]:
+    """The body's fields outside the documented ones, in the order sent."""
+    name = ctx.rules.request_schema(CREATE, body.media_type)
+    known = ctx.rules.spec.properties(name) if name else {}
+    return [k for k in body.fields if k not in known]
+
+
 def unknown_model_crash(params: CreateParams, ctx: FaultContext) -> CreateParams:
-    known = ctx.rules.choices.get("model") or ctx.rules.models
-    if params.model not in known:
+    if _unknown_model(params, ctx):
         raise crash(f"KeyError: {params.model!r}")
     return params
 
 
 def unknown_parameter_crash(body: Body, ctx: FaultContext) -> None:
-    name = ctx.rules.request_schema(CREATE, body.media_type)
-    known = ctx.rules.spec.properties(name) if name else {}
-    extra = [k for k in body.fields if k not in known]
+    extra = _unknown_fields(body, ctx)
     if extra:
         raise crash(f"TypeError: generate() got an unexpected keyword argument {extra[0]!r}")
 
@@ -141,8 +149,7 @@ def refuse_prompt(test: Callable[[str], bool], message: str) -> Callable[[Create
 
 def unknown_model_unauthorized(params: CreateParams, ctx: FaultContext) -> CreateParams:
     """``params`` hook: a model outside the documented list is answered 401, as a key scoped to models is."""
-    known = ctx.rules.choices.get("model") or ctx.rules.models
-    if params.model not in known:
+    if _unknown_model(params, ctx):
         raise APIError(401, f"This key is not allowed to access model={params.model!r}.", type="authentication_error",
                        param="model", code="model_not_allowed")
     return params
@@ -150,9 +157,7 @@ def unknown_model_unauthorized(params: CreateParams, ctx: FaultContext) -> Creat
 
 def unknown_parameter_unauthorized(body: Body, ctx: FaultContext) -> None:
     """``body`` hook: a body field outside the documented ones is answered 401 (a gateway's allow-list)."""
-    name = ctx.rules.request_schema(CREATE, body.media_type)
-    known = ctx.rules.spec.properties(name) if name else {}
-    extra = [k for k in body.fields if k not in known]
+    extra = _unknown_fields(body, ctx)
     if extra:
         raise APIError(401, f"This key may not send the parameter {extra[0]!r}.", type="authentication_error",
                        param=extra[0], code="parameter_not_allowed")
