@@ -55,6 +55,7 @@ class Job:
     observations: list[Observation] = field(default_factory=list)  # the create answer first
     retrieves: list["Response"] = field(default_factory=list)  # every GET of it, in order
     deleted_by: "Response | None" = None
+    reused_at: int | None = None  # seq of a later create answered with this id (video.ids-unique's finding)
 
     @property
     def last(self) -> Observation:
@@ -134,7 +135,10 @@ class History:
     def _made(self, answer: "Response", operation: tuple[str, str], video: dict[str, Any]) -> None:
         video_id = video["id"]
         if video_id in self.jobs:
-            return  # an id answered twice (video.ids-unique's finding): the first job keeps it
+            # an id answered twice (video.ids-unique's finding): the first job keeps it, and what is
+            # seen of that id from now on may be either job's
+            self.jobs[video_id].reused_at = self.jobs[video_id].reused_at or answer.seq
+            return
         self.jobs[video_id] = Job(video_id, KINDS[operation], answer, source=source_of(answer.case),
                                   observations=[Observation(answer, video)])
 

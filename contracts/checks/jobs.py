@@ -106,9 +106,10 @@ def stays_retrievable(ctx: CheckContext, answer: "Response") -> Any:
 
 
 def _observed(ctx: CheckContext, answer: "Response") -> tuple[Job, Any, Any] | None:
-    """(job, this observation, the one before) for a 200 retrieve of a job seen before."""
+    """(job, this observation, the one before) for a 200 retrieve of a job seen before; None once
+    its id was answered to another create too (two jobs' states under one id: video.ids-unique)."""
     job = _retrieved(ctx, answer)
-    if job is None or not answer.ok or answer.status != 200:
+    if job is None or not answer.ok or answer.status != 200 or (job.reused_at and answer.seq > job.reused_at):
         return None
     now = next((o for o in job.observations if o.answer is answer), None)
     before = job.seen_before(answer.seq, listed=False)  # a list page may lag behind the job

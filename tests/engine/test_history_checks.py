@@ -217,6 +217,20 @@ def test_an_edit_job_defect_every_job_shows_is_said_once():
     assert (completes.verdict, completes.blocked_by) == (Verdict.BLOCKED, "lifecycle.status-forward")
 
 
+def test_an_id_answered_to_two_creates_is_not_one_jobs_lifecycle():
+    """The second create's job starts queued under the first one's id (running by then): that is
+    video.ids-unique's finding, not a status that went back."""
+    harness = Harness()
+    harness.created()
+    harness.polled(status="in_progress", progress=50)
+    harness.created()
+    harness.polled(status="queued", progress=0)
+    results = harness.finish()
+    assert results["video.ids-unique"].verdict is Verdict.FAILED
+    assert results["lifecycle.status-forward"].verdict is not Verdict.FAILED
+    assert results["lifecycle.progress-monotonic"].verdict is not Verdict.FAILED
+
+
 def test_a_deleted_video_answered_like_any_missing_id_is_that_ones_finding():
     harness = Harness()
     harness.check(response(400, ERROR), case(*CONTENT, "video_nope", clause="errors.unknown-id-not-found",
