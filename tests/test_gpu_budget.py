@@ -7,9 +7,11 @@ suite talks to it over real HTTP, with a user's default options (no --max-create
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 
+import httpx
 import pytest
 import uvicorn
 
@@ -25,13 +27,14 @@ KEY = "sk-gpu-budget"
 
 
 class ServedMock:
-    def __init__(self, config: MockConfig):
+    def __init__(self, config: MockConfig, wrap=None):
+        """``wrap``: an ASGI middleware put in front of the mock (a server that behaves otherwise)."""
         self.app = create_app(config)
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         # the mock's own protocol, as `videos-contract mock` serves: each answer in one write (uvicorn's
         # head-then-body writes meet delayed ACKs: 40 ms an answer on loopback)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
+        self.server = uvicorn.Server(uvicorn.Config(wrap(self.app) if wrap else self.app, log_level="warning", access_log=False, lifespan="off",
                                                     http=_http_protocol()))
         self.started = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -92,3 +95,50 @@ def test_a_default_run_on_one_gpu_commits_few_jobs_and_verifies_every_clause(can
     note = next(r.note for r in result.results if r.clause.id == "create.generated-valid-accepted")
     assert note.startswith(f"{plan.GENERATED_MARGIN} of the ")  # the plan's share of the drawn cases, said
     assert result.cost["generated_not_sent"] > 0
+
+
+def completes_the_first_unfinished_source(app):
+    """The race a fast server makes: the kept job the run saw running completes just before its
+    first edit arrives (the middleware completes it through the control route, once)."""
+    done: list[str] = []
+
+    async def middleware(scope, receive, send):
+        if scope["type"] != "http" or done or scope["method"] != "POST" or \
+                scope["path"] not in ("/v1/videos/edits", "/v1/videos/extensions"):
+            return await app(scope, receive, send)
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        source = None
+        if body.startswith(b"{"):
+            source = (json.loads(body).get("video") or {}).get("id")
+        if source:
+            done.append(source)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://mock") as control:
+                await control.post(f"/_mock/videos/{source}/complete", headers={"Authorization": f"Bearer {KEY}"})
+        replayed = [False]
+
+        async def replay():
+            if not replayed[0]:
+                replayed[0] = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+        return await app(scope, replay, send)
+    return middleware
+
+
+@pytest.mark.slow
+def test_an_unfinished_source_that_completes_before_the_probe_is_replaced_once():
+    """The kept spare completed between the retrieve that showed it running and the edit of it: the
+    edit is accepted, which says nothing; the run makes one job of its own for the probe, and the
+    clause is judged (it was 'not verified' on a loaded machine)."""
+    config = MockConfig(api_key=KEY, job_seconds=4.0, gpu_workers=1, delete_cancels=True)
+    with ServedMock(config, wrap=completes_the_first_unfinished_source) as mock:
+        result = run(RunOptions(base_url=mock.base_url, api_key=KEY))
+    verdicts = {r.clause.id: (r.verdict.value, r.note) for r in result.results}
+    assert verdicts["edit.unfinished-source-rejected"][0] == "passed", verdicts["edit.unfinished-source-rejected"]
+    # the race costs 2 jobs: the edit the completed source made (deleted at once) and the new source
+    assert result.cost["jobs_created"] <= COMMITTED + 2

@@ -139,8 +139,10 @@ def _unfinished(state: "RunState", present: list[Derived]) -> Step:
     """Ask for an edit and an extension of a job that has not completed (refused at once expected)."""
     kept = yield from _unfinished_kept(state)
     if kept is not None:
-        yield from _unfinished_probes(state, present, kept)  # a kept job the run needs anyway: no job spent
-        return
+        # a kept job the run needs anyway: no job spent, unless it completed between the retrieve
+        # that showed it running and the probes (a fast server): then one job of its own, once
+        if not (yield from _unfinished_probes(state, present, kept)):
+            return
     create = state.baseline.case("a source that has not completed yet", None, "accepted") if state.baseline.any else None
     if create is None:
         yield NotSent(UNFINISHED_SOURCE, "no create was accepted, so there is no unfinished source")
@@ -180,7 +182,8 @@ def _unfinished_kept(state: "RunState") -> Step:
 def _unfinished_probes(state: "RunState", present: list[Derived], job: dict[str, Any]) -> Step:
     """An edit and an extension of ``job`` now, while it runs (judged at the end of the run by what
     the record shows of the source then: checks/jobs.py); one that made a job is retrieved again, to
-    tell a source that completed meanwhile from a refusal that never came."""
+    tell a source that completed meanwhile from a refusal that never came. True if it had: the
+    probes showed nothing."""
     for op in present:
         case = _json(op, "a source that has not completed", op.body(state, {"id": job["id"]}), UNFINISHED_SOURCE)
         case.at_once = True  # now, while the source runs: no wait behind the run's jobs
@@ -189,7 +192,11 @@ def _unfinished_probes(state: "RunState", present: list[Derived], job: dict[str,
         if made is not None and made != job["id"]:
             yield from discard(state, made)  # a job that should not exist: deleted at once
         if made is not None:
-            yield cases.call("retrieve the unfinished source", *RETRIEVE, job["id"], purpose="probe")
+            again = yield cases.call("retrieve the unfinished source", *RETRIEVE, job["id"], purpose="probe")
+            seen = again.named if again is not None else None
+            if seen is not None and seen.get("status") == state.rules.statuses.completed:
+                return True  # the next probe of it would make a job for nothing
+    return False
 
 
 # ============================================================================================
