@@ -87,6 +87,10 @@ class Response:
             raise ValueError(self._json_error)
         return self._json
 
+    def forget_json(self) -> None:
+        """Drop the JSON parsed from the body (a long record keeps older answers lean; parsed again if asked)."""
+        self._json, self._json_error, self._parsed = None, None, False
+
     def json_object(self) -> dict[str, Any] | None:
         """The body as a JSON object; None when it is not JSON or JSON of another kind."""
         try:
