@@ -69,6 +69,12 @@ class Response:
         return self.transport_error is None
 
     @property
+    def answered_at(self) -> float:
+        """When the answer had come whole (monotonic): a request sent after it knew of it. A run sends one
+        request at a time; a proxy's clients send many at once, whose answers may overlap."""
+        return self.sent_at + self.elapsed_ms / 1000
+
+    @property
     def media_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 

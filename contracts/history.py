@@ -120,12 +120,23 @@ class Job:
     def last(self) -> Observation:
         return self.observations[-1]
 
-    def seen_before(self, seq: int, *, listed: bool = True) -> Observation | None:
-        """The last observation made before answer ``seq`` (``listed``: those of list pages too)."""
+    def seen_before(self, seq: int, *, listed: bool = True, sent: float | None = None) -> Observation | None:
+        """The last observation made before answer ``seq`` (``listed``: those of list pages too; ``sent``:
+        only those answered whole before that time, which a request sent then knew of)."""
         for observation in reversed(self.observations):
-            if observation.answer.seq < seq and (listed or observation.answer.case.operation != LIST):
+            if observation.answer.seq < seq and (listed or observation.answer.case.operation != LIST) \
+                    and (sent is None or observation.answer.answered_at <= sent):
                 return observation
         return None
+
+    def deleted_before(self, answer: "Response") -> bool:
+        """Deleted for certain when ``answer``'s request was sent: the delete had been answered."""
+        return self.deleted_by is not None and self.deleted_by.seq < answer.seq \
+            and self.deleted_by.answered_at <= answer.sent_at
+
+    def maybe_deleted(self, answer: "Response") -> bool:
+        """Perhaps deleted when the server answered ``answer``: a delete was sent before that answer came."""
+        return self.deleted_by is not None and self.deleted_by.sent_at <= answer.answered_at
 
     def unfinished_at(self, seq: int) -> bool:
         """Whether the record showed it not ended (queued, in progress, or a status outside the
@@ -284,15 +295,21 @@ class History:
 
     def running(self, before: int | None = None) -> list[Job]:
         """The jobs seen unfinished and not deleted (just before answer ``before``, else now)."""
-        seq = before if before is not None else len(self.answers) + 1
+        seq = before if before is not None else len(self) + 1
         return [job for job in self.jobs.values()
                 if job.made_by.seq < seq and job.unfinished_at(seq)]
 
     def alive(self, before: int | None = None) -> list[Job]:
         """The jobs made and not deleted (just before answer ``before``, else now)."""
-        seq = before if before is not None else len(self.answers) + 1
+        seq = before if before is not None else len(self) + 1
         return [job for job in self.jobs.values() if job.made_by.seq < seq
                 and (job.deleted_by is None or job.deleted_by.seq > seq)]
+
+    def alive_for(self, answer: "Response") -> list[Job]:
+        """The jobs that existed for certain when the server answered ``answer``: made (their create
+        answered) before its request was sent, and no delete of them sent before it was answered."""
+        return [job for job in self.jobs.values() if job.made_by.seq < answer.seq
+                and job.made_by.answered_at <= answer.sent_at and not job.maybe_deleted(answer)]
 
     def of(self, operation: tuple[str, str]) -> list["Response"]:
         return [a for a in self.answers if a.case is not None and a.case.operation == operation]

@@ -61,7 +61,8 @@ def _first_retrieve(job: Job, answer: "Response") -> bool:
 
 
 def _deleted_before(job: Job, answer: "Response") -> bool:
-    return job.deleted_by is not None and job.deleted_by.seq < answer.seq
+    """Perhaps deleted when ``answer`` was made: a retrieve that overlapped the delete proves nothing."""
+    return job.deleted_by is not None and (job.deleted_by.seq < answer.seq or job.maybe_deleted(answer))
 
 
 # ---- retrievable at once, and then to the end ---------------------------------------------------
@@ -92,7 +93,27 @@ def retrievable_at_once(ctx: CheckContext, answer: "Response") -> Any:
 
 @check(STABLE)
 def stays_retrievable(ctx: CheckContext, answer: "Response") -> Any:
-    """A job retrieved once stays retrievable with 200 until it is deleted (failed jobs included)."""
+    """A job retrieved once stays retrievable with 200 until it is deleted (failed jobs included). In
+    live traffic, an answer other than 200 is judged at the end (``stayed_retrievable``): a delete sent
+    at the same time by another client may be recorded after it."""
+    if ctx.judging.live and answer.ok and answer.status != 200:
+        return NOT_APPLICABLE
+    return _stays(ctx, answer)
+
+
+@at_end(STABLE)
+def stayed_retrievable(ctx: CheckContext):
+    """Live traffic: the retrieves answered other than 200, once the deletes sent meanwhile are known."""
+    if not ctx.judging.live:
+        return
+    for answer in ctx.history.of(RETRIEVE):
+        if answer.ok and answer.status != 200 and not answer.superseded:
+            outcome = _stays(ctx.on(answer.case), answer)
+            if outcome is not NOT_APPLICABLE:
+                yield (*outcome[0], answer)
+
+
+def _stays(ctx: CheckContext, answer: "Response") -> Any:
     job = _retrieved(ctx, answer)
     if job is None or _deleted_before(job, answer) or _first_retrieve(job, answer) or not answer.ok:
         return NOT_APPLICABLE
@@ -111,7 +132,9 @@ def _observed(ctx: CheckContext, answer: "Response") -> tuple[Job, Any, Any] | N
     if job is None or not answer.ok or answer.status != 200:
         return None
     now = next((o for o in reversed(job.observations) if o.answer is answer), None)
-    before = job.seen_before(answer.seq, listed=False)  # a list page may lag behind the job
+    # a list page may lag behind the job; an answer that came while this request was out may show the
+    # job before or after this one did (a proxy's clients send requests at once)
+    before = job.seen_before(answer.seq, listed=False, sent=answer.sent_at)
     if now is None or before is None:
         return None
     return job, now, before
@@ -380,7 +403,7 @@ def deleted_is_gone(ctx: CheckContext, answer: "Response") -> Any:
     """A video retrieved after its delete was accepted is 404 (the answer to any missing id: when
     that one is wrong too, this is the same defect)."""
     job = _retrieved(ctx, answer)
-    if job is None or not _deleted_before(job, answer):
+    if job is None or not job.deleted_before(answer):
         return NOT_APPLICABLE
     if not answer.ok:
         raise Blocked("response.transport", f"retrieving the deleted {job.id}: no answer")
