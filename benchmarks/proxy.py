@@ -10,13 +10,15 @@ with httpx. The traffic is a client following its jobs: of every 20 requests, 1 
 the openai SDK sends it), 14 retrieves of its recent videos, 1 list, 1 content download of a completed
 video, 1 delete and 1 retrieve of the deleted video (404), 1 create refused (seconds "10").
 
-1. Added latency at --rate requests per second (default 200) for --seconds (default 20): open loop (each
-   request goes at its time, whatever the ones before it answered; latency counted from that time),
-   direct to the mock, then through the proxy; p50 and p99 of each and their difference.
+1. Added latency at --rate requests per second (default 200) for --seconds (default 20), --repeat times
+   (default 3): open loop (each request goes at its time, whatever the ones before it answered; latency
+   counted from that time), direct to the mock then through the proxy, in pairs (so that each pair meets
+   about the same load on a shared machine); p50 and p99 of each, their differences, and the median
+   difference of the pairs.
 2. Requests per second, closed loop (--concurrency requests in flight, default 16), direct and through.
 3. Memory: --requests (default 100,000) requests through the proxy at --memory-rate per second (default
-   500, what its grader keeps up with on this machine), the proxy's resident memory (VmRSS) every tenth
-   of them; then the requests the reports say were graded.
+   500), the resident memory (VmRSS) of its two processes (forwarding, grading) every tenth of them;
+   then the requests the reports say were graded.
 
 Everything listens on 127.0.0.1 and is stopped at the end.
 """
@@ -28,6 +30,7 @@ import asyncio
 import json
 import random
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BenchError, ROOT, machine_line, source_env, spawn, stop, table  # noqa: E402
+from _common import BenchError, ROOT, descendants, machine_line, source_env, spawn, stop, table  # noqa: E402
 
 import httpx  # noqa: E402
 
@@ -62,10 +65,18 @@ def start(cmd: list[str], what: str, log: Path) -> tuple[object, str]:
 
 
 def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
     return 0
+
+
+def proxy_rss(pid: int) -> tuple[int, int]:
+    """(the forwarding process's resident KiB, its grader process's)."""
+    return rss_kib(pid), sum(rss_kib(child) for child in descendants(pid))
 
 
 class Client:
@@ -115,11 +126,11 @@ class Client:
         except httpx.HTTPError:
             self.errors += 1
 
-    async def open_loop(self, rate: float, seconds: float) -> list[float]:
+    async def open_loop(self, rate: float, seconds: float, offset: float = 0.0) -> list[float]:
         """Requests at ``rate`` per second for ``seconds``: each latency (ms) from its scheduled time."""
         latencies: list[float] = []
         tasks = []
-        start = time.perf_counter() + 0.1
+        start = time.perf_counter() + 0.1 + offset
 
         async def timed(at: float, kind: str) -> None:
             await self.one(kind)
@@ -191,14 +202,15 @@ async def throughput(base: str, concurrency: int, seconds: float) -> float:
         await client.close()
 
 
-async def memory(base: str, pid: int, requests: int, rate: float, concurrency: int) -> list[tuple[int, float, int]]:
+async def memory(base: str, pid: int, requests: int, rate: float, concurrency: int) -> list[tuple]:
     client = Client(base)
     await client.warm()
-    samples = [(0, 0.0, rss_kib(pid))]
+    samples = [(0, 0.0, *proxy_rss(pid))]
     started = time.perf_counter()
     try:
         await client.closed_loop(concurrency, count=requests, rate=rate, every=max(1, requests // 10),
-                                 sample=lambda done: samples.append((done, time.perf_counter() - started, rss_kib(pid))))
+                                 sample=lambda done: samples.append((done, time.perf_counter() - started,
+                                                                     *proxy_rss(pid))))
     finally:
         await client.close()
     return samples
@@ -208,6 +220,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--repeat", type=int, default=3, help="latency runs (the median is the figure)")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--memory-rate", type=float, default=500.0)
@@ -221,22 +234,28 @@ def main() -> int:
     proxy, through = start(["proxy", "--target", target, "--port", "0", "--report-dir", str(out / "reports")],
                            "the proxy", out / "proxy.log")
     try:
-        direct_ms = asyncio.run(latency(target, args.rate, args.seconds))
-        proxied_ms = asyncio.run(latency(through, args.rate, args.seconds))
-        rows = []
-        for name, values in (("direct", direct_ms), ("through the proxy", proxied_ms)):
-            rows.append([name, len(values), percentile(values, 0.5), percentile(values, 0.99), max(values)])
-        rows.append(["added by the proxy", "", percentile(proxied_ms, 0.5) - percentile(direct_ms, 0.5),
-                     percentile(proxied_ms, 0.99) - percentile(direct_ms, 0.99), ""])
-        print(table(["route", "requests", "p50 ms", "p99 ms", "max ms"], rows,
-                    title=f"1. Latency at {args.rate:g} requests per second, {args.seconds:g} s, open loop"))
+        rows, added = [], []
+        for run in range(1, args.repeat + 1):
+            direct_ms = asyncio.run(latency(target, args.rate, args.seconds))
+            proxied_ms = asyncio.run(latency(through, args.rate, args.seconds))
+            p50 = [percentile(v, 0.5) for v in (direct_ms, proxied_ms)]
+            p99 = [percentile(v, 0.99) for v in (direct_ms, proxied_ms)]
+            added.append((p50[1] - p50[0], p99[1] - p99[0]))
+            rows.append([run, len(proxied_ms), p50[0], p99[0], p50[1], p99[1], added[-1][0], added[-1][1]])
+        rows.append(["median", "", "", "", "", "", statistics.median(a[0] for a in added),
+                     statistics.median(a[1] for a in added)])
+        print(table(["run", "requests each", "direct p50 ms", "direct p99 ms", "proxy p50 ms", "proxy p99 ms",
+                     "added p50 ms", "added p99 ms"], rows,
+                    title=f"1. Latency at {args.rate:g} requests per second, direct then through the proxy, "
+                          f"{args.seconds:g} s each, open loop"))
         quick = 3.0 if args.quick else 10.0
         direct_rps = asyncio.run(throughput(target, args.concurrency, quick))
         proxied_rps = asyncio.run(throughput(through, args.concurrency, quick))
         print(table(["route", "requests per second"], [["direct", direct_rps], ["through the proxy", proxied_rps]],
                     title=f"2. Requests per second, {args.concurrency} in flight, {quick:g} s"))
         samples = asyncio.run(memory(through, proxy.pid, args.requests, args.memory_rate, args.concurrency))
-        print(table(["requests", "seconds", "proxy RSS MiB"], [[n, s, kib / 1024] for n, s, kib in samples],
+        print(table(["requests", "seconds", "forwarding RSS MiB", "grader RSS MiB", "total MiB"],
+                    [[n, s, fwd / 1024, grader / 1024, (fwd + grader) / 1024] for n, s, fwd, grader in samples],
                     title=f"3. Memory over {args.requests:,} requests through the proxy ({args.memory_rate:g} per second)"))
     finally:
         proxy.send_signal(signal.SIGTERM)  # it grades what is queued and writes its reports

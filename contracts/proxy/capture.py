@@ -45,6 +45,11 @@ class RequestBody:
         if self.media_type == "multipart/form-data":
             self._start_multipart(content_type or "")
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What another process needs (the grader's): not the parser, which is done once the body is."""
+        return {k: v for k, v in self.__dict__.items() if k in ("size", "kept", "media_type", "form", "uploads",
+                                                                  "unreadable")}
+
     @property
     def whole(self) -> bytes | None:
         return bytes(self.kept) if self.kept is not None else None
@@ -156,6 +161,9 @@ class ResponseBody:
         # httpx's own choice of decoder for the answer's Content-Encoding (gzip, deflate, br, zstd):
         # the bytes pass to the client as they came; the checks read them decoded, as a client does.
         self._decoder = response._get_content_decoder()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_decoder"}
 
     def feed(self, raw: bytes) -> None:
         self.size += len(raw)

@@ -37,7 +37,9 @@ from contracts.rules import CONTENT
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
                         "te", "trailer", "transfer-encoding", "upgrade"})
 CONNECT_TIMEOUT = 10.0  # the only limit the proxy sets: how long the target may take to accept a connection
-KEEPALIVE = 100  # connections to the target kept open between requests
+# Connections to the target kept open between requests: httpcore looks at every idle one at each request
+# (is it still readable?), so a pool far larger than the requests in flight costs every request.
+KEEPALIVE = 16
 
 
 class ClientGone(Exception):
@@ -62,6 +64,8 @@ class Seen:
     transport_error: str | None = None  # the target's failure, as the client met it
     client_left: str | None = None  # the client left before the exchange was over (not the target's doing)
     partial: bool = False  # a content download: its first bytes are what is read
+    secrets: list[str] | None = None  # the secret values its headers carry (contracts/proxy/record.py), once read
+    over: bool = False  # the answer was sent whole, or the connection dropped: the client leaving is no news
 
 
 def split_target(target: str) -> tuple[str, str]:
@@ -88,22 +92,25 @@ class Forwarder:
 
     def __init__(self, target: str, hand: Callable[[Seen], None]) -> None:
         self.origin, self.root = split_target(target)
+        self._origin = httpx.URL(self.origin)
         self.hand = hand
         self.forwarded = 0  # every request forwarded (those outside the API root too)
-        self._client: httpx.AsyncClient | None = None
-        self._fresh: httpx.AsyncClient | None = None
+        self._pool: httpx.AsyncHTTPTransport | None = None
+        self._fresh: httpx.AsyncHTTPTransport | None = None
 
-    def _clients(self) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
-        if self._client is None:  # made on the serving loop, which its connections belong to
-            limits = httpx.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE)
-            self._client = httpx.AsyncClient(limits=limits, follow_redirects=False)
-            self._fresh = httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0), follow_redirects=False)
-        return self._client, self._fresh
+    def _transports(self) -> tuple[httpx.AsyncHTTPTransport, httpx.AsyncHTTPTransport]:
+        """httpx's transports, not a client: a client keeps cookies (one client's would go with another's
+        requests), and its redirects, auth and hooks are not a proxy's business."""
+        if self._pool is None:  # made on the serving loop, which its connections belong to
+            self._pool = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=None,
+                                                                      max_keepalive_connections=KEEPALIVE))
+            self._fresh = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
+        return self._pool, self._fresh
 
     async def aclose(self) -> None:
-        for client in (self._client, self._fresh):
-            if client is not None:
-                await client.aclose()
+        for transport in (self._pool, self._fresh):
+            if transport is not None:
+                await transport.aclose()
 
     def api_path(self, path: str) -> str | None:
         """The path under the API root, for a request of the Videos API (else None: forwarded, not judged)."""
@@ -123,7 +130,7 @@ class Forwarder:
         method, headers = scope["method"], list(scope["headers"])
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         query = scope.get("query_string", b"")
-        url = httpx.URL(self.origin).copy_with(raw_path=raw_path + (b"?" + query if query else b""))
+        url = self._origin.copy_with(raw_path=raw_path + (b"?" + query if query else b""))
         path = self.api_path(scope["path"])
         content_type = next((v.decode("latin-1") for n, v in headers if n.lower() == b"content-type"), None)
         body = RequestBody(content_type if path is not None else None)
@@ -134,34 +141,40 @@ class Forwarder:
             self.hand(seen)
 
     async def _exchange(self, scope: dict, receive: Callable, send: Callable, seen: Seen, url: httpx.URL) -> None:
-        """Forward the request, stream the answer back; meanwhile, notice a client that leaves."""
+        """Forward the request, stream the answer back; meanwhile, notice a client that leaves (the relay is
+        then cancelled: a target that hangs is not waited for any longer than the client waits)."""
         whole = asyncio.Event()
         streaming = _has_body(seen.request_headers)
         if not streaming:
             whole.set()
-        relay = asyncio.ensure_future(self._relay(scope, receive, send, seen, url, whole, streaming))
-        watch = asyncio.ensure_future(_client_leaves(receive, whole))
-        try:
-            await asyncio.wait({relay, watch}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            if not relay.done():
+        relay = asyncio.current_task()
+        left = asyncio.Event()
+
+        def leave() -> None:
+            if not seen.over:  # not the end of an answer sent whole, or of a connection dropped
+                left.set()
                 relay.cancel()
-                await asyncio.gather(relay, return_exceptions=True)
-                if seen.status == 0 and seen.transport_error is None and seen.client_left is None:
-                    waited = time.monotonic() - seen.sent_at
-                    seen.transport_error = (f"no answer within {waited:.3g} s (the target sent nothing; the client "
-                                            "gave up and closed its connection)")
-                elif seen.status and seen.client_left is None and seen.transport_error is None:
-                    seen.client_left = "the client closed its connection before the end of the body"
-                seen.elapsed_ms = round((time.monotonic() - seen.sent_at) * 1000, 2)
+
+        watch = asyncio.ensure_future(_client_leaves(receive, whole, leave))
+        try:
+            await self._relay(scope, receive, send, seen, url, whole, streaming)
+        except asyncio.CancelledError:
+            if not left.is_set():
+                raise  # the server is stopping: not the client's doing
+            relay.uncancel()
+            if seen.status == 0 and seen.transport_error is None and seen.client_left is None:
+                waited = time.monotonic() - seen.sent_at
+                seen.transport_error = (f"no answer within {waited:.3g} s (the target sent nothing; the client gave "
+                                        "up and closed its connection)")
+            elif seen.status and seen.client_left is None and seen.transport_error is None:
+                seen.client_left = "the client closed its connection before the end of the body"
+            seen.elapsed_ms = round((time.monotonic() - seen.sent_at) * 1000, 2)
+        finally:
             watch.cancel()
-            await asyncio.gather(watch, return_exceptions=True)
-            if relay.done() and not relay.cancelled() and relay.exception() is not None:
-                raise relay.exception()
 
     async def _relay(self, scope: dict, receive: Callable, send: Callable, seen: Seen, url: httpx.URL,
                      whole: asyncio.Event, streaming: bool) -> None:
-        client, fresh = self._clients()
+        pool, fresh = self._transports()
         connected: list[bool] = []
 
         async def trace(event: str, info: dict) -> None:
@@ -187,7 +200,7 @@ class Forwarder:
         request = httpx.Request(seen.method, url, headers=passed_on(seen.request_headers),
                                 content=content() if streaming else None, extensions=extensions)
         try:
-            response = await client.send(request, stream=True)
+            response = await pool.handle_async_request(request)
         except ClientGone:
             return
         except httpx.HTTPError as exc:
@@ -198,10 +211,11 @@ class Forwarder:
             retry = httpx.Request(seen.method, url, headers=passed_on(seen.request_headers), content=replay or None,
                                   extensions={"timeout": extensions["timeout"]})
             try:
-                response = await fresh.send(retry, stream=True)
+                response = await fresh.handle_async_request(retry)
             except httpx.HTTPError as again:
                 await self._failed(scope, seen, again)
                 return
+        response.request = request
         try:
             await self._answer(scope, send, seen, response)
         finally:
@@ -220,10 +234,11 @@ class Forwarder:
         except httpx.HTTPError as exc:
             seen.transport_error = _broken(exc, seen)
             seen.elapsed_ms = round((time.monotonic() - seen.sent_at) * 1000, 2)
-            await _drop(scope)  # the client's body ends where the target's did, with the connection
+            await _drop(scope, seen)  # the client's body ends where the target's did, with the connection
             return
         seen.response.finish()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+        seen.over = True
         seen.elapsed_ms = round((time.monotonic() - seen.sent_at) * 1000, 2)
 
     async def _failed(self, scope: dict, seen: Seen, exc: httpx.HTTPError) -> None:
@@ -233,7 +248,7 @@ class Forwarder:
 
         seen.transport_error = _describe_transport_error(exc, CONNECT_TIMEOUT)
         seen.elapsed_ms = round((time.monotonic() - seen.sent_at) * 1000, 2)
-        await _drop(scope)
+        await _drop(scope, seen)
 
 
 def _broken(exc: httpx.HTTPError, seen: Seen) -> str:
@@ -251,15 +266,18 @@ def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
-async def _client_leaves(receive: Callable, whole: asyncio.Event) -> None:
-    """Returns when the client disconnects (after its request was read whole: the body is the relay's)."""
+async def _client_leaves(receive: Callable, whole: asyncio.Event, leave: Callable[[], None]) -> None:
+    """Calls ``leave()`` when the client disconnects (looked for once its request was read whole: the body
+    is the relay's). uvicorn also says "disconnect" once the answer is complete: that is no leaving."""
     await whole.wait()
     while (await receive())["type"] != "http.disconnect":
         pass
+    leave()
 
 
-async def _drop(scope: dict) -> None:
+async def _drop(scope: dict, seen: Seen) -> None:
     """Close the client's connection at once (reset), without an answer or without the rest of it."""
+    seen.over = True
     from contracts.mock.protocol import CONNECTION
 
     protocol = scope.get("extensions", {}).get(CONNECTION)

@@ -13,12 +13,14 @@ goes on, and from the judge itself when the proxy stops.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import queue
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from contracts import clauses, selection
 from contracts.cases import NotSent
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
     from contracts.spec import Spec
 
 KEYS_KEPT = 64  # keys remembered as accepted
+IDLE_CHECK = 1.0  # seconds between two looks, while idle, at whether the forwarding process is still there
+STOP_TIMEOUT = 300.0  # for the grader to finish what is queued once told to stop
+_IDLE = object()
 MAX_PENDING = 10_000  # exchanges waiting to be graded; beyond, new ones are forwarded but not graded
 STATS_EVERY = 0.25  # seconds between two updates of the live counters
 # What live traffic cannot show, said beside the clause (docs/proxy.md)
@@ -54,7 +59,9 @@ CANNOT_TELL = {
                                        "they show (prompt boundaries, each value, references)",
 }
 NO_KEY_SAID = ("requests without a key are judged only when the target needs one: say so with --requires-key")
-_STOP = object()
+_STOP = None  # the end of the exchanges (pickles as itself: the grader may be in another process)
+# the grader's counters as it shares them with the forwarding process (GraderProcess)
+COUNTERS = ("requests", "failed", "exercised", "clauses", "reports", "report_failed", "graded")
 
 
 @dataclass
@@ -89,7 +96,9 @@ class Grader:
         self.last_error: str | None = None  # a report that could not be written, said on the live line
         self._stats = TrafficStats(clauses=len(clauses.CLAUSES))
         self._stats_at = 0.0
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: Any = queue.SimpleQueue()
+        self.graded = 0
+        self.counters: Any = None  # shared with the forwarding process when this grader runs in its own
         self._thread = threading.Thread(target=self._run, name="videos-contract-grader", daemon=True)
 
     # ---- the forwarder's side (the event loop) -------------------------------------------------------
@@ -121,14 +130,21 @@ class Grader:
         next_report = time.monotonic() + every if every else None
         while True:
             timeout = max(0.0, next_report - time.monotonic()) if next_report is not None else None
+            if self.counters is not None:
+                timeout = min(timeout if timeout is not None else IDLE_CHECK, IDLE_CHECK)
             try:
                 item = self._queue.get(timeout=timeout)
             except queue.Empty:
-                item = None
+                item = _IDLE
             if item is _STOP:
                 return
+            if item is _IDLE:
+                item = None
+                if self.counters is not None and os.getppid() != self.parent:
+                    return  # the forwarding process is gone without a word: nothing more will come
             if item is not None:
                 self.grade(item)
+                self.graded += 1
                 self._update_stats()
             if next_report is not None and time.monotonic() >= next_report:
                 self.write(self.result(final=False))
@@ -175,6 +191,11 @@ class Grader:
         self._stats = TrafficStats(requests=len(self.history), failed=failed, exercised=exercised,
                                    clauses=len(clauses.CLAUSES), not_graded=self.not_graded,
                                    reports=self.reports_written, report_error=self.last_error)
+        if self.counters is not None:
+            values = (len(self.history), failed, exercised, len(clauses.CLAUSES), self.reports_written,
+                      int(self.last_error is not None), self.graded)
+            for index, value in enumerate(values):
+                self.counters[index] = value
 
     # ---- results and reports --------------------------------------------------------------------------
     def result(self, *, final: bool) -> RunResult:
@@ -196,17 +217,100 @@ class Grader:
             target_version=options.target_version)
 
     def write(self, result: RunResult) -> dict[str, Path] | None:
-        """Write every report of ``result``; a failure is kept for the live line (and raised at the end)."""
-        from contracts import report
-
-        try:
-            paths = report.write_reports(result, self.grading.report_dir)
-        except (OSError, report.ReportInvalid) as exc:
-            self.last_error = f"cannot write reports to {self.grading.report_dir}: {getattr(exc, 'strerror', None) or exc}"
-            return None
-        self.reports_written += 1
-        self.last_error = None
+        """Write every report of ``result``; a failure is kept for the live line (and said at the end)."""
+        paths, self.last_error = write(result, self.grading.report_dir)
+        self.reports_written += paths is not None
         return paths
+
+
+def write(result: RunResult, report_dir: Path) -> tuple[dict[str, Path] | None, str | None]:
+    """Every report of ``result`` in ``report_dir``: (their paths, None), or (None, why not, one line)."""
+    from contracts import report
+
+    try:
+        return report.write_reports(result, report_dir), None
+    except (OSError, report.ReportInvalid) as exc:
+        return None, f"cannot write reports to {report_dir}: {getattr(exc, 'strerror', None) or exc}"
+
+
+class GraderProcess:
+    """A ``Grader`` in a process of its own (the command's): the forwarding event loop then shares no
+    interpreter lock with the judging, which would otherwise delay the answers it forwards (by several
+    milliseconds at the 99th percentile: docs/performance.md). Exchanges go to it through a queue, its
+    counters come back through shared memory, its result at the end; it rebuilds the contract from the
+    options (``values``) rather than receive it."""
+
+    def __init__(self, values: dict[str, Any], grading: Grading) -> None:
+        context = multiprocessing.get_context("spawn")  # the forwarding process has threads: never fork it
+        self.grading = grading
+        self._queue = context.Queue()
+        self._results = context.Queue()
+        self.counters = context.Array("q", len(COUNTERS), lock=False)
+        self._process = context.Process(target=_grade_apart, args=(values, grading, self._queue, self._results,
+                                                                    self.counters),
+                                        name="videos-contract-grader", daemon=True)
+        self.sent = 0
+        self.not_graded = 0
+        self.last_error: str | None = None
+
+    def start(self) -> "GraderProcess":
+        self._process.start()
+        return self
+
+    def hand(self, seen: Seen) -> None:
+        """Queue an exchange (never blocks: beyond MAX_PENDING waiting to be graded, it is counted, not graded)."""
+        if self.sent - self.counters[COUNTERS.index("graded")] >= MAX_PENDING:
+            self.not_graded += 1
+            return
+        self.sent += 1
+        self._queue.put(seen)
+
+    @property
+    def stats(self) -> TrafficStats:
+        count = dict(zip(COUNTERS, self.counters))
+        return TrafficStats(requests=count["requests"], failed=count["failed"], exercised=count["exercised"],
+                            clauses=count["clauses"] or len(clauses.CLAUSES), not_graded=self.not_graded,
+                            reports=count["reports"], report_error="the reports could not be written"
+                            if count["report_failed"] else None)
+
+    def stop(self) -> RunResult:
+        """Grade what is queued, and give the final result."""
+        self._queue.put(_STOP)
+        try:
+            result, error = self._results.get(timeout=STOP_TIMEOUT)
+        except queue.Empty:
+            raise RuntimeError(f"the grader did not end within {STOP_TIMEOUT:g} s") from None
+        finally:
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+        if error is not None:
+            raise RuntimeError(error)
+        return result
+
+    def write(self, result: RunResult) -> dict[str, Path] | None:
+        paths, self.last_error = write(result, self.grading.report_dir)
+        return paths
+
+
+def _grade_apart(values: dict[str, Any], grading: Grading, exchanges: Any, results: Any, counters: Any) -> None:
+    """The grader process: the contract rebuilt from the options, then a Grader until the end of the exchanges."""
+    import signal
+
+    from contracts.target import Target
+
+    # Ctrl-C and SIGTERM reach the whole process group: the forwarding process decides when the end is
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        spec, rules = Target({**values, "base_url": grading.options.base_url}).contract()
+        grader = Grader(spec, rules, grading)
+        grader.counters, grader.parent, grader._queue = counters, os.getppid(), exchanges
+        grader._run()
+        grader._update_stats(force=True)
+        results.put((grader.result(final=True), None))
+    except Exception as exc:  # noqa: BLE001 - said by the forwarding process, on one line
+        results.put((None, f"the grader failed: {type(exc).__name__}: {exc}"))
 
 
 def not_applicable(options: RunOptions) -> dict[str, str]:
@@ -223,4 +327,4 @@ def exit_code(result: RunResult, fail_on_violation: bool) -> int:
     return report.exit_code(result) if fail_on_violation else 0
 
 
-__all__ = ["Grader", "Grading", "exit_code", "not_applicable"]
+__all__ = ["Grader", "GraderProcess", "Grading", "exit_code", "not_applicable"]

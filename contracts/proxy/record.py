@@ -33,6 +33,8 @@ def _text(value: bytes) -> str:
 
 def secrets_of(seen: Seen) -> list[str]:
     """The secret values a request carries: each secret header's value, and its credential after a scheme."""
+    if seen.secrets is not None:
+        return seen.secrets
     found = []
     for name, value in seen.request_headers:
         text = _text(value).strip()
@@ -41,7 +43,8 @@ def secrets_of(seen: Seen) -> list[str]:
             scheme, _, credential = text.partition(" ")
             if credential.strip() and scheme.lower() in ("bearer", "basic", "token"):
                 found.append(credential.strip())
-    return sorted(set(found), key=len, reverse=True)  # longest first: a token inside "Bearer token"
+    seen.secrets = sorted(set(found), key=len, reverse=True)  # longest first: a token inside "Bearer token"
+    return seen.secrets
 
 
 def has_credentials(seen: Seen) -> bool:

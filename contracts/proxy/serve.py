@@ -47,20 +47,25 @@ class Proxy:
     the result."""
 
     def __init__(self, target: str, spec: Any, rules: Any, grading: Any, *, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, apart: dict[str, Any] | None = None) -> None:
+        """``apart``: grade in a process of its own, which rebuilds the contract from these option values
+        (the command does: the forwarding loop then shares no interpreter lock with the judging); else in
+        a thread of this process (tests read its record)."""
         from contracts.mock.cli import UsageError as MockUsageError
         from contracts.mock.cli import _bind, _http_protocol, _url_host
         from contracts.proxy.forward import Forwarder, split_target
-        from contracts.proxy.grader import Grader
+        from contracts.proxy.grader import Grader, GraderProcess
 
         try:
             self.sock = _bind(host, port)
         except MockUsageError as exc:
             raise ProxyUsageError(str(exc)) from None
         self.target = target
-        self.grader = Grader(spec, rules, grading)
+        self.grader = GraderProcess(apart, grading) if apart is not None else Grader(spec, rules, grading)
         self.forwarder = Forwarder(target, self.grader.hand)
+        # proxy_headers off: X-Forwarded-* are passed on to the target, not believed by the proxy
         config = uvicorn.Config(self.forwarder, log_level="warning", access_log=False, lifespan="on", ws="none",
+                                proxy_headers=False,
                                 http=_http_protocol(), server_header=False, date_header=False,
                                 timeout_graceful_shutdown=GRACEFUL_SECONDS)
         self.server = ProxyServer(config)
@@ -122,7 +127,8 @@ def assemble(values: dict[str, Any]) -> Proxy:
         raise ProxyUsageError(str(exc)) from None
     grading = Grading(options=options, report_dir=Path(values.get("report_dir") or "reports"),
                       report_every=values.get("report_every", 0) or 0, requires_key=bool(values.get("requires_key")))
-    return Proxy(target_url, spec, rules, grading, host=str(values.get("host") or "127.0.0.1"), port=port)
+    return Proxy(target_url, spec, rules, grading, host=str(values.get("host") or "127.0.0.1"), port=port,
+                 apart=values)
 
 
 def run(args: Any) -> int:
@@ -140,7 +146,10 @@ def run(args: Any) -> int:
     finally:
         if live is not None:
             live.close()
-    result = proxy.stop()
+    try:
+        result = proxy.stop()
+    except RuntimeError as exc:
+        raise ProxyUsageError(str(exc)) from None
     paths = proxy.grader.write(result)
     if paths is None:
         raise ProxyUsageError(proxy.grader.last_error or "cannot write the reports")

@@ -47,7 +47,7 @@ def proxy_for(target: str, report_dir: Path | None = None, **grading) -> Proxy:
                                                                **grading))
 
 
-def grade_sdk_traffic(target: str, *, seconds: float = 10.0, **grading) -> Graded:
+def grade_sdk_traffic(target: str, *, seconds: float = 8.0, **grading) -> Graded:
     """Sync and async SDK traffic through a proxy to ``target``; what the proxy found."""
     proxy = proxy_for(target, **grading).start()
     traffic = []

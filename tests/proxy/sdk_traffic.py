@@ -38,7 +38,7 @@ DATA_URL = "data:image/png;base64," + base64.b64encode(image_bytes(720, 1280)).d
 UNKNOWN = "video_" + "e" * 32
 POLL_MS = 20
 KEY = "sk-proxy-traffic-" + "0123456789abcdef"
-TIMEOUT = 3.0  # per request (the SDK retries twice: its default)
+TIMEOUT = 2.0  # per request (the SDK retries twice: its default)
 MAX_LISTED = 20  # videos read through the SDK's auto-pagination (a server that ignores after never ends it)
 
 
