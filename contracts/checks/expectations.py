@@ -44,7 +44,54 @@ def wanted(expect: str, status: int) -> bool:
 
 @check(None)
 def case_expectation(ctx: CheckContext, answer: "Response") -> Any:
-    """The answer the case exists to get: accepted, rejected as invalid, tolerated, 404 or 401."""
+    """The answer the case exists to get: accepted, rejected as invalid, tolerated, 404 or 401. In live
+    traffic, a 404 to a request naming a video is judged at the end (``expectation_later``): a delete of
+    it sent at the same time by another client may be recorded after it."""
+    if _deferred(ctx, answer):
+        return NOT_APPLICABLE
+    return _expectation(ctx, answer)
+
+
+@at_end(None)
+def expectation_later(ctx: CheckContext):
+    """Live traffic: the 404s to requests naming a video, unless a delete of it was sent before they came."""
+    if not ctx.judging.live:
+        return
+    for answer in ctx.history:
+        if answer.case is None or answer.superseded or not _deferred(ctx.on(answer.case), answer):
+            continue
+        job = _named_job(ctx, answer)
+        if job is not None and job.maybe_deleted(answer):
+            continue
+        try:
+            outcome = _expectation(ctx.on(answer.case), answer)
+        except (ContractViolation, Blocked, NotVerifiable) as found:
+            clause_id = found.clause_id if isinstance(found, ContractViolation) else answer.case.clause
+            yield clause_id, found, answer
+            continue
+        if outcome is not NOT_APPLICABLE:
+            for clause_id, found in outcome:
+                yield clause_id, found, answer
+
+
+def _deferred(ctx: CheckContext, answer: "Response") -> bool:
+    return ctx.judging.live and answer.ok and answer.status == 404 and ctx.case.clause is not None \
+        and ctx.case.expect not in (None, "not-found") and _named_job(ctx, answer) is not None
+
+
+def _named_job(ctx: CheckContext, answer: "Response") -> Any:
+    """The job of the record a request names: in its path, or as the source of an edit or extension."""
+    from contracts.history import path_id, source_of
+    from contracts.rules import CONTENT, DELETE, REMIX, RETRIEVE
+
+    case = answer.case
+    if case.operation in (CONTENT, DELETE, REMIX, RETRIEVE):
+        return ctx.history.jobs.get(path_id(case.path))
+    source = source_of(case)
+    return ctx.history.jobs.get(source) if source else None
+
+
+def _expectation(ctx: CheckContext, answer: "Response") -> Any:
     case = ctx.case
     if case.expect is None or case.clause is None:
         return NOT_APPLICABLE  # a packed create of the plan: split when refused, never judged whole

@@ -68,7 +68,14 @@ def _deleted_before(job: Job, answer: "Response") -> bool:
 # ---- retrievable at once, and then to the end ---------------------------------------------------
 @check(RETRIEVE_AFTER_CREATE)
 def retrievable_at_once(ctx: CheckContext, answer: "Response") -> Any:
-    """The first retrieve of a new job answers it (200, the same id)."""
+    """The first retrieve of a new job answers it (200, the same id). In live traffic, an answer other than
+    200 is judged at the end (``_later``): a delete sent at the same time may be recorded after it."""
+    if ctx.judging.live and answer.ok and answer.status != 200:
+        return NOT_APPLICABLE
+    return _at_once(ctx, answer)
+
+
+def _at_once(ctx: CheckContext, answer: "Response") -> Any:
     job = _retrieved(ctx, answer)
     if job is None or _deleted_before(job, answer) or not _first_retrieve(job, answer):
         return NOT_APPLICABLE
@@ -101,16 +108,27 @@ def stays_retrievable(ctx: CheckContext, answer: "Response") -> Any:
     return _stays(ctx, answer)
 
 
+@at_end(RETRIEVE_AFTER_CREATE)
+def retrievable_at_once_later(ctx: CheckContext):
+    """Live traffic: the first retrieves answered other than 200, once the deletes sent meanwhile are known."""
+    yield from _later(ctx, _at_once)
+
+
 @at_end(STABLE)
 def stayed_retrievable(ctx: CheckContext):
     """Live traffic: the retrieves answered other than 200, once the deletes sent meanwhile are known."""
+    yield from _later(ctx, _stays)
+
+
+def _later(ctx: CheckContext, judge: Any):
     if not ctx.judging.live:
         return
     for answer in ctx.history.of(RETRIEVE):
         if answer.ok and answer.status != 200 and not answer.superseded:
-            outcome = _stays(ctx.on(answer.case), answer)
+            outcome = judge(ctx.on(answer.case), answer)
             if outcome is not NOT_APPLICABLE:
-                yield (*outcome[0], answer)
+                for clause_id, found in outcome:
+                    yield clause_id, found, answer
 
 
 def _stays(ctx: CheckContext, answer: "Response") -> Any:

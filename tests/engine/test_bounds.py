@@ -109,3 +109,50 @@ def test_findings_beyond_the_kept_ones_are_counted():
 def test_a_clause_no_exchange_exercised_says_so():
     result = bounded().finish()["list.order-honoured"]
     assert (result.verdict, result.note) == (Verdict.NOT_VERIFIED, "not exercised by the traffic")
+
+
+# ---- live traffic: answers that overlap ---------------------------------------------------------------
+def _timed(status: int, body, sent: float, took: float = 0.05):
+    answer = response(status, body, at=sent)
+    answer.elapsed_ms = took * 1000
+    return answer
+
+
+def _deleted(h: Harness, video_id: str, sent: float) -> None:
+    h.check(_timed(200, {"id": video_id, "object": "video.deleted", "deleted": True}, sent),
+            case("DELETE", "/videos/{video_id}", video_id))
+
+
+def test_a_retrieve_that_crossed_a_delete_recorded_after_it_is_no_finding():
+    h = bounded()
+    h.check(_timed(200, video(id="video_a"), 0.0), case(*CREATE, json_body={"prompt": "a"}, params={"prompt": "a"}))
+    h.check(_timed(200, video(id="video_a"), 1.0), case(*RETRIEVE, "video_a", purpose="poll"))
+    h.check(_timed(404, ERROR, 2.0, took=0.2), case(*RETRIEVE, "video_a", purpose="poll"))  # answered before...
+    _deleted(h, "video_a", 2.1)  # ...the delete it crossed was recorded
+    assert h.finish()["lifecycle.retrieve-stable"].verdict is not Verdict.FAILED
+
+
+def test_a_retrieve_answered_404_with_no_delete_around_it_fails_at_the_end():
+    h = bounded()
+    h.check(_timed(200, video(id="video_a"), 0.0), case(*CREATE, json_body={"prompt": "a"}, params={"prompt": "a"}))
+    h.check(_timed(200, video(id="video_a"), 1.0), case(*RETRIEVE, "video_a", purpose="poll"))
+    h.check(_timed(404, ERROR, 2.0), case(*RETRIEVE, "video_a", purpose="poll"))
+    assert h.results()["lifecycle.retrieve-stable"].verdict is not Verdict.FAILED  # not yet: a delete may come
+    _deleted(h, "video_a", 5.0)  # sent after the 404 came: no excuse
+    result = h.finish()["lifecycle.retrieve-stable"]
+    assert result.verdict is Verdict.FAILED and result.evidence[0].field == "status"
+
+
+def test_a_download_refused_404_is_judged_once_the_deletes_around_it_are_known():
+    h = bounded()
+    h.check(_timed(200, video(id="video_a"), 0.0), case(*CREATE, json_body={"prompt": "a"}, params={"prompt": "a"}))
+    h.check(_timed(200, video(id="video_a", **ENDED), 1.0), case(*RETRIEVE, "video_a", purpose="poll"))
+    h.check(_timed(404, ERROR, 2.0, took=0.2), case(*CONTENT, "video_a", clause="content.download", expect="accepted"))
+    crossed = h.finish()["content.download"]
+    assert crossed.verdict is Verdict.FAILED  # no delete around it: the completed video's content was refused
+    h = bounded()
+    h.check(_timed(200, video(id="video_a"), 0.0), case(*CREATE, json_body={"prompt": "a"}, params={"prompt": "a"}))
+    h.check(_timed(200, video(id="video_a", **ENDED), 1.0), case(*RETRIEVE, "video_a", purpose="poll"))
+    h.check(_timed(404, ERROR, 2.0, took=0.2), case(*CONTENT, "video_a", clause="content.download", expect="accepted"))
+    _deleted(h, "video_a", 2.1)
+    assert h.finish()["content.download"].verdict is not Verdict.FAILED
