@@ -85,10 +85,9 @@ def _named_job(ctx: CheckContext, answer: "Response") -> Any:
     from contracts.rules import CONTENT, DELETE, REMIX, RETRIEVE
 
     case = answer.case
-    if case.operation in (CONTENT, DELETE, REMIX, RETRIEVE):
-        return ctx.history.jobs.get(path_id(case.path))
-    source = source_of(case)
-    return ctx.history.jobs.get(source) if source else None
+    named = path_id(case.path) if case.operation in (CONTENT, DELETE, REMIX, RETRIEVE) else source_of(case)
+    job = ctx.history.jobs.get(named) if named else None
+    return job if job is not None and job.made_by.seq < answer.seq else None  # not a later job of the same id
 
 
 def _expectation(ctx: CheckContext, answer: "Response") -> Any:
