@@ -16,11 +16,13 @@ video, 1 delete and 1 retrieve of the deleted video (404), 1 create refused (sec
    about the same load on a shared machine); p50 and p99 of each, their differences, and the median
    difference of the pairs.
 2. Requests per second, closed loop (--concurrency requests in flight, default 16), direct and through.
-3. Memory: --requests (default 100,000) requests through the proxy at --memory-rate per second (default
+3. CPU per request: requests one at a time, the CPU time (/proc) of the forwarding process and of the
+   grader process each (less noisy than latency on a shared machine: use it to compare changes).
+4. Memory: --requests (default 100,000) requests through the proxy at --memory-rate per second (default
    500), the resident memory (VmRSS) of its two processes (forwarding, grading) every tenth of them;
    then the requests the reports say were graded.
 
-Everything listens on 127.0.0.1 and is stopped at the end.
+Everything listens on 127.0.0.1 and is stopped at the end; the raw numbers go to benchmarks/out/proxy.json.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BenchError, ROOT, descendants, machine_line, source_env, spawn, stop, table  # noqa: E402
+from _common import (  # noqa: E402
+    OUT, BenchError, ROOT, descendants, git_describe, machine_line, proc_cpu, source_env, spawn, stop, table,
+)
 
 import httpx  # noqa: E402
 
@@ -192,6 +196,23 @@ async def latency(base: str, rate: float, seconds: float) -> list[float]:
         await client.close()
 
 
+async def cpu_per_request(base: str, pid: int, count: int) -> tuple[float, float, float]:
+    """``count`` requests one at a time: (ms each, the forwarding process's CPU µs each, the grader's)."""
+    client = Client(base)
+    await client.warm()
+    graders = descendants(pid)
+    before = proc_cpu(pid) or 0.0, sum(proc_cpu(g) or 0.0 for g in graders)
+    started = time.perf_counter()
+    try:
+        await client.closed_loop(1, count=count)
+    finally:
+        await client.close()
+    took = time.perf_counter() - started
+    await asyncio.sleep(1.0)  # the grader catches up
+    after = proc_cpu(pid) or 0.0, sum(proc_cpu(g) or 0.0 for g in graders)
+    return took / count * 1000, (after[0] - before[0]) / count * 1e6, (after[1] - before[1]) / count * 1e6
+
+
 async def throughput(base: str, concurrency: int, seconds: float) -> float:
     client = Client(base)
     await client.warm()
@@ -253,10 +274,15 @@ def main() -> int:
         proxied_rps = asyncio.run(throughput(through, args.concurrency, quick))
         print(table(["route", "requests per second"], [["direct", direct_rps], ["through the proxy", proxied_rps]],
                     title=f"2. Requests per second, {args.concurrency} in flight, {quick:g} s"))
+        each_ms, forwarding_us, grading_us = asyncio.run(cpu_per_request(through, proxy.pid, 3000 if not args.quick
+                                                                          else 1000))
+        print(table(["requests", "ms each", "forwarding CPU µs each", "grader CPU µs each"],
+                    [[3000 if not args.quick else 1000, each_ms, forwarding_us, grading_us]],
+                    title="3. CPU per request through the proxy, one request at a time"))
         samples = asyncio.run(memory(through, proxy.pid, args.requests, args.memory_rate, args.concurrency))
         print(table(["requests", "seconds", "forwarding RSS MiB", "grader RSS MiB", "total MiB"],
                     [[n, s, fwd / 1024, grader / 1024, (fwd + grader) / 1024] for n, s, fwd, grader in samples],
-                    title=f"3. Memory over {args.requests:,} requests through the proxy ({args.memory_rate:g} per second)"))
+                    title=f"4. Memory over {args.requests:,} requests through the proxy ({args.memory_rate:g} per second)"))
     finally:
         proxy.send_signal(signal.SIGTERM)  # it grades what is queued and writes its reports
         try:
@@ -266,10 +292,20 @@ def main() -> int:
         stop(proxy)
         stop(mock)
     report = out / "reports" / "conformance.json"
+    graded = None
     if report.exists():
         doc = json.loads(report.read_text())
+        graded = doc["requests_sent"]
         print(f"\nThe proxy's report: {doc['requests_sent']:,} requests graded, {doc['counts']['failed']} clauses failed, "
               f"outcome {doc['outcome']} ({report})")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "proxy.json").write_text(json.dumps({
+        "source": git_describe(ROOT), "machine": machine_line(), "rate": args.rate, "seconds": args.seconds,
+        "latency_pairs": [{"added_p50_ms": a, "added_p99_ms": b} for a, b in added],
+        "requests_per_second": {"direct": direct_rps, "through": proxied_rps},
+        "cpu_per_request": {"ms_each": each_ms, "forwarding_us": forwarding_us, "grader_us": grading_us},
+        "memory": [{"requests": n, "seconds": t, "forwarding_kib": f, "grader_kib": g} for n, t, f, g in samples],
+        "graded": graded}, indent=2) + "\n")
     return 0
 
 

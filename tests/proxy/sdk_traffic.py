@@ -194,6 +194,8 @@ def run_sync(base_url: str, *, seconds: float = 60.0, key: str = KEY) -> Traffic
             if method == "list":
                 call(name, method, kwargs(pending))
         call("list-minimal", "list", {})
+        for order in ("asc", "desc"):  # a page wide enough to hold videos of different seconds
+            call(f"list-{order}", "list", {"order": order, "limit": 100})
         ids = [getattr(call("list-page-video", "create", {"prompt": f"list {i}"}), "id", None) for i in range(3)]
         if all(ids):
             call("list-all-params", "list", {"after": ids[0], "limit": 1, "order": "asc"})
