@@ -5,7 +5,8 @@ stays cheap), and four modules meant to be imported as they are: ``contracts.moc
 server), ``contracts.report`` (writing and comparing reports), ``contracts.pytest_plugin`` and
 ``contracts.suite`` (the pytest face). Every other module is internal: its names may change between
 versions (the engine's layers, in the order data flows: spec, rules, clauses, cases, client,
-history, checks, judge, state, send, scenarios, runner).
+history, checks, judge, state, send, scenarios, runner; and intent and proxy, which grade live traffic
+with the same history, checks and judge).
 
 The kit's version is said here and nowhere else: the package metadata reads it at build time
 (``[tool.hatch.version]`` in pyproject.toml), and ``videos-contract --version`` and every report

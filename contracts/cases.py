@@ -49,6 +49,13 @@ class Case:
     # takes), "cleanup" (deleting the run's videos); None: a case a check judges by its kind alone.
     purpose: str | None = None
     at_once: bool = False  # sent now: not after the due polls, not after the run's jobs ended
+    # A request of several properties at once that the kit did not split (live traffic: contracts/intent.py):
+    # parameter -> (the clause of that property, the answer it wants), so that a refusal naming the
+    # parameter (the error envelope's ``param``) is that clause's (contracts/checks/expectations.py).
+    by_param: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The key it carries is one the target accepts (a run's own key; in live traffic, a key an earlier
+    # answer accepted): a 401 or 403 to it is about the request, not a wrong key.
+    key_proven: bool = True
 
     @property
     def planned_for(self) -> tuple[str, ...]:

@@ -53,6 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_mock_arguments(mock)
 
+    proxy = sub.add_parser("proxy", help="grade the traffic a client sends through it to a server (no request of its own)",
+                           description="Forward every request to --target unchanged and judge each exchange with the "
+                                       "checks of 'run'; reports are refreshed every --report-every seconds and "
+                                       "written when it stops (Ctrl-C, SIGTERM). Point clients at the URL it prints.",
+                           epilog="Exit codes: 0 (1 with --fail-on-violation when a clause failed), 2 usage or setup "
+                                  "error.")
+    proxy_groups = {name: proxy.add_argument_group(name) for name in ("proxy", "target", "clauses", "limits", "reports")}
+    run_options.add_to_parser(proxy_groups, run_options.PROXY_OPTIONS)
+
     diff = sub.add_parser("diff", help="compare two conformance.json reports (exit 1 if something regressed)")
     diff.add_argument("before", metavar="A.json")
     diff.add_argument("after", metavar="B.json")
@@ -92,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             from contracts.mock.cli import run as run_mock
 
             return run_mock(args)
+        if args.command == "proxy":
+            return cmd_proxy(args)
         if args.command == "diff":
             return cmd_diff(args)
         if args.command == "schema":
@@ -211,6 +222,15 @@ def baseline_line(args: argparse.Namespace, result, written) -> str:
     these = "this violation" if failed == 1 else f"these {failed} violations"
     return (f"No baseline given: to accept {these} and fail only on new ones, run once with --write-baseline "
             f"{BASELINE_FILE}, commit it, then run with --baseline {BASELINE_FILE}\n")
+
+
+def cmd_proxy(args: argparse.Namespace) -> int:
+    from contracts.proxy.serve import ProxyUsageError, run as serve
+
+    try:
+        return serve(args)
+    except ProxyUsageError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

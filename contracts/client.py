@@ -69,6 +69,12 @@ class Response:
         return self.transport_error is None
 
     @property
+    def answered_at(self) -> float:
+        """When the answer had come whole (monotonic): a request sent after it knew of it. A run sends one
+        request at a time; a proxy's clients send many at once, whose answers may overlap."""
+        return self.sent_at + self.elapsed_ms / 1000
+
+    @property
     def media_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
@@ -95,6 +101,10 @@ class Response:
             return None
         body = self.json_object()
         return body if body is not None and isinstance(body.get("id"), str) and body["id"] else None
+
+    def forget_json(self) -> None:
+        """Drop the JSON parsed from the body (a long record keeps older answers lean; parsed again if asked)."""
+        self._json, self._json_error, self._parsed = None, None, False
 
     def json_object(self) -> dict[str, Any] | None:
         """The body as a JSON object; None when it is not JSON or JSON of another kind."""

@@ -9,6 +9,7 @@ redacted like the key wherever a run writes what it sent (reports, curl commands
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -23,6 +24,7 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # an HTTP field name (RF
 _BAD_VALUE = re.compile(r"[\x00\r\n]")
 
 
+@functools.lru_cache(maxsize=1024)
 def is_secret_header(name: str) -> bool:
     """Whether the value of header ``name`` is a credential (never written anywhere)."""
     lowered = name.lower()

@@ -38,20 +38,32 @@ if TYPE_CHECKING:
     from contracts.spec import Spec
 
 MAX_EVIDENCE = 3  # per clause: enough to act on, small enough to read
+# Findings kept per clause and per explaining prerequisite: the first ones (a proxy's clause may fail on
+# every one of thousands of answers); the others are counted. Whether a clause failed, and what explains
+# it, is decided from one finding of each kind: the count keeps the note's totals exact.
+MAX_FINDINGS = 20
+NOT_EXERCISED = {False: "not exercised by this run", True: "not exercised by the traffic"}  # by Judging.live
 # Answers waited out or retried (back-pressure: a 429, a 503 while busy) are judged only as that.
-BACK_PRESSURE_CLAUSES = frozenset({"response.rate-limit.retry-after"})
+# (create.queued-while-busy: a create refused while busy is back-pressure, and what that clause is about)
+BACK_PRESSURE_CLAUSES = frozenset({"response.rate-limit.retry-after", "create.queued-while-busy"})
 
 
 @dataclass
 class _Finding:
     violation: ContractViolation
     answer: "Response | None"
+    exchange: Any = None  # the answer's exchange as judged (a long record slims older answers' own)
+
+    def __post_init__(self) -> None:
+        if self.exchange is None and self.answer is not None:
+            self.exchange = self.answer.exchange
 
 
 @dataclass
 class _Clause:
     passes: int = 0
     violations: list[_Finding] = field(default_factory=list)
+    overflow: dict[str | None, int] = field(default_factory=dict)  # explained_by -> findings beyond MAX_FINDINGS
     blocked_by: str | None = None  # the first clause found blocking it
     blocked_reason: str | None = None
     not_verified: str | None = None
@@ -107,7 +119,7 @@ class Judge:
                 case = getattr(shown.case, "name", None)
                 self._block(clause_id, basic, f"on '{case}'" if case else None)
             else:
-                state.violations.append(_Finding(found, shown))
+                self._add_finding(state, _Finding(found, shown))
         elif isinstance(found, Blocked):
             self._block(clause_id, found.by, found.note)
         elif isinstance(found, Skipped):
@@ -115,6 +127,14 @@ class Judge:
         elif isinstance(found, NotVerifiable):
             state.not_verified = state.not_verified or str(found)
         return clause_id
+
+    @staticmethod
+    def _add_finding(state: _Clause, finding: _Finding) -> None:
+        by = finding.violation.explained_by
+        if sum(1 for f in state.violations if f.violation.explained_by == by) >= MAX_FINDINGS:
+            state.overflow[by] = state.overflow.get(by, 0) + 1
+        else:
+            state.violations.append(finding)
 
     def _explains(self, basic: str, finding: ContractViolation, answer: "Response") -> bool:
         """Whether the basic clause that failed on ``answer`` is the root cause of ``finding`` too.
@@ -180,6 +200,11 @@ class Judge:
         """The first of ``clause_id``'s prerequisites (clauses.REQUIRES) that failed, if any."""
         return next((cid for cid in clauses.requires(clause_id) if self._failed_for_good(cid)), None)
 
+    def tally(self) -> tuple[int, int]:
+        """(clauses judged so far, clauses with a finding so far), for a live view."""
+        judged = sum(1 for state in self._clauses.values() if state.passes or state.violations)
+        return judged, sum(1 for state in self._clauses.values() if state.violations)
+
     def snapshot(self) -> "Judge":
         """A copy to finish while this judge goes on judging (a proxy's report, refreshed as traffic
         comes): its findings so far, copied, sharing the record and the answers."""
@@ -187,10 +212,24 @@ class Judge:
 
         twin = copy.copy(self)
         twin._clauses = {cid: dataclasses.replace(state, violations=list(state.violations), unsent=list(state.unsent),
-                                                  dropped=list(state.dropped))
+                                                  dropped=list(state.dropped), overflow=dict(state.overflow))
                          for cid, state in self._clauses.items()}
         twin._basic_failure = dict(self._basic_failure)
         return twin
+
+    # ---- a long record (a proxy's) ----------------------------------------------------------------------
+    def settle(self, up_to: int) -> None:
+        """Before the record evicts its answers up to seq ``up_to`` (``History.evict``): keep what the
+        end-of-run checks say of those answers now, as they will never be judged again; what they say
+        of later answers, or of no answer, is left to later (``finish``)."""
+        for outcome in run_end_checks(self.context):
+            answer = outcome[2]
+            if answer is not None and answer.seq <= up_to:
+                self._keep(outcome)
+
+    def forget(self, up_to: int) -> None:
+        """Drop what the judge keeps per answer for the answers up to seq ``up_to`` (evicted)."""
+        self._basic_failure = {seq: cid for seq, cid in self._basic_failure.items() if seq > up_to}
 
     # ---- the end --------------------------------------------------------------------------------------
     def finish(self, *, interrupted: str | None = None, profile_changed: frozenset[str] = frozenset(),
@@ -231,6 +270,7 @@ class Judge:
                 else:
                     kept.append(finding)
             state.violations = kept
+            state.overflow = {by: n for by, n in state.overflow.items() if not (by is not None and verdicts.get(by))}
 
     def _unexercised(self) -> None:
         """A clause nothing judged is blocked by its failed prerequisite, else not verified, with the
@@ -288,15 +328,16 @@ class Judge:
             note = f"blocked: {root} {self.verdict_of(root).value.replace('_', ' ')}"
             if state.blocked_reason:
                 note += f" ({state.blocked_reason})"
-        elif verdict is Verdict.FAILED and len(state.violations) > MAX_EVIDENCE:
-            note = f"{len(state.violations)} violations in {state.passes + len(state.violations)} checks; " \
-                   f"the first {MAX_EVIDENCE} are shown"
+        elif verdict is Verdict.FAILED and len(state.violations) + sum(state.overflow.values()) > MAX_EVIDENCE:
+            found = len(state.violations) + sum(state.overflow.values())
+            note = f"{found} violations in {state.passes + found} checks; the first {MAX_EVIDENCE} are shown"
         elif verdict is Verdict.SKIPPED:
             note = state.skipped
         elif verdict is Verdict.NOT_VERIFIED and state.dropped:
             note = coverage_note(state)
         elif verdict is Verdict.NOT_VERIFIED:
-            note = state.not_verified or (f"not reached: {interrupted}" if interrupted else "not exercised by this run")
+            note = state.not_verified or (f"not reached: {interrupted}" if interrupted
+                                          else NOT_EXERCISED[self.context.judging.live])
         elif state.not_verified:
             note = f"partly verified: {state.not_verified}"
         elif verdict is Verdict.PASSED:
@@ -304,7 +345,7 @@ class Judge:
         ordered = sorted(state.violations, key=lambda f: getattr(f.answer, "seq", 1 << 30))
         first = ordered[0].answer if ordered else None
         return ClauseResult(clause=clause, verdict=verdict, evidence=[_evidence(f) for f in ordered[:MAX_EVIDENCE]],
-                            checks=state.passes + len(state.violations), note=note,
+                            checks=state.passes + len(state.violations) + sum(state.overflow.values()), note=note,
                             profile_changed=cid in profile_changed,
                             first_failure=self._timed(first) if ordered else None, blocked_by=root)
 
@@ -319,7 +360,7 @@ def _evidence(finding: _Finding) -> Evidence:
     return Evidence(clause_id=violation.clause_id, message=violation.message, field=violation.field,
                     expected=violation.expected, received=violation.received,
                     case=answer.case.name if answer is not None and answer.case is not None else None,
-                    exchange=answer.exchange if answer is not None else None)
+                    exchange=finding.exchange)
 
 
 def coverage_note(state: _Clause) -> str:

@@ -169,6 +169,28 @@ OPTIONS: tuple[Option, ...] = (
 )
 BY_DEST: Mapping[str, Option] = {option.dest: option for option in OPTIONS}
 
+# ``videos-contract proxy``: its own options, and those of ``run`` it shares (the same Option, so the
+# same default and help)
+PROXY_OWN: tuple[Option, ...] = (
+    Option("target", "target", "proxy", metavar="URL",
+           help="the API root of the server the traffic goes to, e.g. http://127.0.0.1:8000/v1 (required); clients "
+                "point at the proxy's URL with the same path"),
+    Option("host", "host", "proxy", default="127.0.0.1", metavar="HOST", help="interface to listen on (default 127.0.0.1)"),
+    Option("port", "port", "proxy", default=8080, kind=int, metavar="PORT",
+           help="port to listen on; 0 picks a free one (default 8080)"),
+    Option("requires-key", "requires_key", "target", switch=True,
+           help="the target refuses requests without a key: a request the traffic sends without one is then judged "
+                "(auth.missing-key-rejected)"),
+    Option("report-every", "report_every", "reports", default=10.0, kind=float, metavar="SECONDS",
+           help="refresh the reports every SECONDS while traffic goes through (0: only when the proxy stops; "
+                "default 10); they are written again when it stops (Ctrl-C, SIGTERM)"),
+    Option("fail-on-violation", "fail_on_violation", "reports", switch=True,
+           help="exit 1 when a clause failed, for CI jobs that run a client suite through the proxy (default: exit 0)"),
+)
+PROXY_SHARED = ("profile", "operations", "include", "exclude", "job_timeout", "report_dir", "target_name",
+                "target_version")
+PROXY_OPTIONS: tuple[Option, ...] = PROXY_OWN + tuple(BY_DEST[dest] for dest in PROXY_SHARED)
+
 
 def default(dest: str) -> Any:
     return BY_DEST[dest].default

@@ -146,3 +146,16 @@ class RunStats:
     jobs_created: int = 0
     jobs_followed: int = 0  # jobs whose lifecycle the run polls
     jobs_finished: int = 0  # of those, seen completed or failed
+
+
+@dataclass(frozen=True)
+class TrafficStats:
+    """Counters of a proxy while traffic goes through it, for its live line."""
+
+    requests: int = 0  # exchanges graded
+    failed: int = 0  # clauses failed so far
+    exercised: int = 0  # clauses some exchange judged (passed or failed)
+    clauses: int = 0  # clauses in the catalogue
+    not_graded: int = 0  # exchanges forwarded while the grader was too far behind to take them
+    reports: int = 0  # times the reports were written
+    report_error: str | None = None  # why the last reports could not be written

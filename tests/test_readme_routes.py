@@ -205,3 +205,20 @@ def test_listings(installed, command):
 def test_a_base_url_without_v1(installed, server):
     done = installed.shell(f"videos-contract run --base-url {server.removesuffix('/v1')}")
     assert done.returncode == 2 and f"did you mean {server}?" in done.stderr, done.stderr
+
+
+def test_grade_the_traffic_you_already_have(installed, server):
+    """The README's proxy lines: the proxy in the background, traffic through it, ``kill %1``; reports."""
+    start = documented(f"videos-contract proxy --target {DOCUMENTED_URL} --port 8080 &")
+    stop = documented("kill %1")
+    port = free_port()
+    client = ("python -c 'import httpx, time\n"
+              "for _ in range(100):\n"
+              "    try:\n"
+              f"        print(httpx.post(\"http://127.0.0.1:{port}/v1/videos\", json={{\"prompt\": \"a boat\"}}).status_code); break\n"
+              "    except httpx.TransportError: time.sleep(0.1)'")
+    script = f"{start.replace(DOCUMENTED_URL, server).replace('8080', port)}\n{client}\n{stop}\nwait"
+    done = installed.shell(script)
+    assert done.returncode == 0 and done.stdout.startswith("videos-contract proxy listening on"), done.stdout + done.stderr
+    assert "200" in done.stdout.splitlines() and "Videos API conformance" in done.stdout, done.stdout
+    assert report(installed)["requests_sent"] == 1

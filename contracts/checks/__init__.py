@@ -44,6 +44,10 @@ class Judging:
 
     job_timeout: float = 120.0  # the window a followed job is given to end
     embedded: bool = False  # the reference server: a job that does not end is a violation, not slowness
+    # Live traffic the kit only watched (``videos-contract proxy``), not a plan it sent: a job its client
+    # stopped polling is no finding, an answer only the sender can explain (401: a wrong key?) is not
+    # judged against the request's intent, and a clause no exchange exercised says so.
+    live: bool = False
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ def _retrieved(ctx: CheckContext, answer: "Response") -> Job | None:
     never made)."""
     if ctx.case.operation != RETRIEVE or answer.superseded or ctx.case.auth is not True:
         return None
-    return ctx.history.jobs.get(path_id(ctx.case.path))
+    job = ctx.history.jobs.get(path_id(ctx.case.path))
+    return job if job is not None and job.made_by.seq < answer.seq else None  # not a later job of the same id
 
 
 def _first_retrieve(job: Job, answer: "Response") -> bool:
@@ -61,13 +62,21 @@ def _first_retrieve(job: Job, answer: "Response") -> bool:
 
 
 def _deleted_before(job: Job, answer: "Response") -> bool:
-    return job.deleted_by is not None and job.deleted_by.seq < answer.seq
+    """Perhaps deleted when ``answer`` was made: a retrieve that overlapped the delete proves nothing."""
+    return job.deleted_by is not None and (job.deleted_by.seq < answer.seq or job.maybe_deleted(answer))
 
 
 # ---- retrievable at once, and then to the end ---------------------------------------------------
 @check(RETRIEVE_AFTER_CREATE)
 def retrievable_at_once(ctx: CheckContext, answer: "Response") -> Any:
-    """The first retrieve of a new job answers it (200, the same id)."""
+    """The first retrieve of a new job answers it (200, the same id). In live traffic, an answer other than
+    200 is judged at the end (``_later``): a delete sent at the same time may be recorded after it."""
+    if ctx.judging.live and answer.ok and answer.status != 200:
+        return NOT_APPLICABLE
+    return _at_once(ctx, answer)
+
+
+def _at_once(ctx: CheckContext, answer: "Response") -> Any:
     job = _retrieved(ctx, answer)
     if job is None or _deleted_before(job, answer) or not _first_retrieve(job, answer):
         return NOT_APPLICABLE
@@ -92,7 +101,38 @@ def retrievable_at_once(ctx: CheckContext, answer: "Response") -> Any:
 
 @check(STABLE)
 def stays_retrievable(ctx: CheckContext, answer: "Response") -> Any:
-    """A job retrieved once stays retrievable with 200 until it is deleted (failed jobs included)."""
+    """A job retrieved once stays retrievable with 200 until it is deleted (failed jobs included). In
+    live traffic, an answer other than 200 is judged at the end (``stayed_retrievable``): a delete sent
+    at the same time by another client may be recorded after it."""
+    if ctx.judging.live and answer.ok and answer.status != 200:
+        return NOT_APPLICABLE
+    return _stays(ctx, answer)
+
+
+@at_end(RETRIEVE_AFTER_CREATE)
+def retrievable_at_once_later(ctx: CheckContext):
+    """Live traffic: the first retrieves answered other than 200, once the deletes sent meanwhile are known."""
+    yield from _later(ctx, _at_once)
+
+
+@at_end(STABLE)
+def stayed_retrievable(ctx: CheckContext):
+    """Live traffic: the retrieves answered other than 200, once the deletes sent meanwhile are known."""
+    yield from _later(ctx, _stays)
+
+
+def _later(ctx: CheckContext, judge: Any):
+    if not ctx.judging.live:
+        return
+    for answer in ctx.history.of(RETRIEVE):
+        if answer.ok and answer.status != 200 and not answer.superseded:
+            outcome = judge(ctx.on(answer.case), answer)
+            if outcome is not NOT_APPLICABLE:
+                for clause_id, found in outcome:
+                    yield clause_id, found, answer
+
+
+def _stays(ctx: CheckContext, answer: "Response") -> Any:
     job = _retrieved(ctx, answer)
     if job is None or _deleted_before(job, answer) or _first_retrieve(job, answer) or not answer.ok:
         return NOT_APPLICABLE
@@ -109,10 +149,12 @@ def _observed(ctx: CheckContext, answer: "Response") -> tuple[Job, Any, Any] | N
     """(job, this observation, the one before) for a 200 retrieve of a job seen before; None once
     its id was answered to another create too (two jobs' states under one id: video.ids-unique)."""
     job = _retrieved(ctx, answer)
-    if job is None or not answer.ok or answer.status != 200 or (job.reused_at and answer.seq > job.reused_at):
+    if job is None or not answer.ok or answer.status != 200 or job.replaces is not None:
         return None
-    now = next((o for o in job.observations if o.answer is answer), None)
-    before = job.seen_before(answer.seq, listed=False)  # a list page may lag behind the job
+    now = next((o for o in reversed(job.observations) if o.answer is answer), None)
+    # a list page may lag behind the job; an answer that came while this request was out may show the
+    # job before or after this one did (a proxy's clients send requests at once)
+    before = job.seen_before(answer.seq, listed=False, sent=answer.sent_at)
     if now is None or before is None:
         return None
     return job, now, before
@@ -163,14 +205,8 @@ def _followed(job: Job) -> bool:
 def _stuck(ctx: CheckContext, job: Job) -> ContractViolation | None:
     """In progress at a progress above 0 that has not moved for STUCK_POLLS polls and half the window
     (a worker that died after its last step)."""
-    last = job.last
-    same = [o for o in job.observations if (o.status, o.progress) == (last.status, last.progress)]
-    tail = 0
-    for o in reversed(job.observations):
-        if (o.status, o.progress) != (last.status, last.progress):
-            break
-        tail += 1
-    still = last.answer.sent_at - same[-tail].answer.sent_at if tail else 0.0
+    last, tail = job.last, job.steady
+    still = last.answer.sent_at - job.steady_from.answer.sent_at if job.steady_from is not None else 0.0
     window = ctx.judging.job_timeout
     if last.status == ctx.rules.statuses.in_progress and (last.progress or 0) > 0 and tail > STUCK_POLLS \
             and still >= window / 2:
@@ -211,6 +247,13 @@ def jobs_end(ctx: CheckContext):
         clause_id = COMPLETES if job.kind == "edit" else REACHES_TERMINAL
         if job.ended:
             yield clause_id, None, job.last.answer
+            continue
+        if ctx.judging.live:
+            # Live traffic: a client that stopped polling a job still running says nothing of the
+            # server, unless its polls showed the job stuck.
+            stuck = _stuck(ctx, job)
+            if stuck is not None:
+                yield stuck.clause_id, stuck, job.last.answer
             continue
         found = plain.get(job.id) if job.kind != "edit" else None
         if job.kind == "edit":
@@ -277,6 +320,8 @@ def content_refused_until_completed(ctx: CheckContext):
         job = ctx.history.jobs.get(path_id(answer.case.path))
         if job is None or job.kind == "edit" or not job.unfinished_at(answer.seq) or answer.superseded:
             continue
+        if (answer.case.query or {}).get("variant", ctx.rules.default_variant) not in ctx.rules.variants:
+            continue  # a variant outside the enum: refused as invalid, whatever the job (live traffic may ask)
         if not answer.ok:
             yield NOT_READY, Blocked("response.transport", f"'{answer.case.name}': no answer"), answer
             continue
@@ -285,7 +330,11 @@ def content_refused_until_completed(ctx: CheckContext):
             continue
         if answer.status == 200:
             after = [o for o in job.observations if o.answer.seq > answer.seq]
-            if after and after[0].status == ctx.rules.statuses.completed:
+            if not after and ctx.judging.live:  # a run always looks again; traffic may not
+                yield NOT_READY, NotVerifiable("content of a job seen unfinished was served, and the record does not "
+                                               "show the job again: it may have completed meanwhile"), answer
+                continue
+            if after and after[0].status == ctx.rules.statuses.completed and not _completed_after(after[0], answer):
                 yield NOT_READY, NotVerifiable("the job completed while its content was being asked for"), answer
                 continue
         if answer.status == 429:
@@ -297,6 +346,18 @@ def content_refused_until_completed(ctx: CheckContext):
                                            expected="404 with the error envelope", wanted="not-found"), answer
 
 
+def _completed_after(observation: Any, answer: "Response") -> bool:
+    """Whether the job's own completed_at (Unix seconds) is later than the second the server answered
+    ``answer`` in (its Date): it served content of a job that had not completed, by its own account. Both
+    count whole seconds and a server may cache its Date for a second (uvicorn does): a second apart is
+    not enough to tell."""
+    from contracts.checks.responses import server_now
+
+    completed_at = observation.video.get("completed_at")
+    return isinstance(completed_at, int) and not isinstance(completed_at, bool) and answer.headers.get("date") \
+        is not None and completed_at > int(server_now(answer)) + 1
+
+
 # ---- ids, busy servers --------------------------------------------------------------------------
 @check("video.ids-unique")
 @on_created
@@ -304,7 +365,7 @@ def ids_unique(ctx: CheckContext, answer: "Response", video: dict) -> Any:
     job = ctx.history.jobs.get(video.get("id")) if isinstance(video.get("id"), str) else None
     if job is None:
         return NOT_APPLICABLE
-    if job.made_by is not answer:
+    if job.made_by is not answer or job.replaces is not None:
         raise ContractViolation("video.ids-unique", "a create returned the id of an earlier job", field="$.id",
                                 received=video["id"], expected="a new id")
     return None
@@ -324,6 +385,19 @@ def queued_while_busy(ctx: CheckContext, answer: "Response", video: dict) -> Any
                                 expected="200 and a Video with status queued", shown_by=refused[0])
     others = [job for job in ctx.history.running(before=answer.seq)]
     return None if others else NOT_APPLICABLE
+
+
+@check("create.queued-while-busy")
+def refused_while_busy(ctx: CheckContext, answer: "Response") -> Any:
+    """Live traffic: a create refused with 503 as back-pressure (busy, with Retry-After: never a 5xx
+    finding, contracts/proxy/grader.py) was refused instead of queued, whether or not its client sent
+    it again (a run always does, and is judged on the answer it then gets)."""
+    if not ctx.judging.live or not answer.superseded or not answer.ok or answer.status != 503 \
+            or ctx.case.operation not in CREATING:
+        return NOT_APPLICABLE
+    raise ContractViolation("create.queued-while-busy", "a create was refused with 503 and Retry-After (busy) "
+                            "instead of being queued", field="status",
+                            received=f"503 {error_summary(answer)}".strip(), expected="200 and a Video with status queued")
 
 
 # ---- delete, remix, edits, extensions ------------------------------------------------------------
@@ -349,7 +423,7 @@ def deleted_is_gone(ctx: CheckContext, answer: "Response") -> Any:
     """A video retrieved after its delete was accepted is 404 (the answer to any missing id: when
     that one is wrong too, this is the same defect)."""
     job = _retrieved(ctx, answer)
-    if job is None or not _deleted_before(job, answer):
+    if job is None or not job.deleted_before(answer):
         return NOT_APPLICABLE
     if not answer.ok:
         raise Blocked("response.transport", f"retrieving the deleted {job.id}: no answer")
@@ -445,6 +519,10 @@ def unfinished_source_refused(ctx: CheckContext):
             continue
         if 200 <= answer.status < 300:
             after = [o for o in source.observations if o.answer.seq > answer.seq]
+            if not after and ctx.judging.live:  # a run always looks again; traffic may not
+                yield UNFINISHED_SOURCE, NotVerifiable("a source seen unfinished was taken, and the record does not show "
+                                                       "it again: it may have completed meanwhile"), answer
+                continue
             if after and after[0].status == ctx.rules.statuses.completed:
                 yield UNFINISHED_SOURCE, NotVerifiable("the source completed before the request reached the server"), answer
                 continue
@@ -454,5 +532,6 @@ def unfinished_source_refused(ctx: CheckContext):
         yield UNFINISHED_SOURCE, ContractViolation(
             UNFINISHED_SOURCE, f"an {operation} of an unfinished video was answered {answer.status}{retried}",
             field="status", received=f"{answer.status} {error_summary(answer)}".strip(),
-            expected="400 or 404 (refused at once)", wanted="refused-at-once"), answer
+            expected="400 or 404 (refused at once)", wanted="refused-at-once",
+            explained_by="edit.offered" if case.operation == EDIT else "extend.offered"), answer  # no route: that
 

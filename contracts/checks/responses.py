@@ -209,5 +209,5 @@ def error_summary(answer: "Response") -> str:
 @at_end("response.rate-limit.retry-after")
 def rate_limited_somewhere(ctx: CheckContext):
     """A run that met no 429 has no Retry-After to judge."""
-    if not any(answer.ok and answer.status == 429 for answer in ctx.history):
+    if not ctx.history.seen_status(429):
         yield "response.rate-limit.retry-after", Skipped("the target answered no request with 429"), None

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from contracts.report.redact import one_line
-from contracts.types import RunStats
+from contracts.types import RunStats, TrafficStats
 
 REFRESH_PER_SECOND = 8
 BAR_WIDTH = 30
@@ -84,3 +84,37 @@ class LiveProgress:
             ("   elapsed ", "dim"), f"{elapsed:.1f} s",
         )
         return Group(head, counters)
+
+
+class ProxyLive:
+    """The proxy's live line on a terminal: requests graded, clauses failed and exercised, reports."""
+
+    def __init__(self, stream: TextIO, where: str, probe: Callable[[], TrafficStats], *,
+                 refresh_per_second: float = 4, console: Console | None = None) -> None:
+        self.console = console or Console(file=stream, highlight=False)
+        self.where, self.probe = where, probe
+        self._live = Live(console=self.console, get_renderable=self.render, refresh_per_second=refresh_per_second,
+                          transient=False, redirect_stdout=False, redirect_stderr=False)
+
+    def start(self) -> "ProxyLive":
+        self._live.start()
+        return self
+
+    def close(self) -> None:
+        if self._live.is_started:
+            self._live.stop()
+            self.console.line()
+
+    def render(self) -> Text:
+        stats = self.probe()
+        line = Text.assemble(
+            ("videos-contract proxy ", "bold"), (one_line(self.where, 60), "cyan"),
+            ("   requests ", "dim"), str(stats.requests),
+            ("   failed ", "dim"), (str(stats.failed), "red" if stats.failed else ""),
+            ("   clauses exercised ", "dim"), f"{stats.exercised} of {stats.clauses}",
+        )
+        if stats.not_graded:
+            line.append(f"   not graded {stats.not_graded}", "yellow")
+        if stats.report_error:
+            line.append(f"   {one_line(stats.report_error, 60)}", "red")
+        return line

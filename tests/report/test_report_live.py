@@ -159,3 +159,20 @@ def test_ctrl_c_on_a_terminal_ends_the_run_and_gives_the_terminal_back(tmp_path)
     text = ANSI.sub("", drawn)
     assert "Verdict: INTERRUPTED" in text and "Traceback" not in text, text[-3000:]
     assert json.loads((tmp_path / "conformance.json").read_text())["interrupted_kind"] == "ctrl-c"
+
+
+def test_the_proxy_line_counts_requests_failures_and_clauses_exercised():
+    from contracts.report.live import ProxyLive
+    from contracts.types import TrafficStats
+
+    stats = TrafficStats(requests=1234, failed=2, exercised=41, clauses=83)
+    live = ProxyLive(io.StringIO(), "http://127.0.0.1:8080/v1", lambda: stats)
+    out = Console(file=io.StringIO(), width=160, color_system=None)
+    out.print(live.render())
+    text = out.file.getvalue()
+    assert "http://127.0.0.1:8080/v1" in text and "requests 1234" in text and "failed 2" in text
+    assert "clauses exercised 41 of 83" in text and "not graded" not in text
+    stats = TrafficStats(requests=5, not_graded=7, report_error="cannot write reports to /x: Permission denied")
+    out = Console(file=io.StringIO(), width=200, color_system=None)
+    out.print(live.render())
+    assert "not graded 7" in out.file.getvalue() and "cannot write reports" in out.file.getvalue()

@@ -1,0 +1,174 @@
+"""The proxy forwards unchanged, streaming, over real HTTP: headers but the hop-by-hop ones, bodies
+byte for byte both ways, the key passed on and never recorded; a target that refuses, hangs or drops
+a connection is passed on to the client as it happened, and the record says so."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.loopback import JSONHandler, serving
+from tests.proxy.harness import proxy_for
+
+KEY = "sk-proxy-test-0123456789abcdef"
+HOP_BY_HOP_SENT = {"Connection": "keep-alive, X-Hop", "Keep-Alive": "timeout=5", "TE": "trailers", "X-Hop": "1",
+                   "Proxy-Authorization": "Basic c2VjcmV0"}
+
+
+class Echo(JSONHandler):
+    """Answers every request with what it received: method, path, headers, the body's size and sha256."""
+
+    def _echo(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = b""
+            while True:
+                size = int(self.rfile.readline().strip() or b"0", 16)
+                if not size:
+                    self.rfile.readline()
+                    break
+                body += self.rfile.read(size)
+                self.rfile.readline()
+        payload = json.dumps({"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
+                              "size": len(body), "sha256": hashlib.sha256(body).hexdigest()}).encode()
+        self.head(200, {"Content-Type": "application/json", "Content-Length": str(len(payload)),
+                        "Keep-Alive": "timeout=5", "X-From-Target": "yes"})
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_DELETE = _echo
+
+
+class Hangs(JSONHandler):
+    def do_GET(self) -> None:
+        time.sleep(1)  # longer than the client waits
+
+
+class DropsMidBody(JSONHandler):
+    def do_GET(self) -> None:
+        self.head(200, {"Content-Type": "video/mp4", "Content-Length": "100000"})
+        self.wfile.write(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100)
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[str]:
+    with serving(Echo) as url:
+        yield url + "/v1"
+
+
+def through(target: str):
+    return proxy_for(target).start()
+
+
+def test_headers_pass_but_the_hop_by_hop_ones_both_ways(echo):
+    proxy = through(echo)
+    try:
+        with httpx.Client() as client:
+            answer = client.get(f"{proxy.url}/videos/video_1?variant=a%2Fb&x=1", headers={
+                **HOP_BY_HOP_SENT, "X-Custom": "kept", "Authorization": f"Bearer {KEY}"})
+            direct = client.get(f"{echo}/videos/video_1")
+    finally:
+        proxy.stop()
+    seen = {k.lower(): v for k, v in answer.json()["headers"].items()}
+    assert seen["x-custom"] == "kept" and seen["authorization"] == f"Bearer {KEY}"  # the key goes to the target
+    assert not {"keep-alive", "te", "x-hop", "proxy-authorization"} & set(seen), seen
+    assert seen["host"] == echo.split("//")[1].split("/")[0]
+    assert answer.json()["path"] == "/v1/videos/video_1?variant=a%2Fb&x=1"  # as the client wrote it
+    assert answer.headers["x-from-target"] == "yes" and "keep-alive" not in answer.headers
+    # nothing of the proxy's own: the target's Date and Server, or none
+    assert answer.headers.get("server") == direct.headers.get("server")
+    assert answer.headers.get_list("date") == [answer.headers["date"]]
+
+
+def test_a_large_upload_streams_through_byte_for_byte_and_is_not_held(echo):
+    body = bytes(range(256)) * (8 * 4096)  # 8 MiB
+    proxy = through(echo)
+    try:
+        answer = httpx.post(f"{proxy.url}/videos", files={"input_reference": ("r.png", body, "image/png")},
+                            data={"prompt": "x"}, timeout=30)
+    finally:
+        result = proxy.stop()
+    assert answer.status_code == 200 and answer.json()["size"] > len(body)
+    recorded = proxy.grader.history.answers[-1]
+    assert recorded.exchange.request.body_size == answer.json()["size"]
+    assert recorded.case.files[0][:3] == ("input_reference", "r.png", "image/png") and len(recorded.case.files[0][3]) <= 16
+    assert "not kept" in recorded.exchange.request.body_excerpt
+    assert result.requests_sent == 1
+
+
+def test_the_key_reaches_the_target_and_nothing_recorded(echo, tmp_path):
+    proxy = proxy_for(echo, report_dir=tmp_path).start()
+    try:
+        httpx.post(f"{proxy.url}/videos?api_key={KEY}", json={"prompt": f"say {KEY}"},
+                   headers={"Authorization": f"Bearer {KEY}", "X-Gateway-Token": "tok-abcdef123456"})
+    finally:
+        result = proxy.stop()
+    proxy.grader.write(result)
+    answer = proxy.grader.history.answers[-1]
+    recorded = json.dumps({"request": answer.exchange.request.__dict__, "curl": answer.exchange.curl,
+                           "response": answer.exchange.response.__dict__})
+    assert KEY not in recorded and "tok-abcdef123456" not in recorded
+    assert '"Authorization: Bearer $OPENAI_API_KEY"' in answer.exchange.curl
+    assert '"x-gateway-token: $X_GATEWAY_TOKEN"' in answer.exchange.curl.lower().replace('$x_gateway_token', '$X_GATEWAY_TOKEN')
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes()
+            assert KEY.encode() not in text and b"tok-abcdef123456" not in text, path
+
+
+def test_a_target_that_refuses_connections_drops_the_clients():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed once the block ends: nothing listens there
+    proxy = through(f"http://127.0.0.1:{port}/v1")
+    try:
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{proxy.url}/videos", timeout=5)
+    finally:
+        proxy.stop()
+    answer = proxy.grader.history.answers[-1]
+    assert not answer.ok and "connection failed" in answer.transport_error
+
+
+def test_a_target_that_hangs_keeps_the_client_waiting_until_it_gives_up():
+    with serving(Hangs) as url:
+        proxy = through(url + "/v1")
+        try:
+            started = time.monotonic()
+            with pytest.raises(httpx.ReadTimeout):
+                httpx.get(f"{proxy.url}/videos/video_1", timeout=0.3)
+            assert time.monotonic() - started < 2
+        finally:
+            proxy.stop()
+    answer = proxy.grader.history.answers[-1]
+    assert not answer.ok and "the client gave up" in answer.transport_error
+
+
+def test_a_target_that_drops_mid_body_cuts_the_clients_body_there():
+    with serving(DropsMidBody) as url:
+        proxy = through(url + "/v1")
+        try:
+            with pytest.raises(httpx.TransportError):
+                httpx.get(f"{proxy.url}/videos/video_1/content", timeout=5)
+        finally:
+            proxy.stop()
+    answer = proxy.grader.history.answers[-1]
+    assert not answer.ok and "broke the HTTP exchange after" in answer.transport_error
+
+
+def test_requests_outside_the_api_are_forwarded_not_judged(echo):
+    proxy = through(echo)
+    try:
+        assert httpx.get(f"{proxy.url.rsplit('/v1', 1)[0]}/health").status_code == 200
+        assert httpx.get(f"{proxy.url}/models").status_code == 200
+    finally:
+        result = proxy.stop()
+    assert result.requests_sent == 0 and proxy.forwarder.forwarded == 2
