@@ -30,6 +30,7 @@ def test_the_cache_returns_exactly_what_was_drawn(cache, mode):
     assert len(first) == 10
 
 
+@pytest.mark.slow  # schemathesis draws twice without the cache (seconds)
 def test_without_cache_the_same_seed_draws_the_same_cases(monkeypatch):
     monkeypatch.setenv(draws.CACHE_ENV, "0")
     spec = load_spec()

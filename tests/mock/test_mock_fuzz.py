@@ -58,6 +58,7 @@ def bodies(source: str):
     return st.builds(lambda known, extra: {**extra, **known}, documented, st.dictionaries(TEXT, VALUES, max_size=2))
 
 
+@pytest.mark.slow  # hypothesis draws a hundred bodies per operation (a second each)
 @pytest.mark.parametrize("operation", JSON_OPERATIONS, ids=[f"{m} {p}" for m, p in JSON_OPERATIONS])
 def test_any_json_object_is_answered_without_a_500(app, assert_schema, operation):
     method, template = operation
@@ -137,6 +138,7 @@ def control_requests(source: str):
     return st.tuples(method, path, query, namespace, body)
 
 
+@pytest.mark.slow  # a hundred drawn requests (seconds)
 def test_any_request_to_the_control_routes_is_answered_without_a_500(control_app, assert_schema):
     @settings(max_examples=150, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
     @given(control_requests(control_app.state.source))
