@@ -62,8 +62,7 @@ STEPS: list[tuple[str, Callable[[RunState], Step]]] = [
 
 def not_applicable(options: RunOptions) -> dict[str, str]:
     """Clause id -> why it does not apply to this run (skipped, never judged)."""
-    skipped = selection.skips(options.include, options.exclude)  # a clause also not offered says so below
-    skipped.update({cid: clauses.not_offered_note(ops) for cid, ops in clauses.not_offered(options.operations).items()})
+    skipped = selection.not_judged(options.include, options.exclude, options.operations)
     if not options.api_key:
         skipped.update({cid: auth.NO_KEY for cid, _, _ in auth.AUTH_CLAUSES})
     if options.examples <= 0:

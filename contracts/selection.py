@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 
-from contracts.clauses import CLAUSES, requires
+from contracts.clauses import CLAUSES, not_offered, not_offered_note, requires
 
 EXCLUDED = "excluded"  # how a skipped clause's note starts when it was left out
 SELECTED_BY = "--include/--exclude or the profile's include/exclude"  # where a user selects clauses
@@ -56,6 +56,14 @@ def skips(include: Sequence[str] = (), exclude: Sequence[str] = ()) -> dict[str,
             if need is not None:
                 out[cid] = needs_excluded_note(need)
     return out
+
+
+def not_judged(include: Sequence[str], exclude: Sequence[str], operations: frozenset[str] | None) -> dict[str, str]:
+    """Clause id -> why it is never judged (skipped): left out by --include/--exclude, or of an operation
+    not offered (``--operations``; that note wins for a clause that is both). A run's and a proxy's."""
+    skipped = skips(include, exclude)
+    skipped.update({cid: not_offered_note(ops) for cid, ops in not_offered(operations).items()})
+    return skipped
 
 
 def excluded_note() -> str:

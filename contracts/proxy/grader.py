@@ -82,7 +82,7 @@ class Grader:
         self.history = History(grading.bounds)
         self.started, self.started_at = time.monotonic(), time.time()
         self.judge = Judge(spec, rules, self.history, Judging(job_timeout=options.job_timeout, live=True), self.started)
-        for cid, note in not_applicable(options).items():
+        for cid, note in selection.not_judged(options.include, options.exclude, options.operations).items():
             self.judge.skip(cid, note)
         for cid, why in CANNOT_TELL.items():
             self.judge.note(NotSent(cid, why))
@@ -313,13 +313,6 @@ def _grade_apart(values: dict[str, Any], grading: Grading, exchanges: Any, resul
         results.put((None, f"the grader failed: {type(exc).__name__}: {exc}"))
 
 
-def not_applicable(options: RunOptions) -> dict[str, str]:
-    """Clause id -> why it does not apply (skipped): left out by --include/--exclude, or not offered."""
-    skipped = selection.skips(options.include, options.exclude)
-    skipped.update({cid: clauses.not_offered_note(ops) for cid, ops in clauses.not_offered(options.operations).items()})
-    return skipped
-
-
 def exit_code(result: RunResult, fail_on_violation: bool) -> int:
     """0, or 1 with --fail-on-violation when a clause failed (or, strict, was not verified)."""
     from contracts import report
@@ -327,4 +320,4 @@ def exit_code(result: RunResult, fail_on_violation: bool) -> int:
     return report.exit_code(result) if fail_on_violation else 0
 
 
-__all__ = ["Grader", "GraderProcess", "Grading", "exit_code", "not_applicable"]
+__all__ = ["Grader", "GraderProcess", "Grading", "exit_code"]
