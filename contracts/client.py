@@ -13,7 +13,7 @@ import json
 import re
 import shlex
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -28,6 +28,7 @@ REDACTED = "<redacted>"
 EXCERPT_CHARS = 2000
 DEFAULT_BODY_CAP = 1024 * 1024  # JSON answers are small; 1 MiB is generous
 USER_AGENT = "videos-contract"
+CURL_INLINE = 1500  # a curl's body longer than this goes to a file beside the report (BODY_FILE)
 
 
 @dataclass
@@ -267,19 +268,10 @@ class Client:
     def redact(self, text: str) -> str:
         """``text`` without the key and the values of secret headers (--header)."""
         secrets = [self.options.api_key, *(v for n, v in self.options.headers.items() if is_secret_header(n))]
-        for secret in secrets:
-            if secret and text:
-                text = text.replace(secret, REDACTED)
-        return text
+        return redact_values(text, secrets)
 
     def redact_headers(self, headers: dict[str, str]) -> dict[str, str]:
-        out = {}
-        for name, value in headers.items():
-            if is_secret_header(name):
-                scheme = value.split(" ", 1)[0] if " " in value else ""
-                value = f"{scheme} {REDACTED}".strip()
-            out[name] = self.redact(value)
-        return out
+        return redacted_headers(headers.items(), self.redact)
 
     def curl(self, method: str, url: str, headers: dict[str, str], content: bytes | None) -> str:
         """A shell command that sends the same bytes; the run's key comes from $OPENAI_API_KEY (another
@@ -294,18 +286,51 @@ class Client:
                           else _from_environment(name, f"${API_KEY_ENV}")]
             elif name.lower() == key_header:
                 parts += ["-H", shlex.quote(f"{name}: {self.redact(value)}")]  # another key: the wrong one, as sent
-            elif is_secret_header(name):
-                parts += ["-H", _from_environment(name, env_reference(name))]
             else:
-                parts += ["-H", shlex.quote(f"{name}: {self.redact(value)}")]
+                parts += curl_header(name, value, self.redact)
         if not content:
             return " ".join(parts)
-        text = _printable(content) if len(content) <= 1500 else None
-        if text is not None and "multipart/form-data" not in str(headers.get("Content-Type", "")):
-            return " ".join(parts + ["--data-binary", shlex.quote(self.redact(text))])
-        # Multipart, binary or large bodies (an image, a 32000-character prompt): the exact bytes go
-        # to a file beside the report, which the report writer names in place of BODY_FILE.
-        return " ".join(parts + ["--data-binary", f"@{BODY_FILE}"])
+        if "multipart/form-data" in str(headers.get("Content-Type", "")):
+            return " ".join(parts + ["--data-binary", f"@{BODY_FILE}"])  # its exact bytes, boundaries and all
+        return " ".join(parts + curl_data(content, self.redact))
+
+
+def redact_values(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with each of ``secrets`` (the empty ones aside) replaced by REDACTED."""
+    for secret in secrets:
+        if secret and text and secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def redacted_headers(headers: Iterable[tuple[str, str]], redact: Callable[[str], str]) -> dict[str, str]:
+    """Headers as an exchange records them: a secret header's value cut to its scheme (``Bearer <redacted>``),
+    every value through ``redact``."""
+    out = {}
+    for name, value in headers:
+        if is_secret_header(name):
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            value = f"{scheme} {REDACTED}".strip()
+        out[name] = redact(value)
+    return out
+
+
+def curl_header(name: str, value: str, redact: Callable[[str], str]) -> list[str]:
+    """A curl ``-H`` argument: a secret header's value read from the variable named after it
+    ($X_GATEWAY_TOKEN), any other as sent (through ``redact``)."""
+    if is_secret_header(name):
+        return ["-H", _from_environment(name, env_reference(name))]
+    return ["-H", shlex.quote(f"{name}: {redact(value)}")]
+
+
+def curl_data(content: bytes, redact: Callable[[str], str]) -> list[str]:
+    """A curl's body: inline when it is short text a shell argument can carry; else (binary or large
+    bodies: an image, a 32000-character prompt) its exact bytes from a file beside the report, which
+    the report writer names in place of BODY_FILE."""
+    text = _printable(content) if len(content) <= CURL_INLINE else None
+    if text is not None:
+        return ["--data-binary", shlex.quote(redact(text))]
+    return ["--data-binary", f"@{BODY_FILE}"]
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

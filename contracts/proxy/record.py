@@ -16,14 +16,13 @@ import shlex
 import httpx
 
 from contracts.cases import Case
-from contracts.client import REDACTED, Response, _from_environment, _printable, excerpt
-from contracts.headers import env_reference, is_secret_header
+from contracts.client import Response, curl_data, curl_header, excerpt, redact_values, redacted_headers
+from contracts.headers import is_secret_header
 from contracts.intent import TrafficRequest
 from contracts.options import API_KEY_ENV
 from contracts.proxy.forward import Seen, passed_on, query_items
 from contracts.types import BODY_FILE, Exchange, RecordedRequest, RecordedResponse
 
-CURL_INLINE = 1500  # a body longer than this goes to a file beside the report, as a run's do
 CURL_SKIPPED = frozenset({"host", "content-length", "accept-encoding"})  # curl sets them itself
 
 
@@ -62,20 +61,10 @@ class Redactor:
         self.secrets = [s for s in secrets if len(s) >= 4]
 
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        return redact_values(text, self.secrets)
 
     def headers(self, headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for raw_name, raw_value in headers:
-            name, value = _text(raw_name), _text(raw_value)
-            if is_secret_header(name):
-                scheme = value.split(" ", 1)[0] if " " in value else ""
-                value = f"{scheme} {REDACTED}".strip()
-            out[name] = self(value)
-        return out
+        return redacted_headers(((_text(name), _text(value)) for name, value in headers), self)
 
 
 def traffic_request(seen: Seen) -> TrafficRequest:
@@ -131,10 +120,10 @@ def curl(seen: Seen, redact: Redactor) -> str:
             continue
         if lowered == "authorization" and value.lower().startswith("bearer "):
             parts += ["-H", f'"Authorization: Bearer ${API_KEY_ENV}"']
-        elif is_secret_header(name) and lowered != "cookie":
-            parts += ["-H", _from_environment(name, env_reference(name))]
-        else:
+        elif lowered == "cookie":
             parts += ["-H", shlex.quote(f"{name}: {redact(value)}")]
+        else:
+            parts += curl_header(name, value, redact)
     if multipart:
         for name, value in body.form:
             parts += ["--form-string", shlex.quote(f"{name}={redact(value)}")]
@@ -147,7 +136,4 @@ def curl(seen: Seen, redact: Redactor) -> str:
     kept = body.whole
     if kept is None:
         return " ".join(parts + [f"# the {body.size}-byte body was not kept by the proxy"])
-    text = _printable(kept) if len(kept) <= CURL_INLINE else None
-    if text is not None:
-        return " ".join(parts + ["--data-binary", shlex.quote(redact(text))])
-    return " ".join(parts + ["--data-binary", f"@{BODY_FILE}"])
+    return " ".join(parts + curl_data(kept, redact))
