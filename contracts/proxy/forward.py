@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from contracts.client import _reset_before_answer
+from contracts.client import _describe_transport_error, _reset_before_answer
 from contracts.intent import operation_of
 from contracts.proxy.capture import RequestBody, ResponseBody, response_cap
 from contracts.rules import CONTENT
@@ -37,6 +37,7 @@ from contracts.rules import CONTENT
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
                         "te", "trailer", "transfer-encoding", "upgrade"})
 CONNECT_TIMEOUT = 10.0  # the only limit the proxy sets: how long the target may take to accept a connection
+TIMEOUT = httpx.Timeout(None, connect=CONNECT_TIMEOUT).as_dict()  # every request's (read, never written, by httpcore)
 # Connections to the target kept open between requests: httpcore looks at every idle one at each request
 # (is it still readable?), so a pool far larger than the requests in flight costs every request.
 KEEPALIVE = 16
@@ -66,6 +67,10 @@ class Seen:
     partial: bool = False  # a content download: its first bytes are what is read
     secrets: list[str] | None = None  # the secret values its headers carry (contracts/proxy/record.py), once read
     over: bool = False  # the answer was sent whole, or the connection dropped: the client leaving is no news
+
+    def stop_clock(self) -> None:
+        """The exchange is over (answered whole, broken, or left): its ``elapsed_ms`` from ``sent_at``."""
+        self.elapsed_ms = round((time.monotonic() - self.sent_at) * 1000, 2)
 
 
 def split_target(target: str) -> tuple[str, str]:
@@ -168,7 +173,7 @@ class Forwarder:
                                         "up and closed its connection)")
             elif seen.status and seen.client_left is None and seen.transport_error is None:
                 seen.client_left = "the client closed its connection before the end of the body"
-            seen.elapsed_ms = round((time.monotonic() - seen.sent_at) * 1000, 2)
+            seen.stop_clock()
         finally:
             watch.cancel()
 
@@ -196,9 +201,9 @@ class Forwarder:
             seen.request.finish()
             whole.set()
 
-        extensions = {"timeout": httpx.Timeout(None, connect=CONNECT_TIMEOUT).as_dict(), "trace": trace}
-        request = httpx.Request(seen.method, url, headers=passed_on(seen.request_headers),
-                                content=content() if streaming else None, extensions=extensions)
+        headers = passed_on(seen.request_headers)
+        request = httpx.Request(seen.method, url, headers=headers, content=content() if streaming else None,
+                                extensions={"timeout": TIMEOUT, "trace": trace})
         try:
             response = await pool.handle_async_request(request)
         except ClientGone:
@@ -208,8 +213,8 @@ class Forwarder:
             if connected or not _reset_before_answer(exc) or replay is None or not whole.is_set():
                 await self._failed(scope, seen, exc)
                 return
-            retry = httpx.Request(seen.method, url, headers=passed_on(seen.request_headers), content=replay or None,
-                                  extensions={"timeout": extensions["timeout"]})
+            retry = httpx.Request(seen.method, url, headers=headers, content=replay or None,
+                                  extensions={"timeout": TIMEOUT})
             try:
                 response = await fresh.handle_async_request(retry)
             except httpx.HTTPError as again:
@@ -233,21 +238,19 @@ class Forwarder:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except httpx.HTTPError as exc:
             seen.transport_error = _broken(exc, seen)
-            seen.elapsed_ms = round((time.monotonic() - seen.sent_at) * 1000, 2)
+            seen.stop_clock()
             await _drop(scope, seen)  # the client's body ends where the target's did, with the connection
             return
         seen.response.finish()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         seen.over = True
-        seen.elapsed_ms = round((time.monotonic() - seen.sent_at) * 1000, 2)
+        seen.stop_clock()
 
     async def _failed(self, scope: dict, seen: Seen, exc: httpx.HTTPError) -> None:
         """No answer from the target: the client's connection is dropped, as the target dropped (or never
         opened) the proxy's."""
-        from contracts.client import _describe_transport_error
-
         seen.transport_error = _describe_transport_error(exc, CONNECT_TIMEOUT)
-        seen.elapsed_ms = round((time.monotonic() - seen.sent_at) * 1000, 2)
+        seen.stop_clock()
         await _drop(scope, seen)
 
 
