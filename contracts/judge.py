@@ -74,6 +74,11 @@ class _Clause:
     drop_reason: str | None = None
     plan_note: str | None = None  # what the plan chose to send for it (a budget's share)
 
+    @property
+    def found(self) -> int:
+        """Its findings: those kept as evidence and those only counted (``overflow``)."""
+        return len(self.violations) + sum(self.overflow.values())
+
 
 class Judge:
     def __init__(self, spec: "Spec", rules: "Rules", history: "History", judging: Judging = Judging(),
@@ -328,9 +333,8 @@ class Judge:
             note = f"blocked: {root} {self.verdict_of(root).value.replace('_', ' ')}"
             if state.blocked_reason:
                 note += f" ({state.blocked_reason})"
-        elif verdict is Verdict.FAILED and len(state.violations) + sum(state.overflow.values()) > MAX_EVIDENCE:
-            found = len(state.violations) + sum(state.overflow.values())
-            note = f"{found} violations in {state.passes + found} checks; the first {MAX_EVIDENCE} are shown"
+        elif verdict is Verdict.FAILED and state.found > MAX_EVIDENCE:
+            note = f"{state.found} violations in {state.passes + state.found} checks; the first {MAX_EVIDENCE} are shown"
         elif verdict is Verdict.SKIPPED:
             note = state.skipped
         elif verdict is Verdict.NOT_VERIFIED and state.dropped:
@@ -345,7 +349,7 @@ class Judge:
         ordered = sorted(state.violations, key=lambda f: getattr(f.answer, "seq", 1 << 30))
         first = ordered[0].answer if ordered else None
         return ClauseResult(clause=clause, verdict=verdict, evidence=[_evidence(f) for f in ordered[:MAX_EVIDENCE]],
-                            checks=state.passes + len(state.violations) + sum(state.overflow.values()), note=note,
+                            checks=state.passes + state.found, note=note,
                             profile_changed=cid in profile_changed,
                             first_failure=self._timed(first) if ordered else None, blocked_by=root)
 
