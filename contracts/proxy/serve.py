@@ -112,11 +112,13 @@ class Proxy:
 def assemble(values: dict[str, Any]) -> Proxy:
     """The proxy the options (``contracts.options.PROXY_OPTIONS``, by dest) describe; ProxyUsageError: one line."""
     from contracts.failures import SetupError
+    from contracts.options import PROXY_OPTIONS
     from contracts.proxy.grader import Grading
     from contracts.target import Target
 
+    default = {option.dest: option.default for option in PROXY_OPTIONS}  # the one statement of each default
     target_url = check_target(values.get("target"))
-    port = values.get("port", 0)
+    port = values.get("port", default["port"])
     if not 0 <= port <= 65535:
         raise ProxyUsageError(f"--port must be between 0 and 65535, got {port}")
     try:
@@ -125,9 +127,10 @@ def assemble(values: dict[str, Any]) -> Proxy:
         options = target.options()
     except SetupError as exc:
         raise ProxyUsageError(str(exc)) from None
-    grading = Grading(options=options, report_dir=Path(values.get("report_dir") or "reports"),
-                      report_every=values.get("report_every", 0) or 0, requires_key=bool(values.get("requires_key")))
-    return Proxy(target_url, spec, rules, grading, host=str(values.get("host") or "127.0.0.1"), port=port,
+    grading = Grading(options=options, report_dir=Path(values.get("report_dir") or default["report_dir"]),
+                      report_every=values.get("report_every", default["report_every"]) or 0,
+                      requires_key=bool(values.get("requires_key")))
+    return Proxy(target_url, spec, rules, grading, host=str(values.get("host") or default["host"]), port=port,
                  apart=values)
 
 
