@@ -62,6 +62,7 @@ NO_KEY_SAID = ("requests without a key are judged only when the target needs one
 _STOP = None  # the end of the exchanges (pickles as itself: the grader may be in another process)
 # the grader's counters as it shares them with the forwarding process (GraderProcess)
 COUNTERS = ("requests", "failed", "exercised", "clauses", "reports", "report_failed", "graded")
+GRADED = COUNTERS.index("graded")  # read by the forwarding process at each exchange it hands over
 
 
 @dataclass
@@ -259,7 +260,7 @@ class GraderProcess:
 
     def hand(self, seen: Seen) -> None:
         """Queue an exchange (never blocks: beyond MAX_PENDING waiting to be graded, it is counted, not graded)."""
-        if self.sent - self.counters[COUNTERS.index("graded")] >= MAX_PENDING:
+        if self.sent - self.counters[GRADED] >= MAX_PENDING:
             self.not_graded += 1
             return
         self.sent += 1
