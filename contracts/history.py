@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contracts.rules import (
-    CONTENT, CREATE, CREATE_CHARACTER, DELETE, EDIT, EXTEND, GET_CHARACTER, LIST, REMIX, RETRIEVE, STATUS,
+    CREATE, CREATE_CHARACTER, DELETE, EDIT, EXTEND, GET_CHARACTER, LIST, REMIX, RETRIEVE, STATUS,
 )
 from contracts.types import BODY_FILE
 
@@ -289,18 +289,11 @@ class History:
         """Whether any answer of the record, kept or evicted, had ``status``."""
         return self.statuses[status] > 0
 
-    def job_of(self, answer: "Response") -> Job | None:
-        """The job an answer concerns: the one it made, or the one its path names."""
-        case = answer.case
-        if case is None:
-            return None
-        if case.operation in KINDS and 200 <= answer.status < 300:
-            made = (answer.json_object() or {}).get("id")
-            if isinstance(made, str) and made in self.jobs and self.jobs[made].made_by is answer:
-                return self.jobs[made]
-        if case.operation in (RETRIEVE, DELETE, CONTENT, REMIX):
-            return self.jobs.get(path_id(case.path))
-        return None
+    def named(self, video_id: str | None, answer: "Response") -> Job | None:
+        """The job ``video_id`` names in ``answer``'s request: one made before it (an id answered to a later
+        create names that later job, which ``answer`` is not about)."""
+        job = self.jobs.get(video_id) if video_id else None
+        return job if job is not None and job.made_by.seq < answer.seq else None
 
     def running(self, before: int | None = None) -> list[Job]:
         """The jobs seen unfinished and not deleted (just before answer ``before``, else now)."""

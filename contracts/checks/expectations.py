@@ -86,8 +86,7 @@ def _named_job(ctx: CheckContext, answer: "Response") -> Any:
 
     case = answer.case
     named = path_id(case.path) if case.operation in (CONTENT, DELETE, REMIX, RETRIEVE) else source_of(case)
-    job = ctx.history.jobs.get(named) if named else None
-    return job if job is not None and job.made_by.seq < answer.seq else None  # not a later job of the same id
+    return ctx.history.named(named, answer)
 
 
 def _expectation(ctx: CheckContext, answer: "Response") -> Any:

@@ -52,8 +52,7 @@ def _retrieved(ctx: CheckContext, answer: "Response") -> Job | None:
     never made)."""
     if ctx.case.operation != RETRIEVE or answer.superseded or ctx.case.auth is not True:
         return None
-    job = ctx.history.jobs.get(path_id(ctx.case.path))
-    return job if job is not None and job.made_by.seq < answer.seq else None  # not a later job of the same id
+    return ctx.history.named(path_id(ctx.case.path), answer)
 
 
 def _first_retrieve(job: Job, answer: "Response") -> bool:
