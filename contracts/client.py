@@ -20,7 +20,7 @@ from typing import Any, Callable
 import httpx
 
 from contracts.failures import RunAborted
-from contracts.headers import env_reference, is_secret_header
+from contracts.headers import CREDENTIAL_SCHEMES, env_reference, is_secret_header
 from contracts.options import API_KEY_ENV, RunOptions
 from contracts.types import BODY_FILE, Exchange, RecordedRequest, RecordedResponse
 
@@ -309,7 +309,7 @@ def redacted_headers(headers: Iterable[tuple[str, str]], redact: Callable[[str],
     out = {}
     for name, value in headers:
         if is_secret_header(name):
-            scheme = value.split(" ", 1)[0] if " " in value else ""
+            scheme = value.split(" ", 1)[0] if value.split(" ", 1)[0].lower() in CREDENTIAL_SCHEMES else ""
             value = f"{scheme} {REDACTED}".strip()
         out[name] = redact(value)
     return out

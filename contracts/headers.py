@@ -17,6 +17,8 @@ AUTHORIZATION = "Authorization"
 # A header name holding one of these (compared lower-case) carries a credential. The one rule for
 # the client that records exchanges and for the reports' second redaction (contracts/report/redact.py).
 SECRET_MARKERS = ("authorization", "cookie", "key", "token", "secret")
+# Schemes a credential follows in such a header ("Bearer KEY"): the scheme is kept, what follows is not.
+CREDENTIAL_SCHEMES = ("bearer", "basic", "token", "digest")
 # Set by the kit on each request as the request needs: a user's value would contradict the body sent.
 SET_PER_REQUEST = ("content-type", "content-length", "host", "transfer-encoding")
 

@@ -17,7 +17,7 @@ import httpx
 
 from contracts.cases import Case
 from contracts.client import Response, curl_data, curl_header, excerpt, redact_values, redacted_headers
-from contracts.headers import is_secret_header
+from contracts.headers import CREDENTIAL_SCHEMES, is_secret_header
 from contracts.intent import TrafficRequest
 from contracts.options import API_KEY_ENV
 from contracts.proxy.forward import Seen, passed_on, query_items
@@ -31,28 +31,40 @@ def _text(value: bytes) -> str:
 
 
 def secrets_of(seen: Seen) -> list[str]:
-    """The secret values a request carries: each secret header's value, and its credential after a scheme."""
-    if seen.secrets is not None:
-        return seen.secrets
+    """The secret values a request carries, to be redacted wherever it is recorded: each secret header's
+    value, its credential after a scheme, and each cookie's value."""
+    if seen.secrets is None:
+        found = set(credentials_of(seen))
+        for name, value in seen.request_headers:
+            if _text(name).lower() == "cookie":
+                text = _text(value).strip()
+                found.update([text, *(pair.partition("=")[2].strip() for pair in text.split(";"))])
+        found.discard("")
+        seen.secrets = sorted(found, key=len, reverse=True)  # longest first: a token inside "Bearer token"
+    return seen.secrets
+
+
+def credentials_of(seen: Seen) -> list[str]:
+    """The credentials a request carries: each secret header's value but its cookies (a session's, not
+    a key), and its credential after a scheme."""
     found = []
     for name, value in seen.request_headers:
         text = _text(value).strip()
         if is_secret_header(_text(name)) and _text(name).lower() != "cookie" and text:
             found.append(text)
             scheme, _, credential = text.partition(" ")
-            if credential.strip() and scheme.lower() in ("bearer", "basic", "token"):
+            if credential.strip() and scheme.lower() in CREDENTIAL_SCHEMES:
                 found.append(credential.strip())
-    seen.secrets = sorted(set(found), key=len, reverse=True)  # longest first: a token inside "Bearer token"
-    return seen.secrets
+    return sorted(set(found))
 
 
 def has_credentials(seen: Seen) -> bool:
-    return bool(secrets_of(seen))
+    return bool(credentials_of(seen))
 
 
 def key_of(seen: Seen) -> str | None:
     """A digest of the credentials a request carries (None: none), to know a key an answer accepted."""
-    found = secrets_of(seen)
+    found = credentials_of(seen)
     return hashlib.sha256("\n".join(found).encode("utf-8", "replace")).hexdigest() if found else None
 
 
@@ -120,8 +132,6 @@ def curl(seen: Seen, redact: Redactor) -> str:
             continue
         if lowered == "authorization" and value.lower().startswith("bearer "):
             parts += ["-H", f'"Authorization: Bearer ${API_KEY_ENV}"']
-        elif lowered == "cookie":
-            parts += ["-H", shlex.quote(f"{name}: {redact(value)}")]
         else:
             parts += curl_header(name, value, redact)
     if multipart:

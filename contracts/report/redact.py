@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from contracts.headers import is_secret_header
+from contracts.headers import CREDENTIAL_SCHEMES, is_secret_header
 from contracts.text import one_line  # noqa: F401 - the report modules import it from here
 from contracts.types import WRONG_API_KEY
 
@@ -25,9 +25,11 @@ _SK_KEY = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9][A-Za-z0-9_\-]{15,}")
 # free text (curl commands, bodies): a compound name whose last part is a secret marker (contracts/headers.py).
 _AUTH_IN_TEXT = re.compile(
     r"(?i)((?<![A-Za-z0-9])(?:(?:proxy-)?authorization|(?:[A-Za-z0-9]+[-_])*api[-_]?key|(?:[A-Za-z0-9]+[-_])+(?:key|token|secret))"
-    r"[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic|token)\s+)?+)"
+    r"[\"']?\s*[:=]\s*[\"']?(?:(?:" + "|".join(CREDENTIAL_SCHEMES) + r")\s+)?+)"
     r"(?!\$)(?!\[REDACTED\])([^\s\"',;&]+)"
 )
+# "Cookie: a=1; b=2" (and Set-Cookie) inside free text: every pair of it, up to the end of the value.
+_COOKIE_IN_TEXT = re.compile(r"(?i)((?<![A-Za-z0-9\-])(?:set-)?cookie[\"']?\s*+:\s*+[\"']?+)(?!\$)(?!\[REDACTED\])([^\"'\r\n]+)")
 _BEARER = re.compile(r"(?i)(\bbearer\s+)(?!\$)(?!\[REDACTED\])([A-Za-z0-9._~+/=\-]{8,})")
 # Credentials in URL query strings.
 _QUERY_SECRET = re.compile(
@@ -52,6 +54,7 @@ def redact_text(text: str) -> str:
             return WRONG_API_KEY.join(redact_text(part) for part in parts)
     text = _SK_KEY.sub("sk-" + REDACTED, text)
     text = _AUTH_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _COOKIE_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
     text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
     text = _QUERY_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
     return text
@@ -68,7 +71,7 @@ def redact_header_value(name: str, value: str) -> str:
         return clean_text(value)
     value = str(value)
     scheme, sep, credential = value.partition(" ")
-    if sep and scheme.lower() in {"bearer", "basic", "token", "digest"}:
+    if sep and scheme.lower() in CREDENTIAL_SCHEMES:
         cred = credential.strip()
         if _ENV_REF.match(cred) or cred == REDACTED:
             return value

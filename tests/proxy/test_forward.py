@@ -108,20 +108,22 @@ def test_the_key_reaches_the_target_and_nothing_recorded(echo, tmp_path):
     proxy = proxy_for(echo, report_dir=tmp_path).start()
     try:
         httpx.post(f"{proxy.url}/videos?api_key={KEY}", json={"prompt": f"say {KEY}"},
-                   headers={"Authorization": f"Bearer {KEY}", "X-Gateway-Token": "tok-abcdef123456"})
+                   headers={"Authorization": f"Bearer {KEY}", "X-Gateway-Token": "tok-abcdef123456",
+                            "Cookie": "session=cookie-s3cr3t; theme=dark"})
     finally:
         result = proxy.stop()
     proxy.grader.write(result)
     answer = proxy.grader.history.answers[-1]
     recorded = json.dumps({"request": answer.exchange.request.__dict__, "curl": answer.exchange.curl,
                            "response": answer.exchange.response.__dict__})
-    assert KEY not in recorded and "tok-abcdef123456" not in recorded
+    assert KEY not in recorded and "tok-abcdef123456" not in recorded and "cookie-s3cr3t" not in recorded
+    assert '"cookie: $COOKIE"' in answer.exchange.curl.lower().replace("$cookie", "$COOKIE")
     assert '"Authorization: Bearer $OPENAI_API_KEY"' in answer.exchange.curl
     assert '"x-gateway-token: $X_GATEWAY_TOKEN"' in answer.exchange.curl.lower().replace('$x_gateway_token', '$X_GATEWAY_TOKEN')
     for path in tmp_path.rglob("*"):
         if path.is_file():
             text = path.read_bytes()
-            assert KEY.encode() not in text and b"tok-abcdef123456" not in text, path
+            assert KEY.encode() not in text and b"tok-abcdef123456" not in text and b"cookie-s3cr3t" not in text, path
 
 
 def test_a_target_that_refuses_connections_drops_the_clients():

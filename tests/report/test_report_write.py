@@ -120,6 +120,11 @@ def test_curl_keeps_the_environment_variable_reference(run):
         ('{"api_key": "s3cr3t"}', '{"api_key": "[REDACTED]"}'),
         ("the monkey: fine", "the monkey: fine"),
         ("plain text with bearer", "plain text with bearer"),
+        ("curl -H 'Cookie: session=abc123; theme=dark' -H 'X-Other: 1'", "curl -H 'Cookie: [REDACTED]' -H 'X-Other: 1'"),
+        ('{"set-cookie": "sid=s3cr3t; Path=/"}', '{"set-cookie": "[REDACTED]"}'),
+        ("-H 'Cookie: $COOKIE'", "-H 'Cookie: $COOKIE'"),
+        ("a cookie is fine", "a cookie is fine"),
+        ("Authorization: Digest username=u, response=abcdef", "Authorization: Digest [REDACTED], response=abcdef"),
         ("", ""),
         # the kit's own made-up wrong key stays (a reproduction of the wrong-key probe sends it) ...
         ("-H 'Authorization: Bearer sk-videos-contract-wrong-key'", "-H 'Authorization: Bearer sk-videos-contract-wrong-key'"),
