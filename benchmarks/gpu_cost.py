@@ -58,7 +58,7 @@ class InProcessMock:
         self.app = create_app(MockConfig(api_key=api_key, job_seconds=job_seconds, gpu_workers=workers,
                                          delete_cancels=delete_cancels))
         self.port = free_port()
-        from contracts.mock.cli import _http_protocol
+        from contracts.listen import http_protocol as _http_protocol
 
         # the mock's own protocol, as `videos-contract mock` serves: each answer in one write
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,

@@ -15,7 +15,6 @@ Then one in-process run per N (benchmarks/_steps.py) shows which steps grow.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 

@@ -8,12 +8,12 @@ baseline), 130 interrupted with Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from contracts import options as run_options
 from contracts.failures import SetupError
+from contracts.stdout import drop_stdout, emit
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -115,28 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         print("videos-contract: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader of stdout left (`| head`) outside emit(): nothing more to say
-        _drop_stdout()
+        drop_stdout()
         return EXIT_OK
-
-
-def emit(text: str) -> None:
-    """Write ``text`` to stdout. A reader that left early (``videos-contract clauses | head``) is not
-    an error: the rest of the text is dropped, and the command still ends with its own exit code."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _drop_stdout()
-
-
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null, so that the interpreter's last flush does not fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import contextlib
 import http.server
 import threading
 from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 

@@ -17,7 +17,7 @@ import pytest
 
 from contracts.clauses import CLAUSES
 from contracts.detection import Outcome, run_many, run_one
-from contracts.mock.faults import CATALOGUE, FAULTS, VARIANTS
+from contracts.mock.faults import FAULTS, VARIANTS
 from contracts.mock.personas import PERSONAS
 
 pytestmark = pytest.mark.slow  # process-heavy: left out of the fast tier (pytest -m "not slow")

@@ -17,7 +17,7 @@ import uvicorn
 
 from contracts import plan
 from contracts.mock import MockConfig, create_app
-from contracts.mock.cli import _http_protocol
+from contracts.listen import http_protocol as _http_protocol
 from contracts.options import RunOptions
 from contracts.rules import Rules
 from contracts.runner import run

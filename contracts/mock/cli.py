@@ -24,12 +24,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
-import ipaddress
 import json
 import math
 import os
-import socket
 import sys
+
+from contracts.listen import CannotListen, bind, http_protocol, url_host
 
 READY = "videos-contract mock listening on {url}"
 LENIENT = ("videos-contract mock: --lenient-ids: unknown video and character ids answer example objects and "
@@ -193,12 +193,15 @@ def _serve(args: argparse.Namespace) -> int:
     except (SpecError, ProfileError, ValueError) as exc:
         raise UsageError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
     _tune_gc()
-    sock = _bind(str(args.host), port)
+    try:
+        sock = bind(str(args.host), port)
+    except CannotListen as exc:
+        raise UsageError(str(exc)) from None
     bound_port = sock.getsockname()[1]
-    url = f"http://{_url_host(str(args.host))}:{bound_port}/v1"
+    url = f"http://{url_host(str(args.host))}:{bound_port}/v1"
     # no WebSocket: the API has none, and whether uvicorn offered it would hang on what is installed
     settings = {"log_level": "warning", "access_log": False, "lifespan": "off", "timeout_graceful_shutdown": 3,
-                "http": _http_protocol(), "ws": "none"}
+                "http": http_protocol(), "ws": "none"}
     if lenient:
         print(LENIENT, flush=True)
     try:
@@ -238,16 +241,6 @@ def _access_headers(args: argparse.Namespace) -> tuple[str | None, tuple[str, ..
         raise UsageError(str(exc)) from None
 
 
-def _http_protocol() -> type | str:
-    """uvicorn's httptools protocol sending each response in one write (``contracts.mock.protocol``);
-    uvicorn's own choice where httptools cannot be imported."""
-    try:
-        from contracts.mock.protocol import OneWriteProtocol
-    except ImportError:
-        return "auto"
-    return OneWriteProtocol
-
-
 def _config_data(config) -> dict:
     data = {field.name: getattr(config, field.name) for field in dataclasses.fields(config) if field.name != "rules"}
     data["faults"] = sorted(data["faults"])
@@ -285,31 +278,6 @@ def _tune_gc() -> None:
 def _freeze_after_full_collection(phase: str, info: dict) -> None:
     if phase == "stop" and info.get("generation") == 2:
         gc.freeze()  # the survivors: the younger generations were just collected with this one
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise UsageError(f"cannot resolve --host {host!r}: {getattr(exc, 'strerror', None) or exc}") from None
-    family, kind, proto, _, address = infos[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(2048)
-    except OSError as exc:
-        sock.close()
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sock.set_inheritable(True)
-    return sock
-
-
-def _url_host(host: str) -> str:
-    try:
-        return f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
-    except ValueError:
-        return host
 
 
 def _integer(option: str, value: object, low: int, high: int) -> int:

@@ -22,6 +22,9 @@ from urllib.parse import urlparse
 
 import uvicorn
 
+from contracts.listen import CannotListen, bind, http_protocol, url_host
+from contracts.stdout import emit
+
 READY = "videos-contract proxy listening on {url} -> {target}"
 GRACEFUL_SECONDS = 3  # requests still in flight when the proxy is told to stop get this long
 
@@ -51,14 +54,12 @@ class Proxy:
         """``apart``: grade in a process of its own, which rebuilds the contract from these option values
         (the command does: the forwarding loop then shares no interpreter lock with the judging); else in
         a thread of this process (tests read its record)."""
-        from contracts.mock.cli import UsageError as MockUsageError
-        from contracts.mock.cli import _bind, _http_protocol, _url_host
         from contracts.proxy.forward import Forwarder, split_target
         from contracts.proxy.grader import Grader, GraderProcess
 
         try:
-            self.sock = _bind(host, port)
-        except MockUsageError as exc:
+            self.sock = bind(host, port)
+        except CannotListen as exc:
             raise ProxyUsageError(str(exc)) from None
         self.target = target
         self.grader = GraderProcess(apart, grading) if apart is not None else Grader(spec, rules, grading)
@@ -66,10 +67,10 @@ class Proxy:
         # proxy_headers off: X-Forwarded-* are passed on to the target, not believed by the proxy
         config = uvicorn.Config(self.forwarder, log_level="warning", access_log=False, lifespan="on", ws="none",
                                 proxy_headers=False,
-                                http=_http_protocol(), server_header=False, date_header=False,
+                                http=http_protocol(), server_header=False, date_header=False,
                                 timeout_graceful_shutdown=GRACEFUL_SECONDS)
         self.server = ProxyServer(config)
-        self.url = f"http://{_url_host(host)}:{self.sock.getsockname()[1]}{split_target(target)[1]}"
+        self.url = f"http://{url_host(host)}:{self.sock.getsockname()[1]}{split_target(target)[1]}"
         self._thread: threading.Thread | None = None
 
     def serve(self) -> None:
@@ -137,7 +138,6 @@ def assemble(values: dict[str, Any]) -> Proxy:
 def run(args: Any) -> int:
     """The command: ``args`` holds the values of ``contracts.options.PROXY_OPTIONS`` by dest."""
     from contracts import report
-    from contracts.cli import emit
     from contracts.proxy.grader import exit_code
 
     values = dict(vars(args))

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from mock_helpers import MAGIC, assert_content, image_bytes
+from mock_helpers import assert_content, image_bytes
 from openai._legacy_response import HttpxBinaryResponseContent
 from openai.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
 from openai.types import Video, VideoCreateCharacterResponse, VideoDeleteResponse, VideoGetCharacterResponse

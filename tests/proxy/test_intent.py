@@ -11,7 +11,7 @@ from contracts.cases import image_bytes
 from contracts.history import History
 from contracts.intent import Intent, TrafficRequest, Upload, operation_of
 from contracts.rules import CONTENT, CREATE, CREATE_CHARACTER, DELETE, EDIT, EXTEND, GET_CHARACTER, LIST, REMIX, RETRIEVE
-from tests.engine.helpers import ENDED, Harness, case, response, video
+from tests.engine.helpers import ENDED, Harness, case, response
 
 PNG = image_bytes(1280, 720)
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 16
