@@ -60,7 +60,7 @@ def _first_retrieve(job: Job, answer: "Response") -> bool:
     return not earlier
 
 
-def _deleted_before(job: Job, answer: "Response") -> bool:
+def _perhaps_deleted_before(job: Job, answer: "Response") -> bool:
     """Perhaps deleted when ``answer`` was made: a retrieve that overlapped the delete proves nothing."""
     return job.deleted_by is not None and (job.deleted_by.seq < answer.seq or job.maybe_deleted(answer))
 
@@ -77,7 +77,7 @@ def retrievable_at_once(ctx: CheckContext, answer: "Response") -> Any:
 
 def _at_once(ctx: CheckContext, answer: "Response") -> Any:
     job = _retrieved(ctx, answer)
-    if job is None or _deleted_before(job, answer) or not _first_retrieve(job, answer):
+    if job is None or _perhaps_deleted_before(job, answer) or not _first_retrieve(job, answer):
         return NOT_APPLICABLE
     if answer.ok and answer.status == 429:
         return NOT_APPLICABLE
@@ -133,7 +133,7 @@ def _later(ctx: CheckContext, judge: Any):
 
 def _stays(ctx: CheckContext, answer: "Response") -> Any:
     job = _retrieved(ctx, answer)
-    if job is None or _deleted_before(job, answer) or _first_retrieve(job, answer) or not answer.ok:
+    if job is None or _perhaps_deleted_before(job, answer) or _first_retrieve(job, answer) or not answer.ok:
         return NOT_APPLICABLE
     if answer.status == 429 or not any(r.seq < answer.seq and r.ok and r.status == 200 for r in job.retrieves):
         return NOT_APPLICABLE  # never retrievable yet: retrievable_at_once said so
