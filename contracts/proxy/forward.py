@@ -88,7 +88,7 @@ def passed_on(headers: list[tuple[bytes, bytes]], *, host: bool = True) -> list[
 
 class Forwarder:
     """The ASGI app. ``hand(seen)`` is called with each exchange under the API root once it is over
-    (on the event loop: it must only queue it)."""
+    (on the event loop: it must only queue it), but a request its client abandoned before it was whole."""
 
     def __init__(self, target: str, hand: Callable[[Seen], None]) -> None:
         self.origin, self.root = split_target(target)
@@ -137,7 +137,8 @@ class Forwarder:
         seen = Seen(method, str(url), path or "", query.decode("latin-1"), headers, body, started,
                     partial=path is not None and operation_of(method, path) == CONTENT)
         await self._exchange(scope, receive, send, seen, url)
-        if path is not None:
+        # a request its client abandoned before it was whole got no answer: nothing of the target's to judge
+        if path is not None and (seen.response is not None or seen.transport_error is not None):
             self.hand(seen)
 
     async def _exchange(self, scope: dict, receive: Callable, send: Callable, seen: Seen, url: httpx.URL) -> None:

@@ -172,3 +172,21 @@ def test_requests_outside_the_api_are_forwarded_not_judged(echo):
     finally:
         result = proxy.stop()
     assert result.requests_sent == 0 and proxy.forwarder.forwarded == 2
+
+
+def test_a_client_that_leaves_mid_upload_is_forwarded_not_judged_and_grading_goes_on(echo):
+    """The target answered nothing to a request it never got whole: nothing to judge of it. (Handed to the
+    grader, it ended the grader, and with it every report.)"""
+    proxy = through(echo)
+    try:
+        host, port = proxy.url.split("//")[1].split("/")[0].rsplit(":", 1)
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(b"POST /v1/videos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100000\r\n\r\n" + b"{" * 1000)
+            time.sleep(0.2)  # the proxy has begun to forward it
+        time.sleep(0.2)
+        assert httpx.get(f"{proxy.url}/videos/video_1").status_code == 200
+    finally:
+        result = proxy.stop()
+    assert result.requests_sent == 1 and proxy.forwarder.forwarded == 2
+    assert [a.case.path for a in proxy.grader.history.answers] == ["/videos/video_1"]
