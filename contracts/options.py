@@ -9,6 +9,7 @@ text cannot differ between the two faces. ``--base-url`` is also accepted by the
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ def bounded(kind: type, flag: str, minimum: float = 0) -> Callable[[str], Any]:
     def parse(text: str):
         try:
             value = kind(text)
+            if not math.isfinite(value):  # nan passes every "at least", and a wait of nan seconds never comes
+                raise ValueError(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{flag} takes a {'whole ' if kind is int else ''}number, got {text!r}")
         if value < minimum:

@@ -67,6 +67,7 @@ class Seen:
     partial: bool = False  # a content download: its first bytes are what is read
     secrets: list[str] | None = None  # the secret values its headers carry (contracts/proxy/record.py), once read
     over: bool = False  # the answer was sent whole, or the connection dropped: the client leaving is no news
+    stopped: bool = False  # the proxy stopped before the exchange was over: nothing of the target's to judge
 
     def stop_clock(self) -> None:
         """The exchange is over (answered whole, broken, or left): its ``elapsed_ms`` from ``sent_at``."""
@@ -93,7 +94,8 @@ def passed_on(headers: list[tuple[bytes, bytes]], *, host: bool = True) -> list[
 
 class Forwarder:
     """The ASGI app. ``hand(seen)`` is called with each exchange under the API root once it is over
-    (on the event loop: it must only queue it)."""
+    (on the event loop: it must only queue it), but a request its client abandoned before it was whole, or one
+    in flight when the proxy stopped."""
 
     def __init__(self, target: str, hand: Callable[[Seen], None]) -> None:
         self.origin, self.root = split_target(target)
@@ -142,7 +144,8 @@ class Forwarder:
         seen = Seen(method, str(url), path or "", query.decode("latin-1"), headers, body, started,
                     partial=path is not None and operation_of(method, path) == CONTENT)
         await self._exchange(scope, receive, send, seen, url)
-        if path is not None:
+        # a request its client abandoned before it was whole got no answer: nothing of the target's to judge
+        if path is not None and not seen.stopped and (seen.response is not None or seen.transport_error is not None):
             self.hand(seen)
 
     async def _exchange(self, scope: dict, receive: Callable, send: Callable, seen: Seen, url: httpx.URL) -> None:
@@ -164,9 +167,14 @@ class Forwarder:
         try:
             await self._relay(scope, receive, send, seen, url, whole, streaming)
         except asyncio.CancelledError:
-            if not left.is_set():
-                raise  # the server is stopping: not the client's doing
             relay.uncancel()
+            if not left.is_set():
+                # the proxy is stopping (its graceful wait is over): not the target's doing, nothing to judge.
+                # The client's connection is dropped, as the target's would be, never answered (uvicorn would
+                # send a 500 of its own) or cut with a traceback logged.
+                seen.stopped = True
+                await _drop(scope, seen)
+                return
             if seen.status == 0 and seen.transport_error is None and seen.client_left is None:
                 waited = time.monotonic() - seen.sent_at
                 seen.transport_error = (f"no answer within {waited:.3g} s (the target sent nothing; the client gave "

@@ -174,3 +174,63 @@ def test_requests_outside_the_api_are_forwarded_not_judged(echo):
     finally:
         result = proxy.stop()
     assert result.requests_sent == 0 and proxy.forwarder.forwarded == 2
+
+
+def test_a_client_that_leaves_mid_upload_is_forwarded_not_judged_and_grading_goes_on(echo):
+    """The target answered nothing to a request it never got whole: nothing to judge of it. (Handed to the
+    grader, it ended the grader, and with it every report.)"""
+    proxy = through(echo)
+    try:
+        host, port = proxy.url.split("//")[1].split("/")[0].rsplit(":", 1)
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(b"POST /v1/videos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100000\r\n\r\n" + b"{" * 1000)
+            time.sleep(0.2)  # the proxy has begun to forward it
+        time.sleep(0.2)
+        assert httpx.get(f"{proxy.url}/videos/video_1").status_code == 200
+    finally:
+        result = proxy.stop()
+    assert result.requests_sent == 1 and proxy.forwarder.forwarded == 2
+    assert [a.case.path for a in proxy.grader.history.answers] == ["/videos/video_1"]
+
+
+class AnswersLate(JSONHandler):
+    """Answers after the proxy was told to stop (and its graceful wait is over): before the body, or in it."""
+
+    def do_GET(self) -> None:
+        if self.path.endswith("/content"):
+            self.head(200, {"Content-Type": "video/mp4", "Content-Length": "100000"})
+            self.wfile.write(b"\x00\x00\x00\x18ftypmp42")
+            self.wfile.flush()
+        time.sleep(1.5)
+        self.send_json(200, b'{"id": "video_1"}')
+
+
+@pytest.mark.parametrize("path", ["/videos/video_1", "/videos/video_1/content"], ids=["before-the-answer", "mid-body"])
+def test_a_proxy_stopped_mid_exchange_drops_the_client_invents_no_answer_and_judges_nothing(path, monkeypatch,
+                                                                                            capfd):
+    """The proxy's own end is not the target's answer: the client's connection is dropped (as when the target
+    drops it), never answered with a 500 of uvicorn's, no traceback logged, nothing judged."""
+    import threading
+
+    from contracts.proxy import serve
+
+    monkeypatch.setattr(serve, "GRACEFUL_SECONDS", 0.2)
+    got: list[object] = []
+    with serving(AnswersLate) as url:
+        proxy = through(url + "/v1")
+
+        def client() -> None:
+            try:
+                got.append(httpx.get(f"{proxy.url}{path}", timeout=5).status_code)
+            except httpx.HTTPError as exc:
+                got.append(exc)
+
+        thread = threading.Thread(target=client)
+        thread.start()
+        time.sleep(0.3)  # the request is in flight
+        proxy.stop()
+        thread.join()
+    assert isinstance(got[0], httpx.TransportError), got
+    assert not proxy.grader.history.answers
+    assert "Traceback" not in capfd.readouterr().err

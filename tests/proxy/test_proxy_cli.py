@@ -29,9 +29,12 @@ ROOT = Path(__file__).resolve().parents[2]
     (["--target", "http://127.0.0.1:9/v1", "--profile", "no-such-profile.toml"], "no-such-profile.toml"),
     (["--target", "http://127.0.0.1:9/v1", "--operations", "list"], "must include create and retrieve"),
     (["--target", "http://127.0.0.1:9/v1", "--report-every", "-1"], "--report-every must be at least 0"),
-], ids=["no-target", "not-http", "bad-port", "missing-profile", "bad-operations", "negative-report-every"])
+    (["--target", "http://127.0.0.1:9/v1", "--report-every", "nan"], "--report-every takes a number, got 'nan'"),
+    (["--target", "http://127.0.0.1:9/v1", "--job-timeout", "inf"], "--job-timeout takes a number, got 'inf'"),
+], ids=["no-target", "not-http", "bad-port", "missing-profile", "bad-operations", "negative-report-every",
+        "nan-report-every", "infinite-job-timeout"])
 def test_a_bad_option_is_one_line_and_exit_2(args, message, capsys):
-    with pytest.raises(SystemExit) if "--operations" in args or "--report-every" in args else _nothing():
+    with pytest.raises(SystemExit) if {"--operations", "--report-every", "--job-timeout"} & set(args) else _nothing():
         code = main(["proxy", *args])
         assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
