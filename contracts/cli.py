@@ -125,6 +125,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     keep_hypothesis_storage_out_of_the_cwd()
 
+    from contracts import report
+
+    try:
+        report.check_report_dir(args.report_dir)
+    except OSError as exc:
+        raise UsageError(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}") from None
     try:
         # Launched first: the embedded server starts up while this process imports and loads the spec.
         target = Target(vars(args)).launch()

@@ -157,5 +157,6 @@ class TrafficStats:
     exercised: int = 0  # clauses some exchange judged (passed or failed)
     clauses: int = 0  # clauses in the catalogue
     not_graded: int = 0  # exchanges forwarded while the grader was too far behind to take them
+    grading_failed: int = 0  # exchanges the grader could not take (a defect of the kit: said at the end)
     reports: int = 0  # times the reports were written
     report_error: str | None = None  # why the last reports could not be written

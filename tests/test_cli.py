@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from cli_helpers import cli
 
@@ -189,6 +190,17 @@ def test_a_run_without_the_right_key_is_a_setup_error(key, message, tmp_path):
         done = cli("run", "--quiet", "--base-url", server.base_url, cwd=tmp_path,
                    env={"OPENAI_API_KEY": key} if key else None)
     assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_an_unwritable_report_dir_is_said_before_a_job_is_spent(tmp_path):
+    with EmbeddedServer(job_seconds=0.2) as server:
+        blocker = tmp_path / "a-file"
+        blocker.write_text("")
+        done = cli("run", "--quiet", "--base-url", server.base_url, "--report-dir", str(blocker / "r"), cwd=tmp_path)
+        listed = httpx.get(f"{server.base_url}/videos").json()["data"]
+    assert done.returncode == 2 and done.stderr.strip() == (
+        f"videos-contract: error: cannot write reports to {blocker / 'r'}: Not a directory"), done.stderr
+    assert listed == []
 
 
 @pytest.mark.slow

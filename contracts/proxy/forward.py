@@ -69,6 +69,11 @@ class Seen:
     over: bool = False  # the answer was sent whole, or the connection dropped: the client leaving is no news
     stopped: bool = False  # the proxy stopped before the exchange was over: nothing of the target's to judge
 
+    def kept_bytes(self) -> int:
+        """The bytes of the bodies this exchange keeps (what it weighs while it waits for the grader)."""
+        kept = self.request.kept
+        return (len(kept) if kept is not None else 0) + (len(self.response.kept) if self.response is not None else 0)
+
     def stop_clock(self) -> None:
         """The exchange is over (answered whole, broken, or left): its ``elapsed_ms`` from ``sent_at``."""
         self.elapsed_ms = round((time.monotonic() - self.sent_at) * 1000, 2)

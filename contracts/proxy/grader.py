@@ -18,6 +18,7 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,7 +46,10 @@ KEYS_KEPT = 64  # keys remembered as accepted
 IDLE_CHECK = 1.0  # seconds between two looks, while idle, at whether the forwarding process is still there
 STOP_TIMEOUT = 300.0  # for the grader to finish what is queued once told to stop
 _IDLE = object()
-MAX_PENDING = 10_000  # exchanges waiting to be graded; beyond, new ones are forwarded but not graded
+# Exchanges waiting to be graded, and the bytes of their bodies (each keeps up to 1 MiB of request and
+# of answer); beyond either, new ones are forwarded but not graded
+MAX_PENDING = 10_000
+MAX_PENDING_BYTES = 256 * 1024 * 1024
 STATS_EVERY = 0.25  # seconds between two updates of the live counters
 # What live traffic cannot show, said beside the clause (docs/proxy.md)
 UNKNOWN_ID = ("the traffic cannot show an unknown id: the proxy cannot tell an id it never saw made from one the "
@@ -61,8 +65,32 @@ CANNOT_TELL = {
 NO_KEY_SAID = ("requests without a key are judged only when the target needs one: say so with --requires-key")
 _STOP = None  # the end of the exchanges (pickles as itself: the grader may be in another process)
 # the grader's counters as it shares them with the forwarding process (GraderProcess)
-COUNTERS = ("requests", "failed", "exercised", "clauses", "reports", "report_failed", "graded")
+COUNTERS = ("requests", "failed", "exercised", "clauses", "reports", "report_failed", "graded", "grading_failed")
 GRADED = COUNTERS.index("graded")  # read by the forwarding process at each exchange it hands over
+
+
+class Backlog:
+    """What the forwarder handed and the grader has not graded yet, bounded in number and in bytes: the
+    forwarding process keeps them (a queue's buffer) while the grader is behind."""
+
+    def __init__(self) -> None:
+        self.handed = 0
+        self.not_graded = 0  # exchanges forwarded while the grader was too far behind to take them
+        self._sizes: deque[int] = deque()  # the bytes of each exchange handed and not known graded
+        self._bytes = 0
+
+    def admit(self, seen: Seen, graded: int) -> bool:
+        """Whether ``seen`` may wait for the grader, which has graded ``graded`` of those handed so far."""
+        while self.handed - len(self._sizes) < graded:
+            self._bytes -= self._sizes.popleft()
+        size = seen.kept_bytes()
+        if len(self._sizes) >= MAX_PENDING or self._bytes + size > MAX_PENDING_BYTES:
+            self.not_graded += 1
+            return False
+        self.handed += 1
+        self._sizes.append(size)
+        self._bytes += size
+        return True
 
 
 @dataclass
@@ -92,7 +120,9 @@ class Grader:
         self.intent = Intent(spec, rules, requires_key=grading.requires_key)
         self.coverage = Coverage()
         self.accepted_keys: dict[str, None] = {}  # digests of the keys an answer accepted (insertion order)
-        self.not_graded = 0  # exchanges forwarded while the grader was too far behind to take them
+        self.backlog = Backlog()
+        self.grading_failed = 0  # exchanges the grader could not take
+        self.grading_error: str | None = None  # the first of them, one line
         self.reports_written = 0
         self.last_error: str | None = None  # a report that could not be written, said on the live line
         self._stats = TrafficStats(clauses=len(clauses.CLAUSES))
@@ -104,11 +134,9 @@ class Grader:
 
     # ---- the forwarder's side (the event loop) -------------------------------------------------------
     def hand(self, seen: Seen) -> None:
-        """Queue an exchange (never blocks: beyond MAX_PENDING it is counted, not graded)."""
-        if self._queue.qsize() >= MAX_PENDING:
-            self.not_graded += 1
-            return
-        self._queue.put(seen)
+        """Queue an exchange (never blocks: beyond the backlog's bounds it is counted, not graded)."""
+        if self.backlog.admit(seen, self.graded):
+            self._queue.put(seen)
 
     @property
     def stats(self) -> TrafficStats:
@@ -144,12 +172,27 @@ class Grader:
                 if self.counters is not None and os.getppid() != self.parent:
                     return  # the forwarding process is gone without a word: nothing more will come
             if item is not None:
-                self.grade(item)
+                self._grade_one(item)
                 self.graded += 1
                 self._update_stats()
             if next_report is not None and time.monotonic() >= next_report:
                 self.write(self.result(final=False))
                 next_report = time.monotonic() + every
+
+    def _grade_one(self, seen: Seen) -> None:
+        try:
+            self.grade(seen)
+        except Exception as exc:  # noqa: BLE001 - one exchange the kit cannot grade must not end the grading of all
+            from contracts.report.redact import clean_text
+            from contracts.text import one_line
+
+            self.grading_failed += 1
+            if self.grading_error is None:
+                self.grading_error = one_line(clean_text(f"{seen.method} {seen.path}: {type(exc).__name__}: {exc}"))
+
+    def note(self) -> str | None:
+        """What was forwarded and not graded, one line (None: everything was graded)."""
+        return ungraded(self.backlog.not_graded, self.grading_failed, self.grading_error)
 
     def grade(self, seen: Seen) -> "Response":
         """Record and judge one exchange."""
@@ -190,11 +233,12 @@ class Grader:
         self._stats_at = now
         exercised, failed = self.judge.tally()
         self._stats = TrafficStats(requests=len(self.history), failed=failed, exercised=exercised,
-                                   clauses=len(clauses.CLAUSES), not_graded=self.not_graded,
-                                   reports=self.reports_written, report_error=self.last_error)
+                                   clauses=len(clauses.CLAUSES), not_graded=self.backlog.not_graded,
+                                   grading_failed=self.grading_failed, reports=self.reports_written,
+                                   report_error=self.last_error)
         if self.counters is not None:
             values = (len(self.history), failed, exercised, len(clauses.CLAUSES), self.reports_written,
-                      int(self.last_error is not None), self.graded)
+                      int(self.last_error is not None), self.graded, self.grading_failed)
             for index, value in enumerate(values):
                 self.counters[index] = value
 
@@ -250,27 +294,25 @@ class GraderProcess:
         self._process = context.Process(target=_grade_apart, args=(values, grading, self._queue, self._results,
                                                                     self.counters),
                                         name="videos-contract-grader", daemon=True)
-        self.sent = 0
-        self.not_graded = 0
+        self.backlog = Backlog()
         self.last_error: str | None = None
+        self._failed: tuple[int, str | None] = (0, None)  # the grader's grading_failed and grading_error, once it ended
 
     def start(self) -> "GraderProcess":
         self._process.start()
         return self
 
     def hand(self, seen: Seen) -> None:
-        """Queue an exchange (never blocks: beyond MAX_PENDING waiting to be graded, it is counted, not graded)."""
-        if self.sent - self.counters[GRADED] >= MAX_PENDING:
-            self.not_graded += 1
-            return
-        self.sent += 1
-        self._queue.put(seen)
+        """Queue an exchange (never blocks: beyond the backlog's bounds it is counted, not graded)."""
+        if self.backlog.admit(seen, self.counters[GRADED]):
+            self._queue.put(seen)
 
     @property
     def stats(self) -> TrafficStats:
         count = dict(zip(COUNTERS, self.counters))
         return TrafficStats(requests=count["requests"], failed=count["failed"], exercised=count["exercised"],
-                            clauses=count["clauses"] or len(clauses.CLAUSES), not_graded=self.not_graded,
+                            clauses=count["clauses"] or len(clauses.CLAUSES), not_graded=self.backlog.not_graded,
+                            grading_failed=count["grading_failed"],
                             reports=count["reports"], report_error="the reports could not be written"
                             if count["report_failed"] else None)
 
@@ -278,7 +320,7 @@ class GraderProcess:
         """Grade what is queued, and give the final result."""
         self._queue.put(_STOP)
         try:
-            result, error = self._results.get(timeout=STOP_TIMEOUT)
+            result, error, failed = self._results.get(timeout=STOP_TIMEOUT)
         except queue.Empty:
             raise RuntimeError(f"the grader did not end within {STOP_TIMEOUT:g} s") from None
         finally:
@@ -287,7 +329,12 @@ class GraderProcess:
                 self._process.kill()
         if error is not None:
             raise RuntimeError(error)
+        self._failed = failed
         return result
+
+    def note(self) -> str | None:
+        """What was forwarded and not graded, one line (None: everything was graded)."""
+        return ungraded(self.backlog.not_graded, *self._failed)
 
     def write(self, result: RunResult) -> dict[str, Path] | None:
         paths, self.last_error = write(result, self.grading.report_dir)
@@ -309,9 +356,17 @@ def _grade_apart(values: dict[str, Any], grading: Grading, exchanges: Any, resul
         grader.counters, grader.parent, grader._queue = counters, os.getppid(), exchanges
         grader._run()
         grader._update_stats(force=True)
-        results.put((grader.result(final=True), None))
+        results.put((grader.result(final=True), None, (grader.grading_failed, grader.grading_error)))
     except Exception as exc:  # noqa: BLE001 - said by the forwarding process, on one line
-        results.put((None, f"the grader failed: {type(exc).__name__}: {exc}"))
+        results.put((None, f"the grader failed: {type(exc).__name__}: {exc}", None))
+
+
+def ungraded(behind: int, failed: int, first_error: str | None) -> str | None:
+    """One line on the exchanges forwarded but not graded (None: none were)."""
+    said = [f"{behind} while the grader was too far behind"] if behind else []
+    if failed:
+        said.append(f"{failed} the grader could not take, a defect of the kit (the first: {first_error})")
+    return f"exchanges forwarded but not graded: {'; '.join(said)}" if said else None
 
 
 def exit_code(result: RunResult, fail_on_violation: bool) -> int:

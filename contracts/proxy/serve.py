@@ -112,6 +112,7 @@ class Proxy:
 
 def assemble(values: dict[str, Any]) -> Proxy:
     """The proxy the options (``contracts.options.PROXY_OPTIONS``, by dest) describe; ProxyUsageError: one line."""
+    from contracts import report
     from contracts.failures import SetupError
     from contracts.options import PROXY_OPTIONS
     from contracts.proxy.grader import Grading
@@ -128,7 +129,12 @@ def assemble(values: dict[str, Any]) -> Proxy:
         options = target.options()
     except SetupError as exc:
         raise ProxyUsageError(str(exc)) from None
-    grading = Grading(options=options, report_dir=Path(values.get("report_dir") or default["report_dir"]),
+    report_dir = Path(values.get("report_dir") or default["report_dir"])
+    try:
+        report.check_report_dir(report_dir)
+    except OSError as exc:
+        raise ProxyUsageError(f"cannot write reports to {report_dir}: {exc.strerror or exc}") from None
+    grading = Grading(options=options, report_dir=report_dir,
                       report_every=values.get("report_every", default["report_every"]) or 0,
                       requires_key=bool(values.get("requires_key")))
     return Proxy(target_url, spec, rules, grading, host=str(values.get("host") or default["host"]), port=port,
@@ -157,6 +163,9 @@ def run(args: Any) -> int:
     if paths is None:
         raise ProxyUsageError(proxy.grader.last_error or "cannot write the reports")
     emit(report.render_summary(result, paths=paths, color=sys.stdout.isatty()))
+    ungraded = proxy.grader.note()
+    if ungraded:
+        print(f"videos-contract proxy: {ungraded}", file=sys.stderr)
     return exit_code(result, bool(values.get("fail_on_violation")))
 
 

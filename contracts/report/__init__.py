@@ -9,7 +9,9 @@ described by ``conformance.schema.json``. See docs/reports.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 from contracts.report.badge import render_badge
@@ -98,6 +100,21 @@ def write_reports(
     for kind, text in rendered.items():
         paths[kind] = atomic_write_text(report_dir / REPORT_FILES[kind], text)
     return paths
+
+
+def check_report_dir(report_dir: Path | str) -> None:
+    """Make ``report_dir`` and write a file in it, or raise OSError: said before a run spends a job or a
+    proxy grades an hour of traffic, not when the reports are due."""
+    report_dir = Path(report_dir)
+    made = [path for path in (report_dir, *report_dir.parents) if not path.exists()]  # deepest first
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=report_dir, prefix=".writable-"):
+            pass
+    finally:
+        for path in made:  # made for the check only: a run that ends in a setup error leaves no folder
+            with contextlib.suppress(OSError):
+                path.rmdir()
 
 
 def exit_code(result: RunResult, baseline: Baseline | BaselineOutcome | None = None) -> int:

@@ -115,6 +115,8 @@ class ProxyLive:
         )
         if stats.not_graded:
             line.append(f"   not graded {stats.not_graded}", "yellow")
+        if stats.grading_failed:
+            line.append(f"   grading failed {stats.grading_failed}", "red")
         if stats.report_error:
             line.append(f"   {one_line(stats.report_error, 60)}", "red")
         return line

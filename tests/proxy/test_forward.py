@@ -234,3 +234,26 @@ def test_a_proxy_stopped_mid_exchange_drops_the_client_invents_no_answer_and_jud
     assert isinstance(got[0], httpx.TransportError), got
     assert not proxy.grader.history.answers
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_exchange_the_grader_cannot_take_is_counted_and_grading_goes_on(echo, monkeypatch):
+    """A defect of the kit on one exchange (here made to happen) costs that exchange, not the grading of
+    every later one and the reports at the end; it is counted on the live line and said at the end."""
+    proxy = through(echo)
+    case = proxy.grader.intent.case
+
+    def breaks_on_one(request, history):
+        if request.path.endswith("/video_broken"):
+            raise KeyError("a defect")
+        return case(request, history)
+
+    monkeypatch.setattr(proxy.grader.intent, "case", breaks_on_one)
+    try:
+        assert httpx.get(f"{proxy.url}/videos/video_broken").status_code == 200
+        assert httpx.get(f"{proxy.url}/videos/video_1").status_code == 200
+    finally:
+        result = proxy.stop()
+    assert [a.case.path for a in proxy.grader.history.answers] == ["/videos/video_1"]
+    assert result.requests_sent == 1 and proxy.grader.stats.grading_failed == 1
+    assert proxy.grader.note() == ("exchanges forwarded but not graded: 1 the grader could not take, a defect of the "
+                                   "kit (the first: GET /videos/video_broken: KeyError: 'a defect')")

@@ -42,6 +42,16 @@ def test_a_bad_option_is_one_line_and_exit_2(args, message, capsys):
     assert "Traceback" not in "\n".join(err)
 
 
+def test_an_unwritable_report_dir_is_one_line_and_exit_2_before_serving(tmp_path, capsys):
+    """Found at the start, not after an hour of traffic graded for nothing."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code = main(["proxy", "--target", "http://127.0.0.1:9/v1", "--port", "0", "--report-dir", str(blocker / "reports")])
+    captured = capsys.readouterr()
+    assert code == 2 and "listening" not in captured.out
+    assert captured.err.strip() == f"videos-contract: error: cannot write reports to {blocker / 'reports'}: Not a directory"
+
+
 def test_a_port_in_use_is_one_line_and_exit_2(capsys):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
