@@ -232,6 +232,7 @@ def test_a_clean_baseline_gates_nothing(conforming_run, tmp_path):
     assert done.returncode == 0, done.stdout[-2000:]
 
 
+@pytest.mark.slow  # a process per subcommand (a second or more)
 def test_help_of_every_subcommand_is_complete():
     for command in ("run", "mock", "diff", "clauses"):
         done = cli(command, "--help")

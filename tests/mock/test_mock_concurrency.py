@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from mock_helpers import list_all
 
 CONCURRENT = 200
@@ -23,6 +24,7 @@ async def create_many(base_url: str, count: int) -> list[httpx.Response]:
         )
 
 
+@pytest.mark.slow  # hundreds of creates at once (a second or more)
 def test_concurrent_creates_are_all_listed(http, mock_url):
     responses = asyncio.run(create_many(mock_url, CONCURRENT))
     assert [r.status_code for r in responses] == [200] * CONCURRENT

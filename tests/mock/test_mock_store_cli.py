@@ -245,6 +245,7 @@ def test_a_store_left_by_a_killed_server_comes_back_with_every_answered_create(t
         assert [v["id"] for v in list_all(client, "asc", limit=6)] == made
 
 
+@pytest.mark.slow  # two mock processes on one store (seconds)
 def test_fault_start_up_state_is_made_once_per_store(tmp_path):
     store = tmp_path / "videos.db"
     with serving(store, "--workers", "2", "--fault", "preexisting-videos") as client:
