@@ -10,7 +10,7 @@ from report_factory import SECRET_KEY, SECRET_TOKEN, SECRETS, exchange, failed, 
 from contracts.report import REPORT_FILES, build_report, write_reports
 from contracts.report.io import atomic_write_text
 from contracts.report.redact import clean_tree, redact_header_value, redact_text
-from contracts.types import ClauseResult, Evidence, Verdict
+from contracts.types import WRONG_API_KEY, ClauseResult, Evidence, Verdict
 
 
 def test_writes_every_report_into_a_new_directory(tmp_path, run):
@@ -129,7 +129,7 @@ def test_curl_keeps_the_environment_variable_reference(run):
         # the kit's own made-up wrong key stays (a reproduction of the wrong-key probe sends it) ...
         ("-H 'Authorization: Bearer sk-videos-contract-wrong-key'", "-H 'Authorization: Bearer sk-videos-contract-wrong-key'"),
         # ... but not a key that merely starts like it
-        ("Bearer sk-videos-contract-wrong-key-but-real-1234", "Bearer sk-[REDACTED]"),
+        (f"Bearer {WRONG_API_KEY}-but-real-1234", "Bearer sk-[REDACTED]"),
     ],
 )
 def test_redact_text(text, expected):
