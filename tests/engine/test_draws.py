@@ -37,6 +37,7 @@ def test_without_cache_the_same_seed_draws_the_same_cases(monkeypatch):
     assert draws.draw(spec, "negative", 8, seed=1) == draws.draw(spec, "negative", 8, seed=1)
 
 
+@pytest.mark.slow  # schemathesis draws for two seeds and two specs (seconds)
 def test_another_seed_or_spec_uses_another_entry(cache):
     spec = load_spec()
     draws.draw(spec, "positive", 5, seed=1)
